@@ -1,0 +1,492 @@
+//! The account manager: one session per account, its status machine
+//! (pairing | connected | disconnected | expired | logged_out), pairing, reconnects
+//! with backoff, logout and deletion. Each session's events flow through one ingest
+//! task, so an account's events are applied in order and a slow or broken account
+//! never holds up another.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use rand::Rng;
+use serde::Serialize;
+use serde_json::json;
+use tokio::sync::{broadcast, mpsc};
+use tokio_util::sync::CancellationToken;
+
+use crate::error::ToolError;
+use crate::events::{EventBus, EventType};
+use crate::ids::AccountId;
+use crate::ingest::Ingest;
+use crate::model::{Account, AccountKind, AccountStatus};
+use crate::store::{self, Store, StoreResult};
+use crate::time::{now_ms, Millis};
+use crate::wa::{DisconnectReason, EventSink, PairMethod, WaClient, WaError, WaEvent, WaNetwork};
+
+/// Backend events buffered per account before a backend has to wait.
+const EVENT_BUFFER: usize = 1024;
+const MAX_BACKOFF_MS: u64 = 60_000;
+
+/// The networks accounts live on.
+#[derive(Clone)]
+pub struct Networks {
+    pub sandbox: Arc<dyn WaNetwork>,
+    pub live: Option<Arc<dyn WaNetwork>>,
+}
+
+impl Networks {
+    fn of(&self, kind: AccountKind) -> Result<&Arc<dyn WaNetwork>, ToolError> {
+        match kind {
+            AccountKind::Sandbox => Ok(&self.sandbox),
+            AccountKind::Live => self.live.as_ref().ok_or_else(|| {
+                ToolError::forbidden("live WhatsApp accounts are not available in this build")
+            }),
+        }
+    }
+}
+
+/// What the window and `pair_account` show while pairing.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Pairing {
+    pub method: &'static str,
+    /// The current QR code's text (render it, or use the PNG from `pair_account`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qr: Option<String>,
+    #[serde(with = "crate::time::iso::option", skip_serializing_if = "Option::is_none")]
+    pub qr_expires_at: Option<Millis>,
+    /// The code to type on the phone (WhatsApp > Linked devices > Link with phone number).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+struct Runtime {
+    epoch: u64,
+    client: Option<Arc<dyn WaClient>>,
+    pairing: Option<Pairing>,
+    reconnect_attempts: u32,
+}
+
+struct Inner {
+    store: Store,
+    bus: EventBus,
+    ingest: Ingest,
+    networks: Networks,
+    runtime: Mutex<HashMap<AccountId, Runtime>>,
+    next_epoch: Mutex<u64>,
+    changes: broadcast::Sender<AccountId>,
+    shutdown: CancellationToken,
+}
+
+#[derive(Clone)]
+pub struct Accounts {
+    inner: Arc<Inner>,
+}
+
+fn wa_tool_error(e: WaError) -> ToolError {
+    crate::tools::wa_error(e)
+}
+
+impl Accounts {
+    pub fn new(store: Store, bus: EventBus, ingest: Ingest, networks: Networks, shutdown: CancellationToken) -> Self {
+        let (changes, _) = broadcast::channel(256);
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                bus,
+                ingest,
+                networks,
+                runtime: Mutex::default(),
+                next_epoch: Mutex::new(0),
+                changes,
+                shutdown,
+            }),
+        }
+    }
+
+    /// Fires with an account's ID whenever its status or pairing state changes.
+    pub fn changes(&self) -> broadcast::Receiver<AccountId> {
+        self.inner.changes.subscribe()
+    }
+
+    fn notify(&self, id: &AccountId) {
+        let _ = self.inner.changes.send(id.clone());
+    }
+
+    pub fn get(&self, id: &AccountId) -> StoreResult<Option<Account>> {
+        self.inner.store.read(|c| store::accounts::get(c, id))
+    }
+
+    pub fn list(&self, kind: Option<AccountKind>) -> StoreResult<Vec<Account>> {
+        self.inner.store.read(|c| store::accounts::list(c, kind))
+    }
+
+    pub fn pairing(&self, id: &AccountId) -> Option<Pairing> {
+        self.inner.runtime.lock().get(id).and_then(|r| r.pairing.clone())
+    }
+
+    /// Reconnects every paired account (at start-up). Pairing attempts a restart
+    /// interrupted are marked expired.
+    pub async fn start(&self) -> StoreResult<()> {
+        for account in self.list(None)? {
+            match account.status {
+                AccountStatus::Connected | AccountStatus::Disconnected => {
+                    if let Err(e) = self.connect(&account).await {
+                        tracing::warn!(account = %account.id, error = %e, "could not reconnect");
+                    }
+                }
+                AccountStatus::Pairing => {
+                    self.set_status(&account.id, AccountStatus::Expired, Some("pairing was interrupted by a restart"), None)?;
+                }
+                AccountStatus::Expired | AccountStatus::LoggedOut => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn new_epoch(&self) -> u64 {
+        let mut e = self.inner.next_epoch.lock();
+        *e += 1;
+        *e
+    }
+
+    /// A fresh event channel for a new session of `id`, with its ingest task.
+    fn open_session(&self, id: &AccountId) -> (u64, EventSink) {
+        let epoch = self.new_epoch();
+        let (tx, rx) = mpsc::channel(EVENT_BUFFER);
+        self.spawn_ingest(id.clone(), epoch, rx);
+        (epoch, EventSink::new(id.clone(), tx))
+    }
+
+    fn install(&self, id: &AccountId, epoch: u64, client: Option<Arc<dyn WaClient>>, pairing: Option<Pairing>) -> Option<Arc<dyn WaClient>> {
+        let mut rt = self.inner.runtime.lock();
+        let entry = rt.entry(id.clone()).or_insert(Runtime {
+            epoch,
+            client: None,
+            pairing: None,
+            reconnect_attempts: 0,
+        });
+        entry.epoch = epoch;
+        entry.pairing = pairing;
+        std::mem::replace(&mut entry.client, client)
+    }
+
+    /// Starts pairing: a new account, or an existing one that was logged out or expired.
+    pub async fn pair(&self, kind: AccountKind, method: PairMethod, label: Option<&str>, existing: Option<&AccountId>) -> Result<AccountId, ToolError> {
+        let network = self.inner.networks.of(kind)?.clone();
+        let id = match existing {
+            Some(id) => {
+                let account = self.get(id)?.ok_or_else(|| ToolError::not_found("account", id))?;
+                if account.kind != kind {
+                    return Err(ToolError::forbidden("this key may not use that account"));
+                }
+                if account.status.is_paired() {
+                    return Err(ToolError::invalid("account_id", format!("the account is already paired ({}); log it out first to pair again", account.status.as_str())));
+                }
+                if let Some(label) = label {
+                    self.inner.store.write(|tx| store::accounts::set_label(tx, id, Some(label)))?;
+                }
+                id.clone()
+            }
+            None => {
+                let id = AccountId::random();
+                self.inner.store.write(|tx| store::accounts::insert(tx, &id, kind, label))?;
+                id
+            }
+        };
+        let (epoch, sink) = self.open_session(&id);
+        let method_name = match method {
+            PairMethod::Qr => "qr",
+            PairMethod::PhoneCode(_) => "phone_code",
+        };
+        self.install(&id, epoch, None, Some(Pairing { method: method_name, ..Default::default() }));
+        self.set_status(&id, AccountStatus::Pairing, None, None)?;
+        match network.pair(&id, method, sink).await {
+            Ok(client) => {
+                let old = self.install(&id, epoch, Some(client), self.pairing(&id));
+                if let Some(old) = old {
+                    old.disconnect().await;
+                }
+                Ok(id)
+            }
+            Err(e) => {
+                self.set_status(&id, AccountStatus::Expired, Some(&e.to_string()), None)?;
+                Err(wa_tool_error(e))
+            }
+        }
+    }
+
+    async fn connect(&self, account: &Account) -> Result<(), ToolError> {
+        let network = self.inner.networks.of(account.kind)?.clone();
+        let (epoch, sink) = self.open_session(&account.id);
+        let old = self.install(&account.id, epoch, None, None);
+        if let Some(old) = old {
+            old.disconnect().await;
+        }
+        if account.status == AccountStatus::Connected {
+            self.set_status(&account.id, AccountStatus::Disconnected, Some("connecting"), None)?;
+        }
+        match network.connect(&account.id, sink).await {
+            Ok(client) => {
+                self.install(&account.id, epoch, Some(client), None);
+                Ok(())
+            }
+            Err(WaError::LoggedOut) => {
+                self.logged_out(&account.id, "the phone no longer knows this device")?;
+                Err(ToolError::not_paired("the account is logged out; pair it again"))
+            }
+            Err(e) => {
+                self.set_status(&account.id, AccountStatus::Disconnected, Some(&e.to_string()), None)?;
+                self.schedule_reconnect(account.id.clone(), epoch);
+                Err(wa_tool_error(e))
+            }
+        }
+    }
+
+    /// The session of a connected account, or `account_not_paired` saying why not.
+    pub fn client(&self, id: &AccountId) -> Result<Arc<dyn WaClient>, ToolError> {
+        let account = self.get(id)?.ok_or_else(|| ToolError::not_found("account", id))?;
+        if account.status != AccountStatus::Connected {
+            let why = match account.status {
+                AccountStatus::Pairing => "the account is still pairing: scan the QR code or enter the code first".to_owned(),
+                AccountStatus::Disconnected => format!(
+                    "the account is disconnected{}; it reconnects on its own, or call reconnect_account",
+                    account.status_detail.map(|d| format!(" ({d})")).unwrap_or_default()
+                ),
+                AccountStatus::Expired => "pairing expired before the phone scanned a code; call pair_account again".to_owned(),
+                AccountStatus::LoggedOut => "the account is logged out; call pair_account to link it again".to_owned(),
+                AccountStatus::Connected => unreachable!(),
+            };
+            return Err(ToolError::not_paired(why));
+        }
+        self.inner
+            .runtime
+            .lock()
+            .get(id)
+            .and_then(|r| r.client.clone())
+            .ok_or_else(|| ToolError::not_paired("the account has no open session; call reconnect_account"))
+    }
+
+    pub async fn reconnect(&self, id: &AccountId) -> Result<(), ToolError> {
+        let account = self.get(id)?.ok_or_else(|| ToolError::not_found("account", id))?;
+        if !account.status.is_paired() {
+            return Err(ToolError::not_paired(format!("the account is {}; pair it first", account.status.as_str())));
+        }
+        self.inner.runtime.lock().entry(id.clone()).and_modify(|r| r.reconnect_attempts = 0);
+        self.connect(&account).await
+    }
+
+    /// Unlinks the device from the phone and forgets its session keys; the history stays.
+    pub async fn logout(&self, id: &AccountId) -> Result<(), ToolError> {
+        let account = self.get(id)?.ok_or_else(|| ToolError::not_found("account", id))?;
+        let client = self.install(id, self.new_epoch(), None, None);
+        if let Some(client) = client {
+            if let Err(e) = client.logout().await {
+                tracing::warn!(account = %id, error = %e, "logout did not reach WhatsApp; forgetting the session locally");
+            }
+        }
+        self.inner.networks.of(account.kind)?.forget(id).await.map_err(wa_tool_error)?;
+        if account.status != AccountStatus::LoggedOut {
+            self.logged_out(id, "logged out by request")?;
+        }
+        Ok(())
+    }
+
+    /// Logs out and purges everything the account had: chats, messages, contacts,
+    /// groups, events, session keys.
+    pub async fn delete(&self, id: &AccountId) -> Result<(), ToolError> {
+        let account = self.get(id)?.ok_or_else(|| ToolError::not_found("account", id))?;
+        let removed = self.inner.runtime.lock().remove(id).and_then(|r| r.client);
+        if let Some(client) = removed {
+            if account.status.is_paired() {
+                let _ = client.logout().await;
+            }
+            client.disconnect().await;
+        }
+        self.inner.networks.of(account.kind)?.forget(id).await.map_err(wa_tool_error)?;
+        self.inner.ingest.presence.forget_account(id);
+        self.inner.store.write(|tx| store::accounts::delete(tx, id))?;
+        self.notify(id);
+        Ok(())
+    }
+
+    /// Closes every session (shutdown).
+    pub async fn stop_all(&self) {
+        let clients: Vec<_> = self.inner.runtime.lock().drain().filter_map(|(_, r)| r.client).collect();
+        for c in clients {
+            c.disconnect().await;
+        }
+    }
+
+    fn set_status(&self, id: &AccountId, status: AccountStatus, detail: Option<&str>, event: Option<(EventType, serde_json::Value)>) -> StoreResult<()> {
+        self.inner.bus.write(&self.inner.store, |tx, em| {
+            store::accounts::set_status(tx, id, status, detail)?;
+            if let Some((kind, data)) = event {
+                em.emit(tx, kind, id, None, now_ms(), data)?;
+            }
+            Ok(())
+        })?;
+        self.notify(id);
+        Ok(())
+    }
+
+    fn logged_out(&self, id: &AccountId, reason: &str) -> StoreResult<()> {
+        if let Some(r) = self.inner.runtime.lock().get_mut(id) {
+            r.client = None;
+            r.pairing = None;
+        }
+        self.set_status(id, AccountStatus::LoggedOut, Some(reason), Some((EventType::AccountUnpaired, json!({ "reason": reason }))))
+    }
+
+    fn is_current(&self, id: &AccountId, epoch: u64) -> bool {
+        self.inner.runtime.lock().get(id).is_some_and(|r| r.epoch == epoch)
+    }
+
+    fn spawn_ingest(&self, id: AccountId, epoch: u64, mut rx: mpsc::Receiver<WaEvent>) {
+        let this = self.clone();
+        let shutdown = self.inner.shutdown.clone();
+        tokio::spawn(async move {
+            loop {
+                let event = tokio::select! {
+                    e = rx.recv() => e,
+                    () = shutdown.cancelled() => None,
+                };
+                let Some(event) = event else { break };
+                let store = this.inner.store.clone();
+                let this2 = this.clone();
+                let id2 = id.clone();
+                // SQLite work is blocking: keep it off the async workers.
+                let result = tokio::task::spawn_blocking(move || this2.handle(&id2, epoch, event)).await;
+                match result {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::error!(account = %id, error = %e, db = %store.path().display(), "could not apply a WhatsApp event"),
+                    Err(e) => tracing::error!(account = %id, error = %e, "event handler panicked"),
+                }
+            }
+        });
+    }
+
+    fn handle(&self, id: &AccountId, epoch: u64, event: WaEvent) -> StoreResult<()> {
+        let current = self.is_current(id, epoch);
+        match event {
+            WaEvent::PairingQr { code, valid_ms } if current => {
+                if let Some(p) = self.inner.runtime.lock().get_mut(id).and_then(|r| r.pairing.as_mut()) {
+                    p.qr = Some(code);
+                    p.qr_expires_at = Some(now_ms() + valid_ms as i64);
+                }
+                self.notify(id);
+            }
+            WaEvent::PairingCode { code } if current => {
+                if let Some(p) = self.inner.runtime.lock().get_mut(id).and_then(|r| r.pairing.as_mut()) {
+                    p.code = Some(code);
+                }
+                self.notify(id);
+            }
+            WaEvent::Paired { pn, lid, push_name } if current => {
+                let at = now_ms();
+                self.inner.bus.write(&self.inner.store, |tx, em| {
+                    store::accounts::set_paired(tx, id, &pn, lid.as_ref(), push_name.as_deref(), at)?;
+                    em.emit(tx, EventType::AccountPaired, id, None, at, json!({ "phone": pn.phone(), "push_name": push_name }))
+                })?;
+                if let Some(r) = self.inner.runtime.lock().get_mut(id) {
+                    r.pairing = None;
+                }
+                self.notify(id);
+            }
+            WaEvent::PairingExpired if current => {
+                if let Some(r) = self.inner.runtime.lock().get_mut(id) {
+                    r.pairing = None;
+                    r.client = None;
+                }
+                self.set_status(id, AccountStatus::Expired, Some("no QR code was scanned in time"), None)?;
+            }
+            WaEvent::Connected if current => {
+                if let Some(r) = self.inner.runtime.lock().get_mut(id) {
+                    r.reconnect_attempts = 0;
+                }
+                self.set_status(id, AccountStatus::Connected, None, Some((EventType::AccountConnected, json!({}))))?;
+            }
+            WaEvent::Disconnected(reason) if current => {
+                let (detail, retry) = match &reason {
+                    DisconnectReason::Network => ("the connection dropped; reconnecting".to_owned(), true),
+                    DisconnectReason::Requested => ("disconnected by request".to_owned(), false),
+                    DisconnectReason::StreamReplaced => ("another client opened this session (stream replaced)".to_owned(), false),
+                    DisconnectReason::TemporaryBan { until } => (
+                        format!("WhatsApp temporarily banned this account{}", until.map(|u| format!(" until {}", crate::time::to_iso(u))).unwrap_or_default()),
+                        false,
+                    ),
+                    DisconnectReason::ClientOutdated => ("WhatsApp says this client is outdated; update WhatsApp-Use".to_owned(), false),
+                };
+                self.set_status(
+                    id,
+                    AccountStatus::Disconnected,
+                    Some(&detail),
+                    Some((EventType::AccountDisconnected, json!({ "reason": reason, "detail": detail }))),
+                )?;
+                if retry {
+                    self.schedule_reconnect(id.clone(), epoch);
+                }
+            }
+            WaEvent::LoggedOut { reason } if current => self.logged_out(id, &reason)?,
+            // Status reports from a replaced session mean nothing any more.
+            WaEvent::PairingQr { .. }
+            | WaEvent::PairingCode { .. }
+            | WaEvent::Paired { .. }
+            | WaEvent::PairingExpired
+            | WaEvent::Connected
+            | WaEvent::Disconnected(_)
+            | WaEvent::LoggedOut { .. } => {}
+            data => self.inner.ingest.apply(id, data)?,
+        }
+        Ok(())
+    }
+
+    /// Exponential backoff with jitter: 1 s, 2 s, 4 s … up to a minute.
+    fn schedule_reconnect(&self, id: AccountId, epoch: u64) {
+        let attempt = {
+            let mut rt = self.inner.runtime.lock();
+            let Some(r) = rt.get_mut(&id) else { return };
+            r.reconnect_attempts += 1;
+            r.reconnect_attempts
+        };
+        let base = (1_000u64 << attempt.min(6)).min(MAX_BACKOFF_MS);
+        let delay = (base as f64 * rand::rng().random_range(0.5..1.5)) as u64;
+        let this = self.clone();
+        let shutdown = self.inner.shutdown.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_millis(delay)) => {}
+                () = shutdown.cancelled() => return,
+            }
+            if !this.is_current(&id, epoch) {
+                return;
+            }
+            if let Ok(Some(account)) = this.get(&id) {
+                if account.status == AccountStatus::Disconnected {
+                    let _ = this.connect(&account).await;
+                }
+            }
+        });
+    }
+
+    /// Waits until the account's status satisfies `done`, or `timeout` passes;
+    /// returns the account as it then is.
+    pub async fn wait_until(&self, id: &AccountId, timeout: Duration, done: impl Fn(&Account) -> bool) -> StoreResult<Option<Account>> {
+        let mut changes = self.changes();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let account = self.get(id)?;
+            match &account {
+                Some(a) if !done(a) => {}
+                _ => return Ok(account),
+            }
+            loop {
+                match tokio::time::timeout_at(deadline, changes.recv()).await {
+                    Err(_) => return self.get(id),
+                    Ok(Ok(changed)) if &changed != id => continue,
+                    Ok(_) => break,
+                }
+            }
+        }
+    }
+}

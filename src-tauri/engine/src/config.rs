@@ -1,0 +1,41 @@
+//! Where data lives and how the server listens.
+
+use std::path::PathBuf;
+
+use crate::wa::sandbox::SandboxConfig;
+
+pub const DEFAULT_PORT: u16 = 7474;
+/// Events older than this are dropped from the log.
+pub const DEFAULT_EVENT_RETENTION_DAYS: u32 = 30;
+
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub data_dir: PathBuf,
+    pub port: u16,
+    pub sandbox: SandboxConfig,
+    /// On the very first start: create a sandbox account and a test key.
+    pub bootstrap: bool,
+}
+
+impl EngineConfig {
+    pub fn new(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            port: DEFAULT_PORT,
+            sandbox: SandboxConfig::from_env(),
+            bootstrap: true,
+        }
+    }
+}
+
+/// The data dir: `WUSE_DATA_DIR`, else the OS convention
+/// (`~/.local/share/whatsapp-use`, `~/Library/Application Support/dev.whatsapp-use.WhatsApp-Use`,
+/// `%APPDATA%\whatsapp-use\WhatsApp-Use\data`).
+pub fn default_data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("WUSE_DATA_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(d);
+    }
+    directories::ProjectDirs::from("dev", "whatsapp-use", "WhatsApp-Use")
+        .map(|p| p.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".whatsapp-use"))
+}

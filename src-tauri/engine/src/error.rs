@@ -1,0 +1,129 @@
+//! The error model agents see (SPEC "Errors"): `{code, message, status, fields?}`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// Stable machine-readable error codes; each has one HTTP-like status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    AccountNotPaired,
+    EditWindowExpired,
+    InvalidRequest,
+    MediaTooLarge,
+    RateLimited,
+    ServerError,
+}
+
+impl ErrorCode {
+    pub fn status(self) -> u16 {
+        match self {
+            Self::Unauthorized => 401,
+            Self::Forbidden => 403,
+            Self::NotFound => 404,
+            Self::AccountNotPaired | Self::EditWindowExpired => 409,
+            Self::InvalidRequest => 400,
+            Self::MediaTooLarge => 413,
+            Self::RateLimited => 429,
+            Self::ServerError => 500,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::AccountNotPaired => "account_not_paired",
+            Self::EditWindowExpired => "edit_window_expired",
+            Self::InvalidRequest => "invalid_request",
+            Self::MediaTooLarge => "media_too_large",
+            Self::RateLimited => "rate_limited",
+            Self::ServerError => "server_error",
+        }
+    }
+}
+
+/// A failed tool call, as returned to the agent (`isError: true`).
+#[derive(Debug, Clone, PartialEq, Serialize, thiserror::Error)]
+#[error("{}: {message}", code.as_str())]
+pub struct ToolError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub status: u16,
+    /// For `invalid_request`: each bad argument and what is wrong with it.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
+    /// For `rate_limited`: when to try again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<u64>,
+}
+
+impl ToolError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            status: code.status(),
+            fields: BTreeMap::new(),
+            retry_after_ms: None,
+        }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Forbidden, message)
+    }
+
+    pub fn not_found(what: &str, id: impl std::fmt::Display) -> Self {
+        Self::new(ErrorCode::NotFound, format!("{what} {id} does not exist"))
+    }
+
+    pub fn not_paired(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::AccountNotPaired, message)
+    }
+
+    pub fn server(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::ServerError, message)
+    }
+
+    /// One bad argument.
+    pub fn invalid(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self::invalid_fields([(field.into(), problem.into())])
+    }
+
+    /// Several bad arguments at once.
+    pub fn invalid_fields(fields: impl IntoIterator<Item = (String, String)>) -> Self {
+        let fields: BTreeMap<String, String> = fields.into_iter().collect();
+        let names: Vec<&str> = fields.keys().map(String::as_str).collect();
+        let mut e = Self::new(
+            ErrorCode::InvalidRequest,
+            format!("invalid arguments: {}", names.join(", ")),
+        );
+        if fields.len() == 1 {
+            let (k, v) = fields.iter().next().expect("one field");
+            e.message = format!("invalid argument `{k}`: {v}");
+        }
+        e.fields = fields;
+        e
+    }
+
+    pub fn rate_limited(retry_after_ms: u64, message: impl Into<String>) -> Self {
+        let mut e = Self::new(ErrorCode::RateLimited, message);
+        e.retry_after_ms = Some(retry_after_ms);
+        e
+    }
+}
+
+/// Errors of the storage layer become `server_error` for agents; the detail goes to the log.
+impl From<crate::store::StoreError> for ToolError {
+    fn from(e: crate::store::StoreError) -> Self {
+        tracing::error!(error = %e, "store error during tool call");
+        Self::server(format!("storage failure: {e}"))
+    }
+}
+
+pub type ToolResult<T> = Result<T, ToolError>;

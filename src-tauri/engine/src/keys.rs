@@ -1,0 +1,212 @@
+//! API keys: `wuse_live_…` reaches live accounts, `wuse_test_…` the sandbox.
+//!
+//! A secret is shown once at creation; the store keeps only its SHA-256. Keys are
+//! 40 random base62 characters (238 bits), so a plain hash is enough (no password
+//! stretching needed) and a lookup by hash leaks nothing useful.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use parking_lot::RwLock;
+use rand::Rng;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::ids::KeyId;
+use crate::store::api_keys::{self, ApiKeyRecord, KeyMode};
+use crate::store::{Store, StoreResult};
+use crate::time::{now_ms, Millis};
+
+const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const SECRET_CHARS: usize = 40;
+/// `last_used_at` is written at most this often per key.
+const TOUCH_EVERY_MS: Millis = 60_000;
+/// A cached key is re-read from the store after this long, so a revocation made by
+/// another process (`whatsapp-use keys revoke`) takes effect within seconds.
+const RECHECK_MS: Millis = 3_000;
+
+pub fn prefix(mode: KeyMode) -> &'static str {
+    match mode {
+        KeyMode::Live => "wuse_live_",
+        KeyMode::Test => "wuse_test_",
+    }
+}
+
+fn hash(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
+}
+
+/// Whether `s` has the shape of a key (prefix and 32+ base62 characters).
+pub fn looks_like_key(s: &str) -> Option<KeyMode> {
+    let (mode, body) = if let Some(b) = s.strip_prefix("wuse_live_") {
+        (KeyMode::Live, b)
+    } else {
+        (KeyMode::Test, s.strip_prefix("wuse_test_")?)
+    };
+    (body.len() >= 32 && body.len() <= 128 && body.bytes().all(|b| b.is_ascii_alphanumeric())).then_some(mode)
+}
+
+/// Who is calling: the key, and what it may reach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub key_id: KeyId,
+    pub key_name: String,
+    pub mode: KeyMode,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("missing API key")]
+    Missing,
+    #[error("invalid API key")]
+    Invalid,
+    #[error("this API key was revoked")]
+    Revoked,
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+struct Cached {
+    record: ApiKeyRecord,
+    last_touch_written: Millis,
+    fetched_at: Millis,
+}
+
+/// Verifies keys against the store, with an in-memory cache so a tool call costs no
+/// database read for authentication.
+#[derive(Clone)]
+pub struct Keys {
+    store: Store,
+    cache: Arc<RwLock<HashMap<[u8; 32], Cached>>>,
+}
+
+impl Keys {
+    pub fn new(store: Store) -> Self {
+        Self {
+            store,
+            cache: Arc::default(),
+        }
+    }
+
+    /// Creates a key; returns its record and the secret, which is never stored.
+    pub fn create(&self, mode: KeyMode, name: Option<&str>) -> StoreResult<(ApiKeyRecord, String)> {
+        let mut rng = rand::rng();
+        let body: String = (0..SECRET_CHARS)
+            .map(|_| BASE62[rng.random_range(0..BASE62.len())] as char)
+            .collect();
+        let secret = format!("{}{body}", prefix(mode));
+        let record = ApiKeyRecord {
+            id: KeyId::random(),
+            name: name
+                .map(str::to_owned)
+                .unwrap_or_else(|| format!("{} key", if mode == KeyMode::Live { "Live" } else { "Test" })),
+            mode,
+            hint: format!("{}…{}", prefix(mode), &body[SECRET_CHARS - 4..]),
+            created_at: now_ms(),
+            last_used_at: None,
+            revoked_at: None,
+            hash: hash(&secret).to_vec(),
+        };
+        self.store.write(|tx| api_keys::insert(tx, &record))?;
+        Ok((record, secret))
+    }
+
+    pub fn list(&self) -> StoreResult<Vec<ApiKeyRecord>> {
+        self.store.read(api_keys::list)
+    }
+
+    /// Revokes a key; it stops working at once, on every open connection.
+    pub fn revoke(&self, id: &KeyId) -> StoreResult<bool> {
+        let done = self.store.write(|tx| api_keys::revoke(tx, id))?;
+        self.cache.write().retain(|_, c| &c.record.id != id);
+        Ok(done)
+    }
+
+    /// Authenticates a presented secret.
+    pub fn verify(&self, secret: &str) -> Result<Principal, KeyError> {
+        if secret.is_empty() {
+            return Err(KeyError::Missing);
+        }
+        if looks_like_key(secret).is_none() {
+            return Err(KeyError::Invalid);
+        }
+        let h = hash(secret);
+        let now = now_ms();
+        if let Some(principal) = self.check_cached(&h, now) {
+            return principal;
+        }
+        let record = self
+            .store
+            .read(|c| api_keys::by_hash(c, &h))?
+            .ok_or(KeyError::Invalid)?;
+        if !bool::from(record.hash.as_slice().ct_eq(&h)) {
+            return Err(KeyError::Invalid);
+        }
+        if record.revoked_at.is_some() {
+            return Err(KeyError::Revoked);
+        }
+        self.store.write(|tx| api_keys::touch(tx, &record.id, now))?;
+        let principal = principal_of(&record);
+        self.cache.write().insert(
+            h,
+            Cached {
+                record,
+                last_touch_written: now,
+                fetched_at: now,
+            },
+        );
+        Ok(principal)
+    }
+
+    fn check_cached(&self, h: &[u8; 32], now: Millis) -> Option<Result<Principal, KeyError>> {
+        let due = {
+            let cache = self.cache.read();
+            let cached = cache.get(h)?;
+            if now - cached.fetched_at > RECHECK_MS {
+                return None;
+            }
+            if !bool::from(cached.record.hash.as_slice().ct_eq(h)) {
+                return Some(Err(KeyError::Invalid));
+            }
+            now - cached.last_touch_written >= TOUCH_EVERY_MS
+        };
+        let mut cache = self.cache.write();
+        let cached = cache.get_mut(h)?;
+        if due {
+            cached.last_touch_written = now;
+            let id = cached.record.id.clone();
+            if let Err(e) = self.store.write(|tx| api_keys::touch(tx, &id, now)) {
+                tracing::warn!(error = %e, "could not record key use");
+            }
+        }
+        cached.record.last_used_at = Some(now);
+        Some(Ok(principal_of(&cached.record)))
+    }
+
+    /// Whether a key (by ID) is still valid; the tool pipeline re-checks this on every
+    /// call so revocation also ends long-lived sessions.
+    pub fn is_active(&self, id: &KeyId) -> bool {
+        let now = now_ms();
+        if self.cache.read().values().any(|c| &c.record.id == id && now - c.fetched_at <= RECHECK_MS) {
+            return true;
+        }
+        let active = matches!(self.store.read(|c| api_keys::get(c, id)), Ok(Some(r)) if r.revoked_at.is_none());
+        let mut cache = self.cache.write();
+        if active {
+            for c in cache.values_mut().filter(|c| &c.record.id == id) {
+                c.fetched_at = now;
+            }
+        } else {
+            cache.retain(|_, c| &c.record.id != id);
+        }
+        active
+    }
+}
+
+fn principal_of(r: &ApiKeyRecord) -> Principal {
+    Principal {
+        key_id: r.id.clone(),
+        key_name: r.name.clone(),
+        mode: r.mode,
+    }
+}

@@ -1,0 +1,171 @@
+//! Group metadata and participants.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::chats::ChatRef;
+use super::{contacts, StoreResult};
+use crate::ids::{AccountId, ChatId};
+use crate::model::{Group, Participant, Person};
+use crate::phone::Phone;
+use crate::time::{now_ms, Millis};
+use crate::wa::{Jid, ParticipantRole, WaGroup};
+
+/// Records a group as the network describes it (replacing the participant list).
+pub fn upsert(c: &Connection, chat: &ChatRef, g: &WaGroup) -> StoreResult<()> {
+    let now = now_ms();
+    c.execute(
+        "INSERT INTO groups (chat_id, account_id, subject, description, owner_jid, created_at, announce, locked, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (chat_id) DO UPDATE SET subject = excluded.subject, description = excluded.description,
+             owner_jid = COALESCE(excluded.owner_jid, owner_jid), created_at = COALESCE(excluded.created_at, created_at),
+             announce = excluded.announce, locked = excluded.locked, left_at = NULL, updated_at = excluded.updated_at",
+        params![chat.id, chat.account_id, g.subject, g.description, g.owner, g.created_at, g.announce, g.locked, now],
+    )?;
+    c.execute("UPDATE chats SET name = ?2 WHERE id = ?1", params![chat.id, g.subject])?;
+    c.execute("DELETE FROM group_participants WHERE chat_id = ?1", [&chat.id])?;
+    for p in &g.participants {
+        add_participant(c, chat, &p.jid, p.role, g.created_at)?;
+    }
+    Ok(())
+}
+
+pub fn exists(c: &Connection, chat: &ChatId) -> StoreResult<bool> {
+    Ok(c.query_row("SELECT 1 FROM groups WHERE chat_id = ?1", [chat], |_| Ok(())).optional()?.is_some())
+}
+
+pub fn add_participant(c: &Connection, chat: &ChatRef, jid: &Jid, role: ParticipantRole, at: Option<Millis>) -> StoreResult<()> {
+    let contact = jid.is_person().then(|| contacts::ensure(c, &chat.account_id, jid)).transpose()?;
+    c.execute(
+        "INSERT INTO group_participants (chat_id, jid, contact_id, role, added_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (chat_id, jid) DO UPDATE SET role = excluded.role",
+        params![chat.id, jid, contact, role.as_str(), at],
+    )?;
+    Ok(())
+}
+
+/// Removes a participant, whichever of their JIDs the list holds.
+pub fn remove_participant(c: &Connection, chat: &ChatRef, jid: &Jid) -> StoreResult<bool> {
+    let contact = contacts::by_jid(c, &chat.account_id, jid)?;
+    Ok(c.execute(
+        "DELETE FROM group_participants WHERE chat_id = ?1 AND (jid = ?2 OR (?3 IS NOT NULL AND contact_id = ?3))",
+        params![chat.id, jid, contact],
+    )? > 0)
+}
+
+pub fn set_role(c: &Connection, chat: &ChatRef, jid: &Jid, role: ParticipantRole) -> StoreResult<bool> {
+    let contact = contacts::by_jid(c, &chat.account_id, jid)?;
+    Ok(c.execute(
+        "UPDATE group_participants SET role = ?4 WHERE chat_id = ?1 AND (jid = ?2 OR (?3 IS NOT NULL AND contact_id = ?3))",
+        params![chat.id, jid, contact, role.as_str()],
+    )? > 0)
+}
+
+pub fn set_subject(c: &Connection, chat: &ChatId, subject: &str) -> StoreResult<()> {
+    c.execute("UPDATE groups SET subject = ?2, updated_at = ?3 WHERE chat_id = ?1", params![chat, subject, now_ms()])?;
+    c.execute("UPDATE chats SET name = ?2 WHERE id = ?1", params![chat, subject])?;
+    Ok(())
+}
+
+pub fn set_description(c: &Connection, chat: &ChatId, description: Option<&str>) -> StoreResult<()> {
+    c.execute("UPDATE groups SET description = ?2, updated_at = ?3 WHERE chat_id = ?1", params![chat, description, now_ms()])?;
+    Ok(())
+}
+
+pub fn set_flags(c: &Connection, chat: &ChatId, announce: Option<bool>, locked: Option<bool>) -> StoreResult<()> {
+    c.execute(
+        "UPDATE groups SET announce = COALESCE(?2, announce), locked = COALESCE(?3, locked), updated_at = ?4 WHERE chat_id = ?1",
+        params![chat, announce, locked, now_ms()],
+    )?;
+    Ok(())
+}
+
+pub fn set_picture(c: &Connection, chat: &ChatId, media: Option<&str>) -> StoreResult<()> {
+    c.execute("UPDATE groups SET picture_id = ?2, updated_at = ?3 WHERE chat_id = ?1", params![chat, media, now_ms()])?;
+    Ok(())
+}
+
+pub fn set_invite_code(c: &Connection, chat: &ChatId, code: &str) -> StoreResult<()> {
+    c.execute("UPDATE groups SET invite_code = ?2 WHERE chat_id = ?1", params![chat, code])?;
+    Ok(())
+}
+
+/// This account is no longer in the group (left or removed); history stays.
+pub fn mark_left(c: &Connection, chat: &ChatId, at: Millis) -> StoreResult<()> {
+    c.execute("UPDATE groups SET left_at = ?2 WHERE chat_id = ?1", params![chat, at])?;
+    Ok(())
+}
+
+/// The account's own JIDs (phone number and LID), to spot "me" among participants.
+fn own_jids(c: &Connection, account: &AccountId) -> StoreResult<(Option<Jid>, Option<Jid>)> {
+    Ok(c.query_row("SELECT jid, lid FROM accounts WHERE id = ?1", [account], |r| Ok((r.get(0)?, r.get(1)?)))?)
+}
+
+pub fn participants(c: &Connection, chat: &ChatId, account: &AccountId) -> StoreResult<Vec<Participant>> {
+    let (pn, lid) = own_jids(c, account)?;
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT gp.jid, gp.role, co.id, co.phone, {} FROM group_participants gp
+         LEFT JOIN contacts co ON co.id = gp.contact_id
+         WHERE gp.chat_id = ?1 ORDER BY CASE gp.role WHEN 'superadmin' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, gp.jid",
+        contacts::NAME_SQL
+    ))?;
+    let rows = stmt.query_map([chat], |r| {
+        let jid: Jid = r.get(0)?;
+        let is_me = Some(&jid) == pn.as_ref() || Some(&jid) == lid.as_ref();
+        Ok(Participant {
+            person: Person {
+                contact_id: r.get(2)?,
+                phone: r
+                    .get::<_, Option<String>>(3)?
+                    .and_then(|p| Phone::parse(&p).ok())
+                    .or_else(|| jid.phone()),
+                name: r.get(4)?,
+            },
+            role: ParticipantRole::parse(&r.get::<_, String>(1)?).unwrap_or(ParticipantRole::Member),
+            is_me,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn get(c: &Connection, chat: &ChatId) -> StoreResult<Option<Group>> {
+    let row = c
+        .query_row(
+            "SELECT g.account_id, g.subject, g.description, g.owner_jid, g.created_at, g.announce, g.locked, g.left_at,
+                    (SELECT count(*) FROM group_participants gp WHERE gp.chat_id = g.chat_id)
+             FROM groups g WHERE g.chat_id = ?1",
+            [chat],
+            |r| {
+                Ok((
+                    r.get::<_, AccountId>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<Jid>>(3)?,
+                    r.get::<_, Option<Millis>>(4)?,
+                    r.get::<_, bool>(5)?,
+                    r.get::<_, bool>(6)?,
+                    r.get::<_, Option<Millis>>(7)?,
+                    r.get::<_, i64>(8)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((account, subject, description, owner, created_at, announce, locked, left_at, count)) = row else {
+        return Ok(None);
+    };
+    let is_admin = participants(c, chat, &account)?.iter().any(|p| p.is_me && p.role.is_admin());
+    let owner = owner.map(|o| contacts::person(c, &account, &o)).transpose()?;
+    Ok(Some(Group {
+        id: chat.group_id(),
+        chat_id: chat.clone(),
+        account_id: account,
+        subject,
+        description,
+        owner,
+        created_at,
+        participant_count: count,
+        is_admin,
+        announce,
+        locked,
+        left: left_at.is_some(),
+    }))
+}

@@ -1,0 +1,489 @@
+//! Messages, their reactions, and the keyset pagination agents walk history with.
+
+use std::collections::HashMap;
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+use super::chats::ChatRef;
+use super::contacts::NAME_SQL;
+use super::StoreResult;
+use crate::ids::{AccountId, ChatId, ContactId, MediaId, MessageId};
+use crate::model::{
+    ContactCard, Location, MediaInfo, Message, MessageStatus, MessageType, Person, Reaction,
+};
+use crate::phone::Phone;
+use crate::time::Millis;
+use crate::wa::{Jid, MediaBlob, MsgKey, RemoteMedia, WaContent, WaMessage};
+
+/// A message's ID: stable for the account, whoever syncs it and however often.
+pub fn message_id(account: &AccountId, from_me: bool, wa_id: &str) -> MessageId {
+    MessageId::derive(&[account.as_str(), if from_me { "me" } else { "them" }, wa_id])
+}
+
+/// What a row keeps beside the text, by type.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Extra {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    media: Option<MediaInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    remote: Option<RemoteMedia>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    location: Option<Location>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    contact: Option<ContactCard>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    unsupported: Option<String>,
+}
+
+pub fn type_of(content: &WaContent) -> MessageType {
+    match content {
+        WaContent::Text { .. } => MessageType::Text,
+        WaContent::Image { .. } => MessageType::Image,
+        WaContent::Video { .. } => MessageType::Video,
+        WaContent::Audio { .. } => MessageType::Audio,
+        WaContent::Document { .. } => MessageType::Document,
+        WaContent::Sticker { .. } => MessageType::Sticker,
+        WaContent::Location(_) => MessageType::Location,
+        WaContent::Contact(_) => MessageType::Contact,
+        WaContent::System { .. } => MessageType::System,
+        WaContent::Unsupported { .. } => MessageType::Unsupported,
+    }
+}
+
+fn extra_of(content: &WaContent) -> (Extra, Option<MediaId>) {
+    let mut extra = Extra::default();
+    let mut media_id = None;
+    if let Some(m) = content.media() {
+        let mut info = m.info.clone();
+        match &m.blob {
+            MediaBlob::Local { id } => {
+                info.id = Some(id.clone());
+                media_id = Some(id.clone());
+            }
+            MediaBlob::Remote(r) => extra.remote = Some(r.clone()),
+        }
+        extra.media = Some(info);
+    }
+    match content {
+        WaContent::Location(l) => extra.location = Some(l.clone()),
+        WaContent::Contact(card) => extra.contact = Some(card.clone()),
+        WaContent::Unsupported { kind } => extra.unsupported = Some(kind.clone()),
+        _ => {}
+    }
+    (extra, media_id)
+}
+
+/// Stores a message unless it is already there. Returns its ID and whether it is new.
+pub fn insert(
+    c: &Connection,
+    chat: &ChatRef,
+    msg: &WaMessage,
+    sender_contact: Option<&ContactId>,
+) -> StoreResult<(MessageId, bool)> {
+    let id = message_id(&chat.account_id, msg.key.from_me, &msg.key.id);
+    let (extra, media_id) = extra_of(&msg.content);
+    let data = serde_json::to_string(&extra)?;
+    let data = (data != "{}").then_some(data);
+    let reply_to_id = msg
+        .reply_to
+        .as_deref()
+        .map(|wa| resolve_reply(c, &chat.account_id, wa))
+        .transpose()?
+        .flatten();
+    let inserted = c.execute(
+        "INSERT INTO messages (id, account_id, chat_id, wa_id, from_me, sender_jid, sender_contact_id, push_name,
+                               ts, type, text, media_id, data, reply_to_wa_id, reply_to_id, forwarded, status, starred)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+         ON CONFLICT (id) DO NOTHING",
+        params![
+            id,
+            chat.account_id,
+            chat.id,
+            msg.key.id,
+            msg.key.from_me,
+            msg.key.sender,
+            sender_contact,
+            msg.push_name,
+            msg.ts,
+            type_of(&msg.content).as_str(),
+            msg.content.text_or_caption(),
+            media_id,
+            data,
+            msg.reply_to,
+            reply_to_id,
+            msg.forwarded,
+            msg.status.map(MessageStatus::as_str),
+            msg.starred,
+        ],
+    )? > 0;
+    Ok((id, inserted))
+}
+
+/// A quoted message is usually from the other side; try both.
+fn resolve_reply(c: &Connection, account: &AccountId, wa_id: &str) -> StoreResult<Option<MessageId>> {
+    for from_me in [false, true] {
+        let id = message_id(account, from_me, wa_id);
+        if exists(c, &id)? {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
+}
+
+pub fn exists(c: &Connection, id: &MessageId) -> StoreResult<bool> {
+    Ok(c
+        .query_row("SELECT 1 FROM messages WHERE id = ?1", [id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Where a message lives and how WhatsApp names it: what mutations need.
+#[derive(Debug, Clone)]
+pub struct MessageRef {
+    pub id: MessageId,
+    pub account_id: AccountId,
+    pub chat_id: ChatId,
+    pub chat_jid: Jid,
+    pub key: MsgKey,
+    pub ts: Millis,
+    pub kind: MessageType,
+    pub text: Option<String>,
+    pub revoked: bool,
+    pub deleted_for_me: bool,
+    pub starred: bool,
+    pub has_media: bool,
+}
+
+pub fn get_ref(c: &Connection, id: &MessageId) -> StoreResult<Option<MessageRef>> {
+    Ok(c
+        .query_row(
+            "SELECT m.id, m.account_id, m.chat_id, ch.jid, m.wa_id, m.from_me, m.sender_jid, m.ts, m.type, m.text,
+                    m.revoked_at IS NOT NULL, m.deleted_for_me, m.starred, m.media_id IS NOT NULL OR m.data LIKE '%\"media\"%'
+             FROM messages m JOIN chats ch ON ch.id = m.chat_id WHERE m.id = ?1",
+            [id],
+            |r| {
+                let chat_jid: Jid = r.get(3)?;
+                Ok(MessageRef {
+                    id: r.get(0)?,
+                    account_id: r.get(1)?,
+                    chat_id: r.get(2)?,
+                    key: MsgKey {
+                        chat: chat_jid.clone(),
+                        id: r.get(4)?,
+                        from_me: r.get(5)?,
+                        sender: r.get(6)?,
+                    },
+                    chat_jid,
+                    ts: r.get(7)?,
+                    kind: MessageType::parse(&r.get::<_, String>(8)?).unwrap_or(MessageType::Unsupported),
+                    text: r.get(9)?,
+                    revoked: r.get(10)?,
+                    deleted_for_me: r.get(11)?,
+                    starred: r.get(12)?,
+                    has_media: r.get(13)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// The content of a stored message, to send it again (forwarding).
+pub fn content_of(c: &Connection, id: &MessageId) -> StoreResult<Option<WaContent>> {
+    let row: Option<(String, Option<String>, Option<String>, Option<MediaId>)> = c
+        .query_row(
+            "SELECT type, text, data, media_id FROM messages WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((kind, text, data, media_id)) = row else {
+        return Ok(None);
+    };
+    let extra: Extra = super::sql::opt_json(data).unwrap_or_default();
+    let media = extra.media.clone().map(|info| crate::wa::WaMedia {
+        blob: match (&media_id, &extra.remote) {
+            (Some(id), _) => MediaBlob::Local { id: id.clone() },
+            (None, Some(r)) => MediaBlob::Remote(r.clone()),
+            (None, None) => MediaBlob::Remote(RemoteMedia {
+                kind: kind.clone(),
+                direct_path: String::new(),
+                media_key: String::new(),
+                file_sha256: None,
+                file_enc_sha256: None,
+                file_length: None,
+            }),
+        },
+        info,
+    });
+    let content = match (MessageType::parse(&kind), media) {
+        (Some(MessageType::Text), _) => WaContent::Text { text: text.unwrap_or_default() },
+        (Some(MessageType::Image), Some(media)) => WaContent::Image { media, caption: text },
+        (Some(MessageType::Video), Some(media)) => WaContent::Video { media, caption: text },
+        (Some(MessageType::Audio), Some(media)) => WaContent::Audio { media },
+        (Some(MessageType::Document), Some(media)) => WaContent::Document { media, caption: text },
+        (Some(MessageType::Sticker), Some(media)) => WaContent::Sticker { media },
+        (Some(MessageType::Location), _) => match extra.location {
+            Some(l) => WaContent::Location(l),
+            None => return Ok(None),
+        },
+        (Some(MessageType::Contact), _) => match extra.contact {
+            Some(card) => WaContent::Contact(card),
+            None => return Ok(None),
+        },
+        _ => return Ok(None),
+    };
+    Ok(Some(content))
+}
+
+pub fn set_edited(c: &Connection, id: &MessageId, text: &str, at: Millis) -> StoreResult<bool> {
+    Ok(c.execute(
+        "UPDATE messages SET text = ?2, edited_at = ?3 WHERE id = ?1 AND revoked_at IS NULL",
+        params![id, text, at],
+    )? > 0)
+}
+
+/// Deleted for everyone: the content goes, the row stays as a tombstone.
+pub fn set_revoked(c: &Connection, id: &MessageId, at: Millis) -> StoreResult<bool> {
+    let changed = c.execute(
+        "UPDATE messages SET type = 'revoked', text = NULL, data = NULL, media_id = NULL, revoked_at = ?2
+         WHERE id = ?1 AND revoked_at IS NULL",
+        params![id, at],
+    )? > 0;
+    c.execute("DELETE FROM reactions WHERE message_id = ?1", [id])?;
+    Ok(changed)
+}
+
+pub fn set_deleted_for_me(c: &Connection, id: &MessageId) -> StoreResult<bool> {
+    Ok(c.execute("UPDATE messages SET deleted_for_me = 1 WHERE id = ?1 AND deleted_for_me = 0", [id])? > 0)
+}
+
+pub fn set_starred(c: &Connection, id: &MessageId, starred: bool) -> StoreResult<bool> {
+    Ok(c.execute("UPDATE messages SET starred = ?2 WHERE id = ?1", params![id, starred])? > 0)
+}
+
+/// Receipt states only move forward (sent < delivered < read < played).
+pub fn advance_status(c: &Connection, id: &MessageId, status: MessageStatus) -> StoreResult<bool> {
+    let current: Option<Option<String>> = c
+        .query_row("SELECT status FROM messages WHERE id = ?1 AND from_me = 1", [id], |r| r.get(0))
+        .optional()?;
+    let Some(current) = current else { return Ok(false) };
+    let current = current.as_deref().and_then(MessageStatus::parse);
+    if current.is_some_and(|cur| cur >= status) {
+        return Ok(false);
+    }
+    c.execute("UPDATE messages SET status = ?2 WHERE id = ?1", params![id, status.as_str()])?;
+    Ok(true)
+}
+
+pub fn set_reaction(
+    c: &Connection,
+    id: &MessageId,
+    sender: &Jid,
+    from_me: bool,
+    emoji: Option<&str>,
+    ts: Millis,
+) -> StoreResult<bool> {
+    Ok(match emoji {
+        Some(e) => c.execute(
+            "INSERT INTO reactions (message_id, sender_jid, from_me, emoji, ts) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (message_id, sender_jid) DO UPDATE SET emoji = excluded.emoji, ts = excluded.ts",
+            params![id, sender, from_me, e, ts],
+        )?,
+        None => c.execute(
+            "DELETE FROM reactions WHERE message_id = ?1 AND sender_jid = ?2",
+            params![id, sender],
+        )?,
+    } > 0)
+}
+
+/// The newest incoming messages of a chat, up to `limit`: what a read receipt covers.
+pub fn latest_incoming(c: &Connection, chat: &ChatId, limit: i64) -> StoreResult<Vec<MsgKey>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT ch.jid, m.wa_id, m.sender_jid FROM messages m JOIN chats ch ON ch.id = m.chat_id
+         WHERE m.chat_id = ?1 AND m.from_me = 0 ORDER BY m.ts DESC, m.seq DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![chat, limit], |r| {
+        Ok(MsgKey {
+            chat: r.get(0)?,
+            id: r.get(1)?,
+            from_me: false,
+            sender: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A point in a chat's timeline: (timestamp, insertion order).
+pub type Position = (Millis, i64);
+
+pub fn position(c: &Connection, id: &MessageId) -> StoreResult<Option<(ChatId, Position)>> {
+    Ok(c
+        .query_row("SELECT chat_id, ts, seq FROM messages WHERE id = ?1", [id], |r| {
+            Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
+        })
+        .optional()?)
+}
+
+/// Which way a page walks from its anchor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Older than the anchor (the default: newest first from "now").
+    Back,
+    /// Newer than the anchor.
+    Forward,
+}
+
+const MESSAGE_SELECT: &str = "SELECT m.id, m.chat_id, m.account_id, m.from_me, m.sender_contact_id, co.phone,
+        COALESCE(co.saved_name, co.push_name, m.push_name, co.business_name), m.sender_jid,
+        m.ts, m.type, m.text, m.media_id, m.data, m.reply_to_id, m.forwarded, m.status, m.starred,
+        m.edited_at, m.revoked_at, m.seq
+    FROM messages m LEFT JOIN contacts co ON co.id = m.sender_contact_id";
+
+fn message_from_row(r: &Row<'_>) -> rusqlite::Result<(Message, i64)> {
+    let from_me: bool = r.get(3)?;
+    let sender = if from_me {
+        None
+    } else {
+        let sender_jid: Option<Jid> = r.get(7)?;
+        Some(Person {
+            contact_id: r.get(4)?,
+            phone: r
+                .get::<_, Option<String>>(5)?
+                .and_then(|p| Phone::parse(&p).ok())
+                .or_else(|| sender_jid.and_then(|j| j.phone())),
+            name: r.get(6)?,
+        })
+    };
+    let extra: Extra = super::sql::opt_json(r.get(12)?).unwrap_or_default();
+    let mut media = extra.media;
+    if let (Some(m), Some(id)) = (media.as_mut(), r.get::<_, Option<MediaId>>(11)?) {
+        m.id = Some(id);
+    }
+    Ok((
+        Message {
+            id: r.get(0)?,
+            chat_id: r.get(1)?,
+            account_id: r.get(2)?,
+            from_me,
+            sender,
+            timestamp: r.get(8)?,
+            kind: MessageType::parse(&r.get::<_, String>(9)?).unwrap_or(MessageType::Unsupported),
+            text: r.get(10)?,
+            media,
+            location: extra.location,
+            contact: extra.contact,
+            reply_to: r.get(13)?,
+            forwarded: r.get(14)?,
+            status: r.get::<_, Option<String>>(15)?.as_deref().and_then(MessageStatus::parse),
+            starred: r.get(16)?,
+            edited_at: r.get(17)?,
+            revoked_at: r.get(18)?,
+            reactions: Vec::new(),
+        },
+        r.get(19)?,
+    ))
+}
+
+/// Fills in the reactions of a page of messages with one query.
+fn attach_reactions(c: &Connection, messages: &mut [Message]) -> StoreResult<()> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let ids = serde_json::to_string(&messages.iter().map(|m| m.id.as_str()).collect::<Vec<_>>())?;
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT r.message_id, r.emoji, r.from_me, r.ts, co.id, co.phone, {NAME_SQL}, r.sender_jid
+         FROM reactions r
+         JOIN messages m ON m.id = r.message_id
+         LEFT JOIN contacts co ON co.account_id = m.account_id AND (co.pn_jid = r.sender_jid OR co.lid_jid = r.sender_jid)
+         WHERE r.message_id IN (SELECT value FROM json_each(?1)) ORDER BY r.ts"
+    ))?;
+    let mut by_message: HashMap<MessageId, Vec<Reaction>> = HashMap::new();
+    let rows = stmt.query_map([ids], |r| {
+        let from_me: bool = r.get(2)?;
+        let jid: Option<Jid> = r.get(7)?;
+        Ok((
+            r.get::<_, MessageId>(0)?,
+            Reaction {
+                emoji: r.get(1)?,
+                from_me,
+                timestamp: r.get(3)?,
+                sender: (!from_me).then(|| Person {
+                    contact_id: r.get(4).ok().flatten(),
+                    phone: r
+                        .get::<_, Option<String>>(5)
+                        .ok()
+                        .flatten()
+                        .and_then(|p| Phone::parse(&p).ok())
+                        .or_else(|| jid.as_ref().and_then(Jid::phone)),
+                    name: r.get(6).ok().flatten(),
+                }),
+            },
+        ))
+    })?;
+    for row in rows {
+        let (id, reaction) = row?;
+        by_message.entry(id).or_default().push(reaction);
+    }
+    for m in messages {
+        if let Some(rs) = by_message.remove(&m.id) {
+            m.reactions = rs;
+        }
+    }
+    Ok(())
+}
+
+pub fn get(c: &Connection, id: &MessageId) -> StoreResult<Option<Message>> {
+    let found = c
+        .query_row(&format!("{MESSAGE_SELECT} WHERE m.id = ?1"), [id], message_from_row)
+        .optional()?;
+    let Some((m, _)) = found else { return Ok(None) };
+    let mut one = [m];
+    attach_reactions(c, &mut one)?;
+    let [m] = one;
+    Ok(Some(m))
+}
+
+/// One page of a chat's messages strictly beyond `anchor` in `direction`, returned in
+/// chronological order, with the position of the page's far end for the next page.
+pub fn page(
+    c: &Connection,
+    chat: &ChatId,
+    anchor: Option<Position>,
+    direction: Direction,
+    limit: usize,
+) -> StoreResult<(Vec<Message>, Option<Position>)> {
+    let (sql, anchor) = match direction {
+        Direction::Back => (
+            format!(
+                "{MESSAGE_SELECT} WHERE m.chat_id = ?1 AND m.deleted_for_me = 0 AND (m.ts, m.seq) < (?2, ?3)
+                 ORDER BY m.ts DESC, m.seq DESC LIMIT ?4"
+            ),
+            anchor.unwrap_or((i64::MAX, i64::MAX)),
+        ),
+        Direction::Forward => (
+            format!(
+                "{MESSAGE_SELECT} WHERE m.chat_id = ?1 AND m.deleted_for_me = 0 AND (m.ts, m.seq) > (?2, ?3)
+                 ORDER BY m.ts ASC, m.seq ASC LIMIT ?4"
+            ),
+            anchor.unwrap_or((i64::MIN, i64::MIN)),
+        ),
+    };
+    let mut stmt = c.prepare_cached(&sql)?;
+    // One extra row tells whether another page follows.
+    let rows = stmt.query_map(params![chat, anchor.0, anchor.1, (limit + 1) as i64], message_from_row)?;
+    let mut rows: Vec<(Message, i64)> = rows.collect::<Result<_, _>>()?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let far_end = if more {
+        rows.last().map(|(m, seq)| (m.timestamp, *seq))
+    } else {
+        None
+    };
+    if direction == Direction::Back {
+        rows.reverse();
+    }
+    let mut messages: Vec<Message> = rows.into_iter().map(|(m, _)| m).collect();
+    attach_reactions(c, &mut messages)?;
+    Ok((messages, far_end))
+}

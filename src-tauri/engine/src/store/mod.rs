@@ -1,0 +1,212 @@
+//! The encrypted store: one SQLCipher database in the data dir, WAL, numbered
+//! migrations, one writer and a small pool of readers.
+//!
+//! Everything here is synchronous; queries are short and indexed. Each submodule
+//! holds the queries of one table family and takes a `&Connection`.
+
+pub mod accounts;
+pub mod api_keys;
+pub mod chats;
+pub mod contacts;
+pub mod events;
+pub mod groups;
+pub mod messages;
+mod migrations;
+pub mod settings;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
+
+use crate::secrets::DbKey;
+
+/// The database file's name inside the data dir.
+pub const DB_FILE: &str = "whatsapp-use.db";
+/// Idle reader connections kept open.
+const MAX_IDLE_READERS: usize = 8;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "cannot open {path}: the key does not match or the file is not a WhatsApp-Use database. \
+         The file was left untouched."
+    )]
+    WrongKeyOrNotADatabase { path: String },
+    #[error("the data dir is read-only ({path}): {detail}")]
+    ReadOnly { path: String, detail: String },
+    #[error("the disk holding {path} is full; free some space and try again (nothing was half-written)")]
+    DiskFull { path: String },
+    #[error(
+        "{path} was written by a newer WhatsApp-Use (schema {found}, this build knows up to {supported}); \
+         update the app. The file was left untouched."
+    )]
+    TooNew { path: String, found: i64, supported: i64 },
+    #[error("migration {version} failed: {source}")]
+    Migration {
+        version: i64,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("database error: {0}")]
+    Sqlite(rusqlite::Error),
+    #[error("stored data is malformed: {0}")]
+    Corrupt(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Sqlite(e)
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        Self::Corrupt(e.to_string())
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Gives the common SQLite failures (wrong key, full disk, read-only) their own errors.
+fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
+    let path_s = path.display().to_string();
+    if let rusqlite::Error::SqliteFailure(f, ref msg) = e {
+        match f.code {
+            ErrorCode::NotADatabase => return StoreError::WrongKeyOrNotADatabase { path: path_s },
+            ErrorCode::DiskFull => return StoreError::DiskFull { path: path_s },
+            ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied => {
+                return StoreError::ReadOnly {
+                    path: path_s,
+                    detail: msg.clone().unwrap_or_else(|| f.to_string()),
+                }
+            }
+            _ => {}
+        }
+    }
+    StoreError::Sqlite(e)
+}
+
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    key: DbKey,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` with `key`, and migrates it.
+    /// A file that does not decrypt with `key` is reported and never overwritten.
+    pub fn open(path: &Path, key: DbKey) -> StoreResult<Self> {
+        let mut writer = open_connection(path, &key, true)?;
+        migrations::run(path, &mut writer)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path: path.to_path_buf(),
+                key,
+                writer: Mutex::new(writer),
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` on a reader connection (consistent snapshot for one statement
+    /// sequence; use `read_tx` for several statements that must agree).
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        let conn = match self.inner.readers.lock().pop() {
+            Some(c) => c,
+            None => open_connection(&self.inner.path, &self.inner.key, false)?,
+        };
+        let out = f(&conn).map_err(|e| self.reclassify(e));
+        let mut idle = self.inner.readers.lock();
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(conn);
+        }
+        out
+    }
+
+    /// Runs `f` in one write transaction: all of it lands, or none of it.
+    pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> StoreResult<T>) -> StoreResult<T> {
+        self.write_then(f, || {})
+    }
+
+    /// Like `write`, then runs `after` once the transaction committed, still holding
+    /// the writer lock, so what `after` publishes comes out in commit order.
+    pub fn write_then<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> StoreResult<T>,
+        after: impl FnOnce(),
+    ) -> StoreResult<T> {
+        let mut conn = self.inner.writer.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| classify(&self.inner.path, e))?;
+        let out = f(&tx).map_err(|e| self.reclassify(e))?;
+        tx.commit().map_err(|e| classify(&self.inner.path, e))?;
+        after();
+        Ok(out)
+    }
+
+    /// Runs `f` on a reader inside a transaction, so several queries see one snapshot.
+    pub fn read_tx<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        self.read(|c| {
+            c.execute_batch("BEGIN DEFERRED")?;
+            let out = f(c);
+            c.execute_batch("COMMIT")?;
+            out
+        })
+    }
+
+    fn reclassify(&self, e: StoreError) -> StoreError {
+        match e {
+            StoreError::Sqlite(e) => classify(&self.inner.path, e),
+            other => other,
+        }
+    }
+}
+
+fn open_connection(path: &Path, key: &DbKey, create: bool) -> StoreResult<Connection> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
+    conn.pragma_update(None, "key", key.pragma_value().as_str())
+        .map_err(|e| classify(path, e))?;
+    // The first read proves the key: SQLCipher reports SQLITE_NOTADB on a mismatch.
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
+        .map_err(|e| classify(path, e))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 5000;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -16000;",
+    )
+    .map_err(|e| classify(path, e))?;
+    Ok(conn)
+}
+
+/// Small helpers shared by the query modules.
+pub(crate) mod sql {
+    pub fn opt_json<T: serde::de::DeserializeOwned>(s: Option<String>) -> Option<T> {
+        s.and_then(|s| serde_json::from_str(&s).ok())
+    }
+}

@@ -1,0 +1,217 @@
+//! The tools agents call. Each tool is one small handler over typed arguments; every
+//! call goes through the same pipeline (see `pipeline`).
+
+mod accounts;
+pub mod args;
+mod chats;
+mod context;
+mod messages;
+pub mod output;
+pub mod paging;
+mod pipeline;
+pub mod progress;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+pub use args::Validate;
+pub use context::Ctx;
+pub use output::Output;
+pub use pipeline::{call, CallOutcome};
+
+use crate::error::{ErrorCode, ToolError, ToolResult};
+use crate::wa::WaError;
+
+/// Tool families, as the window groups permission toggles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    Accounts,
+    Messages,
+    Chats,
+    Groups,
+    Contacts,
+    Media,
+    Presence,
+    Profile,
+    Search,
+    Events,
+}
+
+/// What a tool does to the world (MCP tool annotations, presets, idempotency).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    Read,
+    Write,
+    /// Deletes or unlinks something.
+    Destructive,
+}
+
+#[async_trait]
+pub trait Handler: Send + Sync {
+    async fn call(&self, ctx: Ctx, args: Value) -> ToolResult<Output>;
+}
+
+pub struct ToolSpec {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    pub family: Family,
+    pub effect: Effect,
+    /// Whether it sends something to other people (the "no-send" preset turns these off).
+    pub sends: bool,
+    pub input_schema: Arc<Map<String, Value>>,
+    handler: Arc<dyn Handler>,
+}
+
+struct Typed<A, F> {
+    f: F,
+    _args: PhantomData<fn(A)>,
+}
+
+#[async_trait]
+impl<A, F, Fut> Handler for Typed<A, F>
+where
+    A: DeserializeOwned + Validate + Send + 'static,
+    F: Fn(Ctx, A) -> Fut + Send + Sync,
+    Fut: Future<Output = ToolResult<Output>> + Send,
+{
+    async fn call(&self, ctx: Ctx, args: Value) -> ToolResult<Output> {
+        let args = parse::<A>(args)?;
+        (self.f)(ctx, args).await
+    }
+}
+
+/// Parses arguments, naming the bad field on failure, then runs the tool's own checks
+/// and reports every problem they find.
+pub fn parse<A: DeserializeOwned + Validate>(args: Value) -> ToolResult<A> {
+    let args = match args {
+        Value::Null => Value::Object(Map::new()),
+        other => other,
+    };
+    let parsed: A = serde_path_to_error::deserialize(&args).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.inner().to_string();
+        let field = if let Some(rest) = message.strip_prefix("missing field `") {
+            let name = rest.split('`').next().unwrap_or("");
+            if path == "." { name.to_owned() } else { format!("{path}.{name}") }
+        } else if let Some(rest) = message.strip_prefix("unknown field `") {
+            let name = rest.split('`').next().unwrap_or("");
+            if path == "." { name.to_owned() } else { format!("{path}.{name}") }
+        } else if path == "." {
+            "arguments".to_owned()
+        } else {
+            path
+        };
+        let problem = if message.starts_with("unknown field") {
+            format!("unknown argument ({})", message.split(", expected").nth(1).map(|s| format!("expected{s}")).unwrap_or_default())
+        } else {
+            message
+        };
+        ToolError::invalid(field, problem)
+    })?;
+    let mut problems = Vec::new();
+    parsed.validate(&mut problems);
+    if problems.is_empty() {
+        Ok(parsed)
+    } else {
+        Err(ToolError::invalid_fields(problems))
+    }
+}
+
+fn schema_of<A: JsonSchema>() -> Arc<Map<String, Value>> {
+    let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
+    let schema = generator.into_root_schema_for::<A>();
+    let mut map = match serde_json::to_value(schema) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    };
+    // The dialect is MCP's default (2020-12) and titles are noise in a tool list.
+    map.remove("$schema");
+    map.remove("title");
+    map.entry("type").or_insert_with(|| Value::String("object".into()));
+    map.entry("properties").or_insert_with(|| Value::Object(Map::new()));
+    Arc::new(map)
+}
+
+/// Builds a tool from a typed handler.
+pub fn tool<A, F, Fut>(name: &'static str, title: &'static str, family: Family, effect: Effect, description: &'static str, f: F) -> ToolSpec
+where
+    A: DeserializeOwned + JsonSchema + Validate + Send + 'static,
+    F: Fn(Ctx, A) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ToolResult<Output>> + Send + 'static,
+{
+    ToolSpec {
+        name,
+        title,
+        description,
+        family,
+        effect,
+        sends: false,
+        input_schema: schema_of::<A>(),
+        handler: Arc::new(Typed { f, _args: PhantomData }),
+    }
+}
+
+impl ToolSpec {
+    /// Marks a tool as one that sends something to other people.
+    pub fn sends(mut self) -> Self {
+        self.sends = true;
+        self
+    }
+}
+
+/// All tools, in a stable order.
+pub struct Registry {
+    tools: Vec<ToolSpec>,
+    index: HashMap<&'static str, usize>,
+}
+
+impl Registry {
+    pub fn standard() -> Self {
+        let mut tools = Vec::new();
+        tools.extend(accounts::tools());
+        tools.extend(messages::tools());
+        tools.extend(chats::tools());
+        let index = tools.iter().enumerate().map(|(i, t)| (t.name, i)).collect();
+        Self { tools, index }
+    }
+
+    pub fn all(&self) -> &[ToolSpec] {
+        &self.tools
+    }
+
+    pub fn get(&self, name: &str) -> Option<&ToolSpec> {
+        self.index.get(name).map(|&i| &self.tools[i])
+    }
+}
+
+/// The tools a key may see and call.
+pub fn visible<'a>(engine: &'a crate::engine::Engine, principal: &crate::keys::Principal) -> Vec<&'a ToolSpec> {
+    let _ = principal;
+    engine.tools.all().iter().collect()
+}
+
+/// How backend failures read to agents.
+pub fn wa_error(e: WaError) -> ToolError {
+    match e {
+        WaError::NotConnected => ToolError::not_paired("the account is not connected right now; it reconnects on its own, or call reconnect_account"),
+        WaError::LoggedOut => ToolError::not_paired("the account is logged out; call pair_account to link it again"),
+        WaError::NotOnWhatsApp(who) => ToolError::new(ErrorCode::NotFound, format!("{who} is not on WhatsApp")),
+        WaError::NotFound(m) => ToolError::new(ErrorCode::NotFound, m),
+        WaError::NotAllowed(m) => ToolError::forbidden(m),
+        WaError::Invalid(m) => ToolError::new(ErrorCode::InvalidRequest, m),
+        WaError::RateLimited { retry_after_ms } => ToolError::rate_limited(retry_after_ms, "WhatsApp is rate-limiting this account"),
+        WaError::Timeout => ToolError::server("WhatsApp did not answer in time; it is safe to retry"),
+        WaError::Other(m) => ToolError::server(m),
+    }
+}

@@ -1,0 +1,392 @@
+//! Values exchanged with a WhatsApp backend.
+
+use serde::{Deserialize, Serialize};
+
+use super::Jid;
+use crate::ids::MediaId;
+use crate::model::{ContactCard, Location, MediaInfo};
+use crate::phone::Phone;
+use crate::time::Millis;
+
+/// How to pair a new device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PairMethod {
+    /// Show QR codes for the phone to scan.
+    Qr,
+    /// Link with a phone number: the phone shows a prompt and the user types the code.
+    PhoneCode(Phone),
+}
+
+/// A message as WhatsApp addresses it: the chat, the ID its sender's device made,
+/// and who sent it (for incoming group messages).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct MsgKey {
+    pub chat: Jid,
+    pub id: String,
+    pub from_me: bool,
+    /// The author, when not this account (group messages need it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<Jid>,
+}
+
+/// Where the bytes of media live.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "at", rename_all = "snake_case")]
+pub enum MediaBlob {
+    /// Already in our store.
+    Local { id: MediaId },
+    /// On WhatsApp's media servers, encrypted; fetched on demand.
+    Remote(RemoteMedia),
+}
+
+/// What is needed to fetch and decrypt media from WhatsApp's servers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemoteMedia {
+    pub kind: String,
+    pub direct_path: String,
+    /// Base64.
+    pub media_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_sha256: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_enc_sha256: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_length: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaMedia {
+    pub info: MediaInfo,
+    pub blob: MediaBlob,
+}
+
+/// The content of a message, sent or received.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum WaContent {
+    Text { text: String },
+    Image { media: WaMedia, caption: Option<String> },
+    Video { media: WaMedia, caption: Option<String> },
+    Audio { media: WaMedia },
+    Document { media: WaMedia, caption: Option<String> },
+    Sticker { media: WaMedia },
+    Location(Location),
+    Contact(ContactCard),
+    System { text: String },
+    Unsupported { kind: String },
+}
+
+impl WaContent {
+    pub fn text(s: impl Into<String>) -> Self {
+        Self::Text { text: s.into() }
+    }
+
+    /// The body or caption.
+    pub fn text_or_caption(&self) -> Option<&str> {
+        match self {
+            Self::Text { text } | Self::System { text } => Some(text),
+            Self::Image { caption, .. } | Self::Video { caption, .. } | Self::Document { caption, .. } => {
+                caption.as_deref()
+            }
+            _ => None,
+        }
+    }
+
+    pub fn media(&self) -> Option<&WaMedia> {
+        match self {
+            Self::Image { media, .. }
+            | Self::Video { media, .. }
+            | Self::Audio { media }
+            | Self::Document { media, .. }
+            | Self::Sticker { media } => Some(media),
+            _ => None,
+        }
+    }
+}
+
+/// A message received, synced from history, or sent from another own device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaMessage {
+    pub key: MsgKey,
+    pub ts: Millis,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push_name: Option<String>,
+    pub content: WaContent,
+    /// The WhatsApp ID of the message this one quotes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+    #[serde(default)]
+    pub forwarded: bool,
+    /// Receipt state for own messages in history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<crate::model::MessageStatus>,
+    #[serde(default)]
+    pub starred: bool,
+}
+
+/// A message to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    pub content: WaContent,
+    pub reply_to: Option<MsgKey>,
+    pub forwarded: bool,
+}
+
+/// What the network says about a message it accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    pub id: String,
+    pub ts: Millis,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptKind {
+    Delivered,
+    Read,
+    Played,
+}
+
+/// Typing state in a chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChatState {
+    Typing,
+    Recording,
+    Paused,
+}
+
+/// Chat and message state that WhatsApp syncs between devices (app state).
+#[derive(Debug, Clone, PartialEq)]
+pub enum AppStateChange {
+    Archive { chat: Jid, archived: bool },
+    Pin { chat: Jid, pinned: bool },
+    /// `until: None` unmutes; `Some(-1)` mutes for ever.
+    Mute { chat: Jid, until: Option<Millis> },
+    MarkUnread { chat: Jid, unread: bool },
+    Star { message: MsgKey, starred: bool },
+    DeleteChat { chat: Jid },
+    DeleteForMe { message: MsgKey },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NumberCheck {
+    pub phone: Phone,
+    /// The JID when the number is on WhatsApp.
+    pub jid: Option<Jid>,
+    #[serde(default)]
+    pub is_business: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picture {
+    pub id: String,
+    pub bytes: Vec<u8>,
+    pub mime: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct About {
+    pub text: String,
+    pub set_at: Option<Millis>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ParticipantRole {
+    Member,
+    Admin,
+    Superadmin,
+}
+
+impl ParticipantRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Member => "member",
+            Self::Admin => "admin",
+            Self::Superadmin => "superadmin",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "member" => Self::Member,
+            "admin" => Self::Admin,
+            "superadmin" => Self::Superadmin,
+            _ => return None,
+        })
+    }
+    pub fn is_admin(self) -> bool {
+        !matches!(self, Self::Member)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaParticipant {
+    pub jid: Jid,
+    pub role: ParticipantRole,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaGroup {
+    pub jid: Jid,
+    pub subject: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub owner: Option<Jid>,
+    #[serde(default)]
+    pub created_at: Option<Millis>,
+    pub participants: Vec<WaParticipant>,
+    #[serde(default)]
+    pub announce: bool,
+    #[serde(default)]
+    pub locked: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum GroupChange {
+    Subject(String),
+    Description(Option<String>),
+    Picture(Vec<u8>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParticipantAction {
+    Add,
+    Remove,
+    Promote,
+    Demote,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParticipantResult {
+    pub jid: Jid,
+    /// `None` when it worked; otherwise why not (e.g. "not on WhatsApp", "not a participant").
+    pub error: Option<String>,
+}
+
+/// What the network says about a person.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct WaContact {
+    pub pn: Option<Jid>,
+    pub lid: Option<Jid>,
+    #[serde(default)]
+    pub saved_name: Option<String>,
+    #[serde(default)]
+    pub push_name: Option<String>,
+    #[serde(default)]
+    pub business_name: Option<String>,
+    #[serde(default)]
+    pub is_business: bool,
+}
+
+/// Chat state as synced from the phone.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct WaChatMeta {
+    pub jid: Option<Jid>,
+    pub name: Option<String>,
+    pub archived: bool,
+    pub pinned_at: Option<Millis>,
+    pub muted_until: Option<Millis>,
+    pub unread_count: i64,
+    pub marked_unread: bool,
+    pub labels: Vec<String>,
+}
+
+/// A page of history pushed by the phone after pairing (or on demand).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HistoryBatch {
+    pub contacts: Vec<WaContact>,
+    pub groups: Vec<WaGroup>,
+    pub chats: Vec<WaChatMeta>,
+    pub messages: Vec<WaMessage>,
+    /// Reactions in history: (target, reactor, emoji, ts).
+    pub reactions: Vec<(MsgKey, Jid, String, Millis)>,
+    /// 0..=100.
+    pub progress: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DisconnectReason {
+    /// The network dropped; reconnecting.
+    Network,
+    /// Closed on request.
+    Requested,
+    /// Another client took over this session.
+    StreamReplaced,
+    /// WhatsApp banned this account for a while.
+    TemporaryBan { until: Option<Millis> },
+    /// This client version is too old for WhatsApp.
+    ClientOutdated,
+}
+
+/// What happens on a WhatsApp account, as a backend reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WaEvent {
+    /// A fresh QR code to show (they rotate).
+    PairingQr { code: String, valid_ms: u64 },
+    /// The code to type on the phone.
+    PairingCode { code: String },
+    /// The phone accepted this device.
+    Paired { pn: Jid, lid: Option<Jid>, push_name: Option<String> },
+    /// Ran out of QR codes before a scan.
+    PairingExpired,
+    Connected,
+    Disconnected(DisconnectReason),
+    /// Unlinked from the phone.
+    LoggedOut { reason: String },
+    History(HistoryBatch),
+    Message(WaMessage),
+    Edited { key: MsgKey, content: WaContent, ts: Millis },
+    Revoked { key: MsgKey, by: Option<Jid>, ts: Millis },
+    /// `emoji: None` removes the reaction.
+    Reaction { target: MsgKey, from: Jid, from_me: bool, emoji: Option<String>, ts: Millis },
+    Receipt { chat: Jid, ids: Vec<String>, from: Jid, kind: ReceiptKind, ts: Millis },
+    ChatState { chat: Jid, from: Jid, state: ChatState, ts: Millis },
+    Presence { who: Jid, online: bool, last_seen: Option<Millis>, ts: Millis },
+    Contact(WaContact),
+    /// A group was created (by us or someone who added us) or its metadata refreshed.
+    Group { group: WaGroup, created: bool, by: Option<Jid>, ts: Millis },
+    GroupInfoChanged { group: Jid, change: GroupInfoChange, by: Option<Jid>, ts: Millis },
+    Participants { group: Jid, action: ParticipantAction, who: Vec<Jid>, by: Option<Jid>, ts: Millis },
+    /// App-state change made on another device (or echoed from ours).
+    AppState { change: AppStateChange, ts: Millis },
+    /// The network revealed that a phone number and a LID are one person.
+    IdentityLink { pn: Jid, lid: Jid },
+    /// Own profile changed (name, about).
+    SelfProfile { push_name: Option<String>, about: Option<String> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupInfoChange {
+    Subject(String),
+    Description(Option<String>),
+    Picture,
+    Announce(bool),
+    Locked(bool),
+}
+
+/// Why a backend call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WaError {
+    #[error("the account is not connected")]
+    NotConnected,
+    #[error("the account is logged out")]
+    LoggedOut,
+    #[error("{0} is not on WhatsApp")]
+    NotOnWhatsApp(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    NotAllowed(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("WhatsApp is rate-limiting this account; retry in {retry_after_ms} ms")]
+    RateLimited { retry_after_ms: u64 },
+    #[error("WhatsApp did not answer in time")]
+    Timeout,
+    #[error("{0}")]
+    Other(String),
+}

@@ -1,0 +1,76 @@
+//! The command line (SPEC "Command line").
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "whatsapp-use", version, about = "Your WhatsApp accounts for AI agents, as one local MCP server")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Args, Clone)]
+pub struct Global {
+    /// Where the encrypted store lives (default: the OS data dir; env WUSE_DATA_DIR).
+    #[arg(long, global = true, env = "WUSE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Global {
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir.clone().unwrap_or_else(wuse_engine::config::default_data_dir)
+    }
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the engine and MCP server without a window; prints pairing QR codes here.
+    Serve(ServeArgs),
+    /// stdio MCP transport for clients: bridges to the running owner (starting it if
+    /// needed). Reads the API key from WUSE_API_KEY.
+    Mcp(McpArgs),
+    /// Create, list and revoke API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Args, Clone)]
+pub struct ServeArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, env = "WUSE_PORT", default_value_t = wuse_engine::config::DEFAULT_PORT)]
+    pub port: u16,
+    /// Do not create the first-run sandbox account and test key.
+    #[arg(long)]
+    pub no_bootstrap: bool,
+}
+
+#[derive(Args, Clone)]
+pub struct McpArgs {
+    /// Port to start an owner on when none runs.
+    #[arg(long, env = "WUSE_PORT", default_value_t = wuse_engine::config::DEFAULT_PORT)]
+    pub port: u16,
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Create a key; its secret is printed once.
+    Create {
+        /// A key for live WhatsApp accounts.
+        #[arg(long, conflicts_with = "test", required_unless_present = "test")]
+        live: bool,
+        /// A key for the sandbox.
+        #[arg(long)]
+        test: bool,
+        /// A name to recognise it by.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List keys (never their secrets).
+    List,
+    /// Revoke a key by ID (key_…); it stops working at once.
+    Revoke { id: String },
+}

@@ -1,0 +1,113 @@
+//! `whatsapp-use serve`: the headless owner.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use wuse_engine::config::EngineConfig;
+use wuse_engine::mcp::http;
+use wuse_engine::model::AccountStatus;
+use wuse_engine::owner::OwnerLock;
+use wuse_engine::secrets::KeySource;
+use wuse_engine::Engine;
+
+use crate::cli::{Global, ServeArgs};
+
+pub fn run(global: Global, args: ServeArgs) -> anyhow::Result<()> {
+    super::runtime()?.block_on(serve(global, args))
+}
+
+async fn serve(global: Global, args: ServeArgs) -> anyhow::Result<()> {
+    let data_dir = global.data_dir();
+    // The lock file lives in the data dir.
+    std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let lock = OwnerLock::acquire(&data_dir)?;
+    let mut config = EngineConfig::new(data_dir.clone());
+    config.port = args.port;
+    config.bootstrap = !args.no_bootstrap;
+    let engine = Engine::start(config).await?;
+    let listener = http::bind(args.port)
+        .await
+        .with_context(|| format!("cannot listen on 127.0.0.1:{} (is another program using it? pick one with --port)", args.port))?;
+    let port = listener.local_addr()?.port();
+    lock.publish(port)?;
+
+    println!("WhatsApp-Use {} is running.", env!("CARGO_PKG_VERSION"));
+    println!("  MCP (streamable HTTP): http://127.0.0.1:{port}/mcp");
+    println!("  MCP (legacy SSE):      http://127.0.0.1:{port}/sse");
+    println!("  data dir:              {}", data_dir.display());
+    println!(
+        "  database key:          {}",
+        match engine.key_source {
+            KeySource::Environment => "from WUSE_DB_KEY",
+            KeySource::Keychain => "in the OS keychain",
+            KeySource::NewInKeychain => "new, saved in the OS keychain",
+        }
+    );
+    if let Some(b) = engine.bootstrap().await? {
+        println!();
+        println!("First start: a sandbox account ({}) and a test key were created.", b.account_id);
+        println!("  Test API key (shown once): {}", b.test_key);
+        println!("  Connect an agent:  WUSE_API_KEY={} whatsapp-use mcp", b.test_key);
+        println!("  or over HTTP with the header  Authorization: Bearer {}", b.test_key);
+    }
+    println!();
+    tokio::spawn(print_pairing(engine.clone()));
+
+    let shutdown = engine.shutdown_token();
+    let server = tokio::spawn(http::serve(engine.clone(), listener, shutdown.clone()));
+    wait_for_signal().await;
+    eprintln!("Shutting down…");
+    engine.shutdown().await;
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), server).await;
+    drop(lock);
+    Ok(())
+}
+
+/// Shows QR codes and pairing codes here as they come, and status changes.
+async fn print_pairing(engine: Arc<Engine>) {
+    let mut changes = engine.accounts.changes();
+    let mut last_qr = std::collections::HashMap::new();
+    let mut last_status = std::collections::HashMap::new();
+    while let Ok(id) = changes.recv().await {
+        let Ok(Some(account)) = engine.accounts.get(&id) else { continue };
+        if let Some(p) = engine.accounts.pairing(&id) {
+            let shown = p.qr.clone().or(p.code.clone());
+            if shown.is_some() && last_qr.get(&id) != Some(&shown) {
+                last_qr.insert(id.clone(), shown);
+                if let Some(qr) = &p.qr {
+                    println!("Scan with WhatsApp > Settings > Linked devices to pair {} ({}):", id, account.kind.as_str());
+                    if let Some(art) = wuse_engine::qr::terminal(qr) {
+                        println!("{art}");
+                    }
+                }
+                if let Some(code) = &p.code {
+                    println!("Pairing code for {id}: {code}  (WhatsApp > Linked devices > Link with phone number)");
+                }
+            }
+        }
+        if last_status.get(&id) != Some(&account.status) {
+            last_status.insert(id.clone(), account.status);
+            let phone = account.phone.as_ref().map(|p| format!(" {p}")).unwrap_or_default();
+            match account.status {
+                AccountStatus::Pairing => {}
+                s => println!("Account {id}{phone}: {}{}", s.as_str(), account.status_detail.map(|d| format!(" ({d})")).unwrap_or_default()),
+            }
+        }
+    }
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,32 @@
+//! `whatsapp-use`: the desktop tray app, the headless owner (`serve`), the stdio
+//! bridge for MCP clients (`mcp`), and key and client management.
+
+#![cfg_attr(all(not(debug_assertions), target_os = "windows"), windows_subsystem = "windows")]
+
+mod cli;
+mod commands;
+#[cfg(feature = "desktop")]
+mod desktop;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let quiet_logs = matches!(cli.command, Some(Command::Mcp(_)) | Some(Command::Keys(_)));
+    commands::init_logging(quiet_logs);
+    let result = match cli.command {
+        None => commands::desktop_or_serve(cli.global),
+        Some(Command::Serve(args)) => commands::serve::run(cli.global, args),
+        Some(Command::Mcp(args)) => commands::mcp::run(cli.global, args),
+        Some(Command::Keys(cmd)) => commands::keys::run(cli.global, cmd),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
