@@ -1,6 +1,7 @@
 """Small helpers over the official MCP Python SDK, for tests."""
 import contextlib
 import json
+import os
 
 import anyio
 import httpx2
@@ -83,6 +84,10 @@ async def sse(url, key, message_handler=None, bindings=None):
 @contextlib.asynccontextmanager
 async def stdio(bin_path, data_dir, key, env=None, message_handler=None, bindings=None):
     e = {"WUSE_API_KEY": key, "WUSE_DATA_DIR": str(data_dir)}
+    # The SDK passes only a few variables to the child; a desktop client passes the
+    # user's session, including the D-Bus address the keychain lives on.
+    if "DBUS_SESSION_BUS_ADDRESS" in os.environ:
+        e["DBUS_SESSION_BUS_ADDRESS"] = os.environ["DBUS_SESSION_BUS_ADDRESS"]
     e.update(env or {})
     params = StdioServerParameters(command=bin_path, args=["mcp"], env=e)
     async with stdio_client(params) as (r, w):

@@ -39,7 +39,9 @@ class Server:
                 raise RuntimeError("serve exited: " + self.output())
             out = self.output()
             m = re.search(r"Test API key \(shown once\): (wuse_test_\w+)", out)
-            if (data_dir / "owner.json").exists() and m:
+            # Ready once the first-run sandbox account is paired and connected.
+            paired = env.get("WUSE_SANDBOX_AUTO_SCAN") == "0" or re.search(r"Account acc_\w+ \+\d+: connected", out)
+            if (data_dir / "owner.json").exists() and m and paired:
                 self.port = json.loads((data_dir / "owner.json").read_text())["port"]
                 self.key = m.group(1)
                 break

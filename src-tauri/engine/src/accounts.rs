@@ -65,6 +65,8 @@ struct Runtime {
     client: Option<Arc<dyn WaClient>>,
     pairing: Option<Pairing>,
     reconnect_attempts: u32,
+    /// How far the phone's history push got (0..=100), while one runs or ran.
+    history: Option<u8>,
 }
 
 struct Inner {
@@ -121,6 +123,11 @@ impl Accounts {
         self.inner.store.read(|c| store::accounts::list(c, kind))
     }
 
+    /// History sync progress (0..=100) of the account's current session, if any ran.
+    pub fn history_progress(&self, id: &AccountId) -> Option<u8> {
+        self.inner.runtime.lock().get(id).and_then(|r| r.history)
+    }
+
     pub fn pairing(&self, id: &AccountId) -> Option<Pairing> {
         self.inner.runtime.lock().get(id).and_then(|r| r.pairing.clone())
     }
@@ -165,6 +172,7 @@ impl Accounts {
             client: None,
             pairing: None,
             reconnect_attempts: 0,
+            history: None,
         });
         entry.epoch = epoch;
         entry.pairing = pairing;
@@ -436,6 +444,14 @@ impl Accounts {
             | WaEvent::Connected
             | WaEvent::Disconnected(_)
             | WaEvent::LoggedOut { .. } => {}
+            WaEvent::History(batch) => {
+                let progress = batch.progress;
+                self.inner.ingest.apply(id, WaEvent::History(batch))?;
+                if let Some(r) = self.inner.runtime.lock().get_mut(id) {
+                    r.history = Some(progress);
+                }
+                self.notify(id);
+            }
             data => self.inner.ingest.apply(id, data)?,
         }
         Ok(())

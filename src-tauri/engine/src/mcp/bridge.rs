@@ -43,7 +43,7 @@ pub struct BridgeConfig {
 pub enum BridgeError {
     #[error("WUSE_API_KEY is not set: create a key with `whatsapp-use keys create --test` (or --live) and pass it in the client's env")]
     NoKey,
-    #[error("could not start the WhatsApp-Use owner ({0}); run `whatsapp-use serve` to see why")]
+    #[error("could not start the WhatsApp-Use owner: {0}")]
     OwnerStart(String),
     #[error("stdio: {0}")]
     Io(#[from] std::io::Error),
@@ -109,6 +109,8 @@ enum PostFailure {
     SessionGone,
     /// Nobody listens on the port.
     Unreachable,
+    /// The connection broke before an answer.
+    Transport(String),
     Status(StatusCode, String),
 }
 
@@ -154,7 +156,7 @@ impl Bridge {
             .body(msg.to_string())
             .send()
             .await
-            .map_err(|e| if e.is_connect() { PostFailure::Unreachable } else { PostFailure::Status(StatusCode::BAD_GATEWAY, e.to_string()) })?;
+            .map_err(|e| if e.is_connect() { PostFailure::Unreachable } else { PostFailure::Transport(e.to_string()) })?;
         let status = resp.status();
         if status == StatusCode::NOT_FOUND && self.state.lock().session.is_some() {
             return Err(PostFailure::SessionGone);
@@ -248,6 +250,20 @@ impl Bridge {
                         break Err(PostFailure::Unreachable);
                     }
                 }
+                // A broken connection is only safe to retry if the owner died with it
+                // (then it acknowledged nothing); a live owner may have acted on it.
+                Err(PostFailure::Transport(e)) if attempts < 3 => {
+                    let port = self.state.lock().port;
+                    if self.healthy(port).await {
+                        break Err(PostFailure::Transport(e));
+                    }
+                    if let Err(e) = self.ensure_owner().await {
+                        break Err(PostFailure::Status(StatusCode::SERVICE_UNAVAILABLE, e.to_string()));
+                    }
+                    if method.as_deref() != Some("initialize") && !self.reinitialize().await {
+                        break Err(PostFailure::Unreachable);
+                    }
+                }
                 Err(PostFailure::Unreachable) if attempts < 3 => {
                     if let Err(e) = self.ensure_owner().await {
                         break Err(PostFailure::Status(StatusCode::SERVICE_UNAVAILABLE, e.to_string()));
@@ -273,6 +289,7 @@ impl Bridge {
                     PostFailure::Status(s, m) if s == StatusCode::UNAUTHORIZED => (-32001, format!("unauthorized: {m}")),
                     PostFailure::Status(s, m) if s == StatusCode::FORBIDDEN => (-32003, format!("forbidden: {m}")),
                     PostFailure::Status(s, m) => (-32603, format!("WhatsApp-Use answered {s}: {m}")),
+                    PostFailure::Transport(e) => (-32603, format!("the connection to WhatsApp-Use broke before an answer ({e}); the call may or may not have run")),
                     PostFailure::Unreachable | PostFailure::SessionGone => (-32603, "WhatsApp-Use is not reachable".to_owned()),
                 };
                 if let (true, Some(id)) = (is_request, &id) {
@@ -346,18 +363,26 @@ impl Bridge {
                 return Ok(());
             }
         }
+        let log_path = self.cfg.data_dir.join("serve.log");
+        let mut child = None;
         if !owner::is_owned(&self.cfg.data_dir) {
             let (program, args) = &self.cfg.serve_command;
             let log = std::fs::create_dir_all(&self.cfg.data_dir)
-                .and_then(|()| std::fs::OpenOptions::new().create(true).append(true).open(self.cfg.data_dir.join("serve.log")))
+                .and_then(|()| std::fs::OpenOptions::new().create(true).append(true).open(&log_path))
                 .map_err(|e| BridgeError::OwnerStart(e.to_string()))?;
             let log_err = log.try_clone().map_err(|e| BridgeError::OwnerStart(e.to_string()))?;
             let mut cmd = std::process::Command::new(program);
             cmd.args(args).stdin(Stdio::null()).stdout(log).stderr(log_err);
             detach(&mut cmd);
-            cmd.spawn().map_err(|e| BridgeError::OwnerStart(format!("{}: {e}", program.display())))?;
+            child = Some(cmd.spawn().map_err(|e| BridgeError::OwnerStart(format!("{}: {e}", program.display())))?);
             tracing::info!("started the WhatsApp-Use owner in the background");
         }
+        // The owner's own words, when it could not start.
+        let tail = || {
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            let lines: Vec<&str> = log.lines().collect();
+            lines[lines.len().saturating_sub(6)..].join("\n")
+        };
         let deadline = tokio::time::Instant::now() + OWNER_START_TIMEOUT;
         while tokio::time::Instant::now() < deadline {
             if let Some(info) = owner::read(&self.cfg.data_dir) {
@@ -366,9 +391,12 @@ impl Bridge {
                     return Ok(());
                 }
             }
+            if let Some(status) = child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+                return Err(BridgeError::OwnerStart(format!("it exited ({status}):\n{}", tail())));
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        Err(BridgeError::OwnerStart(format!("it did not answer within {}s; see {}", OWNER_START_TIMEOUT.as_secs(), self.cfg.data_dir.join("serve.log").display())))
+        Err(BridgeError::OwnerStart(format!("it did not answer within {}s:\n{}", OWNER_START_TIMEOUT.as_secs(), tail())))
     }
 
     async fn close(&self) {
@@ -415,7 +443,13 @@ where
             }
         }
     });
-    let http = reqwest::Client::builder().no_proxy().connect_timeout(Duration::from_secs(3)).build().map_err(|e| BridgeError::OwnerStart(e.to_string()))?;
+    // A fresh loopback connection per request: if the owner died, the next request
+    // fails to connect (safe to retry) instead of failing half-sent on a stale one.
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .pool_max_idle_per_host(0)
+        .connect_timeout(Duration::from_secs(3))
+        .build().map_err(|e| BridgeError::OwnerStart(e.to_string()))?;
     let bridge = Arc::new(Bridge {
         http,
         state: Mutex::new(State {

@@ -31,11 +31,9 @@ pub fn host_allowed(host: &str, port: u16) -> bool {
     LOOPBACK_HOSTS.iter().any(|h| h.eq_ignore_ascii_case(name)) && host_port.is_none_or(|p| p.parse() == Ok(port))
 }
 
-/// `Origin`, when a browser sends one, must be a loopback page (or the desktop app).
+/// `Origin`, when a browser sends one, must be a page served from this machine's
+/// loopback (a local inspector, say). The desktop window talks over IPC, not HTTP.
 pub fn origin_allowed(origin: &str) -> bool {
-    if matches!(origin, "tauri://localhost" | "http://tauri.localhost" | "https://tauri.localhost") {
-        return true;
-    }
     let Some(rest) = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) else {
         return false;
     };
@@ -126,7 +124,7 @@ mod tests {
         assert!(origin_allowed("http://localhost:6274"));
         assert!(origin_allowed("http://127.0.0.1"));
         assert!(origin_allowed("https://[::1]:8443"));
-        assert!(origin_allowed("tauri://localhost"));
+        assert!(!origin_allowed("tauri://localhost"));
         assert!(!origin_allowed("http://evil.example.com"));
         assert!(!origin_allowed("http://localhost.evil.com"));
         assert!(!origin_allowed("null"));

@@ -30,7 +30,7 @@ pub fn router(engine: Arc<Engine>, port: u16, shutdown: CancellationToken) -> Ro
     let loopback = [format!("localhost:{port}"), format!("127.0.0.1:{port}"), format!("[::1]:{port}"), "localhost".into(), "127.0.0.1".into(), "::1".into()];
     let config = StreamableHttpServerConfig::default()
         .with_allowed_hosts(loopback)
-        .with_allowed_origins(["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*", "https://localhost:*", "https://127.0.0.1:*", "tauri://localhost"])
+        .with_allowed_origins(["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*", "https://localhost:*", "https://127.0.0.1:*"])
         .enforce_origin_validation()
         .with_cancellation_token(shutdown.child_token())
         .with_max_request_body_bytes(MAX_BODY);

@@ -159,7 +159,8 @@ pub fn get_ref(c: &Connection, id: &MessageId) -> StoreResult<Option<MessageRef>
     Ok(c
         .query_row(
             "SELECT m.id, m.account_id, m.chat_id, ch.jid, m.wa_id, m.from_me, m.sender_jid, m.ts, m.type, m.text,
-                    m.revoked_at IS NOT NULL, m.deleted_for_me, m.starred, m.media_id IS NOT NULL OR m.data LIKE '%\"media\"%'
+                    m.revoked_at IS NOT NULL, m.deleted_for_me, m.starred,
+                    m.media_id IS NOT NULL OR COALESCE(m.data, '') LIKE '%\"media\"%'
              FROM messages m JOIN chats ch ON ch.id = m.chat_id WHERE m.id = ?1",
             [id],
             |r| {

@@ -82,6 +82,9 @@ fn account_view(ctx: &Ctx, account: &Account) -> serde_json::Value {
     if let Some(p) = ctx.engine.accounts.pairing(&account.id) {
         v["pairing"] = serde_json::to_value(p).unwrap_or_default();
     }
+    if let Some(progress) = ctx.engine.accounts.history_progress(&account.id) {
+        v["history_sync"] = json!({ "progress": progress, "done": progress >= 100 });
+    }
     v
 }
 

@@ -414,12 +414,11 @@ async fn forward_message(ctx: Ctx, a: ForwardArgs) -> ToolResult<Output> {
     // Resolve every target first, so a bad one sends nothing at all.
     let mut targets = Vec::new();
     for (i, to) in a.to.iter().enumerate() {
-        let (chat, _) = ctx.chat_or_open(Some(&m.account_id), to).await.map_err(|e| {
-            if e.code == ErrorCode::NotFound {
-                ToolError::invalid(format!("to[{i}]"), e.message)
-            } else {
-                e
-            }
+        let (chat, _) = ctx.chat_or_open(Some(&m.account_id), to).await.map_err(|mut e| {
+            // Say which target failed.
+            e.message = format!("to[{i}]: {}", e.message);
+            e.fields.insert(format!("to[{i}]"), to.to_string());
+            e
         })?;
         if chat.account_id != m.account_id {
             return Err(ToolError::invalid(format!("to[{i}]"), "forwarding works between chats of the same account"));

@@ -277,7 +277,8 @@ pub fn generate(world: &World, me: &str, now: Millis) -> Vec<HistoryBatch> {
         .filter(|g| g.member(me).is_some())
         .map(|g| g.to_wa())
         .collect();
-    messages.sort_by_key(|m| m.ts);
+    // Newest first, as a phone sends it: recent chats are usable before old history lands.
+    messages.sort_by_key(|m| std::cmp::Reverse(m.ts));
     let total = messages.len().max(1);
     let mut batches = Vec::new();
     let mut first = Some((contacts, groups, chats));
