@@ -137,5 +137,8 @@ impl Engine {
         self.shutdown.cancel();
         self.sandbox.shutdown();
         self.accounts.stop_all().await;
+        if let Err(e) = self.store.checkpoint() {
+            tracing::warn!(error = %e, "could not checkpoint the store");
+        }
     }
 }

@@ -47,8 +47,8 @@ async fn serve(global: Global, args: ServeArgs) -> anyhow::Result<()> {
         println!();
         println!("First start: a sandbox account ({}) and a test key were created.", b.account_id);
         println!("  Test API key (shown once): {}", b.test_key);
-        println!("  Connect an agent:  WUSE_API_KEY={} whatsapp-use mcp", b.test_key);
-        println!("  or over HTTP with the header  Authorization: Bearer {}", b.test_key);
+        println!("  Connect an agent over stdio: `whatsapp-use mcp` with WUSE_API_KEY set to that key,");
+        println!("  or over HTTP with the header `Authorization: Bearer <key>`.");
     }
     println!();
     tokio::spawn(print_pairing(engine.clone()));

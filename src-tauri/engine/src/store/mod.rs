@@ -163,6 +163,14 @@ impl Store {
         Ok(out)
     }
 
+    /// Folds the write-ahead log into the database file (on clean shutdown).
+    pub fn checkpoint(&self) -> StoreResult<()> {
+        self.inner.readers.lock().clear();
+        let conn = self.inner.writer.lock();
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).map_err(|e| classify(&self.inner.path, e))?;
+        Ok(())
+    }
+
     /// Runs `f` on a reader inside a transaction, so several queries see one snapshot.
     pub fn read_tx<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
         self.read(|c| {

@@ -105,8 +105,8 @@ pub fn parse<A: DeserializeOwned + Validate>(args: Value) -> ToolResult<A> {
             let name = rest.split('`').next().unwrap_or("");
             if path == "." { name.to_owned() } else { format!("{path}.{name}") }
         } else if let Some(rest) = message.strip_prefix("unknown field `") {
-            let name = rest.split('`').next().unwrap_or("");
-            if path == "." { name.to_owned() } else { format!("{path}.{name}") }
+            // The path already ends at the unknown field.
+            if path == "." { rest.split('`').next().unwrap_or("").to_owned() } else { path }
         } else if path == "." {
             "arguments".to_owned()
         } else {
