@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "whatsapp-use", version, about = "Your WhatsApp accounts for AI agents, as one local MCP server")]
+#[command(
+    name = "whatsapp-use",
+    version,
+    about = "Your WhatsApp accounts for AI agents, as one local MCP server"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -22,7 +26,9 @@ pub struct Global {
 
 impl Global {
     pub fn data_dir(&self) -> PathBuf {
-        self.data_dir.clone().unwrap_or_else(wuse_engine::config::default_data_dir)
+        self.data_dir
+            .clone()
+            .unwrap_or_else(wuse_engine::config::default_data_dir)
     }
 }
 

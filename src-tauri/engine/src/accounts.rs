@@ -39,9 +39,10 @@ impl Networks {
     fn of(&self, kind: AccountKind) -> Result<&Arc<dyn WaNetwork>, ToolError> {
         match kind {
             AccountKind::Sandbox => Ok(&self.sandbox),
-            AccountKind::Live => self.live.as_ref().ok_or_else(|| {
-                ToolError::forbidden("live WhatsApp accounts are not available in this build")
-            }),
+            AccountKind::Live => self
+                .live
+                .as_ref()
+                .ok_or_else(|| ToolError::forbidden("live WhatsApp accounts are not available in this build")),
         }
     }
 }
@@ -143,7 +144,12 @@ impl Accounts {
                     }
                 }
                 AccountStatus::Pairing => {
-                    self.set_status(&account.id, AccountStatus::Expired, Some("pairing was interrupted by a restart"), None)?;
+                    self.set_status(
+                        &account.id,
+                        AccountStatus::Expired,
+                        Some("pairing was interrupted by a restart"),
+                        None,
+                    )?;
                 }
                 AccountStatus::Expired | AccountStatus::LoggedOut => {}
             }
@@ -165,7 +171,13 @@ impl Accounts {
         (epoch, EventSink::new(id.clone(), tx))
     }
 
-    fn install(&self, id: &AccountId, epoch: u64, client: Option<Arc<dyn WaClient>>, pairing: Option<Pairing>) -> Option<Arc<dyn WaClient>> {
+    fn install(
+        &self,
+        id: &AccountId,
+        epoch: u64,
+        client: Option<Arc<dyn WaClient>>,
+        pairing: Option<Pairing>,
+    ) -> Option<Arc<dyn WaClient>> {
         let mut rt = self.inner.runtime.lock();
         let entry = rt.entry(id.clone()).or_insert(Runtime {
             epoch,
@@ -180,7 +192,13 @@ impl Accounts {
     }
 
     /// Starts pairing: a new account, or an existing one that was logged out or expired.
-    pub async fn pair(&self, kind: AccountKind, method: PairMethod, label: Option<&str>, existing: Option<&AccountId>) -> Result<AccountId, ToolError> {
+    pub async fn pair(
+        &self,
+        kind: AccountKind,
+        method: PairMethod,
+        label: Option<&str>,
+        existing: Option<&AccountId>,
+    ) -> Result<AccountId, ToolError> {
         let network = self.inner.networks.of(kind)?.clone();
         let id = match existing {
             Some(id) => {
@@ -189,16 +207,26 @@ impl Accounts {
                     return Err(ToolError::forbidden("this key may not use that account"));
                 }
                 if account.status.is_paired() {
-                    return Err(ToolError::invalid("account_id", format!("the account is already paired ({}); log it out first to pair again", account.status.as_str())));
+                    return Err(ToolError::invalid(
+                        "account_id",
+                        format!(
+                            "the account is already paired ({}); log it out first to pair again",
+                            account.status.as_str()
+                        ),
+                    ));
                 }
                 if let Some(label) = label {
-                    self.inner.store.write(|tx| store::accounts::set_label(tx, id, Some(label)))?;
+                    self.inner
+                        .store
+                        .write(|tx| store::accounts::set_label(tx, id, Some(label)))?;
                 }
                 id.clone()
             }
             None => {
                 let id = AccountId::random();
-                self.inner.store.write(|tx| store::accounts::insert(tx, &id, kind, label))?;
+                self.inner
+                    .store
+                    .write(|tx| store::accounts::insert(tx, &id, kind, label))?;
                 id
             }
         };
@@ -207,7 +235,15 @@ impl Accounts {
             PairMethod::Qr => "qr",
             PairMethod::PhoneCode(_) => "phone_code",
         };
-        self.install(&id, epoch, None, Some(Pairing { method: method_name, ..Default::default() }));
+        self.install(
+            &id,
+            epoch,
+            None,
+            Some(Pairing {
+                method: method_name,
+                ..Default::default()
+            }),
+        );
         self.set_status(&id, AccountStatus::Pairing, None, None)?;
         match network.pair(&id, method, sink).await {
             Ok(client) => {
@@ -256,12 +292,16 @@ impl Accounts {
         let account = self.get(id)?.ok_or_else(|| ToolError::not_found("account", id))?;
         if account.status != AccountStatus::Connected {
             let why = match account.status {
-                AccountStatus::Pairing => "the account is still pairing: scan the QR code or enter the code first".to_owned(),
+                AccountStatus::Pairing => {
+                    "the account is still pairing: scan the QR code or enter the code first".to_owned()
+                }
                 AccountStatus::Disconnected => format!(
                     "the account is disconnected{}; it reconnects on its own, or call reconnect_account",
                     account.status_detail.map(|d| format!(" ({d})")).unwrap_or_default()
                 ),
-                AccountStatus::Expired => "pairing expired before the phone scanned a code; call pair_account again".to_owned(),
+                AccountStatus::Expired => {
+                    "pairing expired before the phone scanned a code; call pair_account again".to_owned()
+                }
                 AccountStatus::LoggedOut => "the account is logged out; call pair_account to link it again".to_owned(),
                 AccountStatus::Connected => unreachable!(),
             };
@@ -278,9 +318,16 @@ impl Accounts {
     pub async fn reconnect(&self, id: &AccountId) -> Result<(), ToolError> {
         let account = self.get(id)?.ok_or_else(|| ToolError::not_found("account", id))?;
         if !account.status.is_paired() {
-            return Err(ToolError::not_paired(format!("the account is {}; pair it first", account.status.as_str())));
+            return Err(ToolError::not_paired(format!(
+                "the account is {}; pair it first",
+                account.status.as_str()
+            )));
         }
-        self.inner.runtime.lock().entry(id.clone()).and_modify(|r| r.reconnect_attempts = 0);
+        self.inner
+            .runtime
+            .lock()
+            .entry(id.clone())
+            .and_modify(|r| r.reconnect_attempts = 0);
         self.connect(&account).await
     }
 
@@ -293,7 +340,12 @@ impl Accounts {
                 tracing::warn!(account = %id, error = %e, "logout did not reach WhatsApp; forgetting the session locally");
             }
         }
-        self.inner.networks.of(account.kind)?.forget(id).await.map_err(wa_tool_error)?;
+        self.inner
+            .networks
+            .of(account.kind)?
+            .forget(id)
+            .await
+            .map_err(wa_tool_error)?;
         if account.status != AccountStatus::LoggedOut {
             self.logged_out(id, "logged out by request")?;
         }
@@ -311,7 +363,12 @@ impl Accounts {
             }
             client.disconnect().await;
         }
-        self.inner.networks.of(account.kind)?.forget(id).await.map_err(wa_tool_error)?;
+        self.inner
+            .networks
+            .of(account.kind)?
+            .forget(id)
+            .await
+            .map_err(wa_tool_error)?;
         self.inner.ingest.presence.forget_account(id);
         self.inner.store.write(|tx| store::accounts::delete(tx, id))?;
         self.notify(id);
@@ -320,13 +377,25 @@ impl Accounts {
 
     /// Closes every session (shutdown).
     pub async fn stop_all(&self) {
-        let clients: Vec<_> = self.inner.runtime.lock().drain().filter_map(|(_, r)| r.client).collect();
+        let clients: Vec<_> = self
+            .inner
+            .runtime
+            .lock()
+            .drain()
+            .filter_map(|(_, r)| r.client)
+            .collect();
         for c in clients {
             c.disconnect().await;
         }
     }
 
-    fn set_status(&self, id: &AccountId, status: AccountStatus, detail: Option<&str>, event: Option<(EventType, serde_json::Value)>) -> StoreResult<()> {
+    fn set_status(
+        &self,
+        id: &AccountId,
+        status: AccountStatus,
+        detail: Option<&str>,
+        event: Option<(EventType, serde_json::Value)>,
+    ) -> StoreResult<()> {
         self.inner.bus.write(&self.inner.store, |tx, em| {
             store::accounts::set_status(tx, id, status, detail)?;
             if let Some((kind, data)) = event {
@@ -343,7 +412,12 @@ impl Accounts {
             r.client = None;
             r.pairing = None;
         }
-        self.set_status(id, AccountStatus::LoggedOut, Some(reason), Some((EventType::AccountUnpaired, json!({ "reason": reason }))))
+        self.set_status(
+            id,
+            AccountStatus::LoggedOut,
+            Some(reason),
+            Some((EventType::AccountUnpaired, json!({ "reason": reason }))),
+        )
     }
 
     fn is_current(&self, id: &AccountId, epoch: u64) -> bool {
@@ -367,7 +441,9 @@ impl Accounts {
                 let result = tokio::task::spawn_blocking(move || this2.handle(&id2, epoch, event)).await;
                 match result {
                     Ok(Ok(())) => {}
-                    Ok(Err(e)) => tracing::error!(account = %id, error = %e, db = %store.path().display(), "could not apply a WhatsApp event"),
+                    Ok(Err(e)) => {
+                        tracing::error!(account = %id, error = %e, db = %store.path().display(), "could not apply a WhatsApp event")
+                    }
                     Err(e) => tracing::error!(account = %id, error = %e, "event handler panicked"),
                 }
             }
@@ -394,7 +470,14 @@ impl Accounts {
                 let at = now_ms();
                 self.inner.bus.write(&self.inner.store, |tx, em| {
                     store::accounts::set_paired(tx, id, &pn, lid.as_ref(), push_name.as_deref(), at)?;
-                    em.emit(tx, EventType::AccountPaired, id, None, at, json!({ "phone": pn.phone(), "push_name": push_name }))
+                    em.emit(
+                        tx,
+                        EventType::AccountPaired,
+                        id,
+                        None,
+                        at,
+                        json!({ "phone": pn.phone(), "push_name": push_name }),
+                    )
                 })?;
                 if let Some(r) = self.inner.runtime.lock().get_mut(id) {
                     r.pairing = None;
@@ -412,24 +495,42 @@ impl Accounts {
                 if let Some(r) = self.inner.runtime.lock().get_mut(id) {
                     r.reconnect_attempts = 0;
                 }
-                self.set_status(id, AccountStatus::Connected, None, Some((EventType::AccountConnected, json!({}))))?;
+                self.set_status(
+                    id,
+                    AccountStatus::Connected,
+                    None,
+                    Some((EventType::AccountConnected, json!({}))),
+                )?;
             }
             WaEvent::Disconnected(reason) if current => {
                 let (detail, retry) = match &reason {
                     DisconnectReason::Network => ("the connection dropped; reconnecting".to_owned(), true),
                     DisconnectReason::Requested => ("disconnected by request".to_owned(), false),
-                    DisconnectReason::StreamReplaced => ("another client opened this session (stream replaced)".to_owned(), false),
+                    DisconnectReason::StreamReplaced => {
+                        ("another client opened this session (stream replaced)".to_owned(), false)
+                    }
                     DisconnectReason::TemporaryBan { until } => (
-                        format!("WhatsApp temporarily banned this account{}", until.map(|u| format!(" until {}", crate::time::to_iso(u))).unwrap_or_default()),
+                        format!(
+                            "WhatsApp temporarily banned this account{}",
+                            until
+                                .map(|u| format!(" until {}", crate::time::to_iso(u)))
+                                .unwrap_or_default()
+                        ),
                         false,
                     ),
-                    DisconnectReason::ClientOutdated => ("WhatsApp says this client is outdated; update WhatsApp-Use".to_owned(), false),
+                    DisconnectReason::ClientOutdated => (
+                        "WhatsApp says this client is outdated; update WhatsApp-Use".to_owned(),
+                        false,
+                    ),
                 };
                 self.set_status(
                     id,
                     AccountStatus::Disconnected,
                     Some(&detail),
-                    Some((EventType::AccountDisconnected, json!({ "reason": reason, "detail": detail }))),
+                    Some((
+                        EventType::AccountDisconnected,
+                        json!({ "reason": reason, "detail": detail }),
+                    )),
                 )?;
                 if retry {
                     self.schedule_reconnect(id.clone(), epoch);
@@ -487,7 +588,12 @@ impl Accounts {
 
     /// Waits until the account's status satisfies `done`, or `timeout` passes;
     /// returns the account as it then is.
-    pub async fn wait_until(&self, id: &AccountId, timeout: Duration, done: impl Fn(&Account) -> bool) -> StoreResult<Option<Account>> {
+    pub async fn wait_until(
+        &self,
+        id: &AccountId,
+        timeout: Duration,
+        done: impl Fn(&Account) -> bool,
+    ) -> StoreResult<Option<Account>> {
         let mut changes = self.changes();
         let deadline = tokio::time::Instant::now() + timeout;
         loop {

@@ -15,6 +15,9 @@ pub struct EngineConfig {
     pub sandbox: SandboxConfig,
     /// On the very first start: create a sandbox account and a test key.
     pub bootstrap: bool,
+    /// The database key, when the embedder supplies it (tests); otherwise it comes
+    /// from `WUSE_DB_KEY` or the OS keychain.
+    pub db_key: Option<crate::secrets::DbKey>,
 }
 
 impl EngineConfig {
@@ -24,6 +27,7 @@ impl EngineConfig {
             port: DEFAULT_PORT,
             sandbox: SandboxConfig::from_env(),
             bootstrap: true,
+            db_key: None,
         }
     }
 }

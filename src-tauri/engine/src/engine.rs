@@ -56,13 +56,20 @@ pub struct Engine {
 
 /// Opens the store of a data dir with its key from the keychain (or `WUSE_DB_KEY`).
 pub fn open_store(data_dir: &Path) -> Result<(Store, KeySource), EngineError> {
+    open_store_with(data_dir, None)
+}
+
+fn open_store_with(data_dir: &Path, key: Option<secrets::DbKey>) -> Result<(Store, KeySource), EngineError> {
     std::fs::create_dir_all(data_dir).map_err(|source| EngineError::DataDir {
         path: data_dir.display().to_string(),
         source,
     })?;
     restrict_permissions(data_dir);
     let db = data_dir.join(store::DB_FILE);
-    let (key, source) = secrets::resolve_db_key(data_dir, db.exists())?;
+    let (key, source) = match key {
+        Some(k) => (k, KeySource::Environment),
+        None => secrets::resolve_db_key(data_dir, db.exists())?,
+    };
     Ok((Store::open(&db, key)?, source))
 }
 
@@ -80,7 +87,7 @@ fn restrict_permissions(dir: &Path) {
 impl Engine {
     /// Opens the data dir and starts every paired account.
     pub async fn start(config: EngineConfig) -> Result<Arc<Self>, EngineError> {
-        let (store, key_source) = open_store(&config.data_dir)?;
+        let (store, key_source) = open_store_with(&config.data_dir, config.db_key.clone())?;
         let bus = EventBus::new();
         let presence = Presence::default();
         let shutdown = CancellationToken::new();
@@ -115,7 +122,12 @@ impl Engine {
     /// itself) and a test key, so an agent has something to talk to at once.
     pub async fn bootstrap(&self) -> Result<Option<Bootstrap>, EngineError> {
         const DONE: &str = "bootstrapped";
-        if !self.config.bootstrap || self.store.read(|c| store::settings::get::<bool>(c, DONE))?.unwrap_or(false) {
+        if !self.config.bootstrap
+            || self
+                .store
+                .read(|c| store::settings::get::<bool>(c, DONE))?
+                .unwrap_or(false)
+        {
             return Ok(None);
         }
         let account_id = self

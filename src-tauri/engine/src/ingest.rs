@@ -22,7 +22,9 @@ pub struct Ingest {
 
 /// The message object tools return, for event payloads.
 pub fn message_json(c: &rusqlite::Connection, id: &MessageId) -> StoreResult<Value> {
-    Ok(messages::get(c, id)?.map(|m| serde_json::to_value(m).unwrap_or(Value::Null)).unwrap_or(Value::Null))
+    Ok(messages::get(c, id)?
+        .map(|m| serde_json::to_value(m).unwrap_or(Value::Null))
+        .unwrap_or(Value::Null))
 }
 
 fn person_json(c: &rusqlite::Connection, account: &AccountId, jid: &Jid) -> StoreResult<Value> {
@@ -35,17 +37,36 @@ impl Ingest {
     pub fn apply(&self, account: &AccountId, event: WaEvent) -> StoreResult<()> {
         match event {
             WaEvent::History(batch) => self.history(account, &batch).map(|_| ()),
-            other => self.bus.write(&self.store, |tx, em| self.apply_one(tx, em, account, other)),
+            other => self
+                .bus
+                .write(&self.store, |tx, em| self.apply_one(tx, em, account, other)),
         }
     }
 
-    fn apply_one(&self, tx: &Transaction<'_>, em: &mut Emitter, account: &AccountId, event: WaEvent) -> StoreResult<()> {
+    fn apply_one(
+        &self,
+        tx: &Transaction<'_>,
+        em: &mut Emitter,
+        account: &AccountId,
+        event: WaEvent,
+    ) -> StoreResult<()> {
         match event {
             WaEvent::Message(m) => {
                 if let Some((chat, id)) = store_message(tx, account, &m)? {
-                    let kind = if m.key.from_me { EventType::MessageSent } else { EventType::MessageReceived };
+                    let kind = if m.key.from_me {
+                        EventType::MessageSent
+                    } else {
+                        EventType::MessageReceived
+                    };
                     chats::on_message(tx, &chat.id, m.ts, !m.key.from_me)?;
-                    em.emit(tx, kind, account, Some(&chat.id), m.ts, json!({ "message": message_json(tx, &id)? }))?;
+                    em.emit(
+                        tx,
+                        kind,
+                        account,
+                        Some(&chat.id),
+                        m.ts,
+                        json!({ "message": message_json(tx, &id)? }),
+                    )?;
                 }
             }
             WaEvent::Edited { key, content, ts } => {
@@ -53,7 +74,14 @@ impl Ingest {
                 let text = content.text_or_caption().unwrap_or_default();
                 if messages::set_edited(tx, &id, text, ts)? {
                     let chat = messages::get_ref(tx, &id)?.map(|r| r.chat_id);
-                    em.emit(tx, EventType::MessageEdited, account, chat.as_ref(), ts, json!({ "message": message_json(tx, &id)? }))?;
+                    em.emit(
+                        tx,
+                        EventType::MessageEdited,
+                        account,
+                        chat.as_ref(),
+                        ts,
+                        json!({ "message": message_json(tx, &id)? }),
+                    )?;
                 }
             }
             WaEvent::Revoked { key, by, ts } => {
@@ -61,19 +89,51 @@ impl Ingest {
                 if messages::set_revoked(tx, &id, ts)? {
                     let chat = messages::get_ref(tx, &id)?.map(|r| r.chat_id);
                     let by = by.map(|b| person_json(tx, account, &b)).transpose()?;
-                    em.emit(tx, EventType::MessageDeleted, account, chat.as_ref(), ts, json!({ "message_id": id, "scope": "everyone", "by": by }))?;
+                    em.emit(
+                        tx,
+                        EventType::MessageDeleted,
+                        account,
+                        chat.as_ref(),
+                        ts,
+                        json!({ "message_id": id, "scope": "everyone", "by": by }),
+                    )?;
                 }
             }
-            WaEvent::Reaction { target, from, from_me, emoji, ts } => {
+            WaEvent::Reaction {
+                target,
+                from,
+                from_me,
+                emoji,
+                ts,
+            } => {
                 let id = messages::message_id(account, target.from_me, &target.id);
-                let Some(r) = messages::get_ref(tx, &id)? else { return Ok(()) };
+                let Some(r) = messages::get_ref(tx, &id)? else {
+                    return Ok(());
+                };
                 if messages::set_reaction(tx, &id, &from, from_me, emoji.as_deref(), ts)? {
-                    let kind = if emoji.is_some() { EventType::ReactionAdded } else { EventType::ReactionRemoved };
+                    let kind = if emoji.is_some() {
+                        EventType::ReactionAdded
+                    } else {
+                        EventType::ReactionRemoved
+                    };
                     let sender = (!from_me).then(|| person_json(tx, account, &from)).transpose()?;
-                    em.emit(tx, kind, account, Some(&r.chat_id), ts, json!({ "message_id": id, "emoji": emoji, "from_me": from_me, "sender": sender }))?;
+                    em.emit(
+                        tx,
+                        kind,
+                        account,
+                        Some(&r.chat_id),
+                        ts,
+                        json!({ "message_id": id, "emoji": emoji, "from_me": from_me, "sender": sender }),
+                    )?;
                 }
             }
-            WaEvent::Receipt { chat, ids, from, kind, ts } => {
+            WaEvent::Receipt {
+                chat,
+                ids,
+                from,
+                kind,
+                ts,
+            } => {
                 let status = match kind {
                     ReceiptKind::Delivered => MessageStatus::Delivered,
                     ReceiptKind::Read => MessageStatus::Read,
@@ -97,16 +157,39 @@ impl Ingest {
                 let chat = chats::ensure(tx, account, &chat)?;
                 let who = contacts::ensure(tx, account, &from)?;
                 self.presence.set_activity(account, &who, state, ts);
-                let kind = if state == ChatState::Paused { EventType::TypingStopped } else { EventType::TypingStarted };
-                em.emit(tx, kind, account, Some(&chat.id), ts, json!({ "sender": person_json(tx, account, &from)?, "state": state }))?;
+                let kind = if state == ChatState::Paused {
+                    EventType::TypingStopped
+                } else {
+                    EventType::TypingStarted
+                };
+                em.emit(
+                    tx,
+                    kind,
+                    account,
+                    Some(&chat.id),
+                    ts,
+                    json!({ "sender": person_json(tx, account, &from)?, "state": state }),
+                )?;
             }
-            WaEvent::Presence { who, online, last_seen, ts } => {
+            WaEvent::Presence {
+                who,
+                online,
+                last_seen,
+                ts,
+            } => {
                 let contact = contacts::ensure(tx, account, &who)?;
                 self.presence.set(account, &contact, online, last_seen, ts);
                 let last_seen = last_seen.map(crate::time::to_iso);
-                em.emit(tx, EventType::PresenceChanged, account, None, ts, json!({
-                    "contact": person_json(tx, account, &who)?, "online": online, "last_seen": last_seen,
-                }))?;
+                em.emit(
+                    tx,
+                    EventType::PresenceChanged,
+                    account,
+                    None,
+                    ts,
+                    json!({
+                        "contact": person_json(tx, account, &who)?, "online": online, "last_seen": last_seen,
+                    }),
+                )?;
             }
             WaEvent::Contact(c) => {
                 contacts::upsert(tx, account, &c)?;
@@ -114,17 +197,41 @@ impl Ingest {
             WaEvent::Group { group, created, by, ts } => {
                 let chat = chats::ensure(tx, account, &group.jid)?;
                 groups::upsert(tx, &chat, &group)?;
-                let kind = if created { EventType::GroupCreated } else { EventType::GroupUpdated };
+                let kind = if created {
+                    EventType::GroupCreated
+                } else {
+                    EventType::GroupUpdated
+                };
                 let by = by.map(|b| person_json(tx, account, &b)).transpose()?;
-                em.emit(tx, kind, account, Some(&chat.id), ts, json!({ "group": groups::get(tx, &chat.id)?, "by": by }))?;
+                em.emit(
+                    tx,
+                    kind,
+                    account,
+                    Some(&chat.id),
+                    ts,
+                    json!({ "group": groups::get(tx, &chat.id)?, "by": by }),
+                )?;
             }
             WaEvent::GroupInfoChanged { group, change, by, ts } => {
                 let chat = chats::ensure(tx, account, &group)?;
                 let change = apply_group_change(tx, &chat.id, &change)?;
                 let by = by.map(|b| person_json(tx, account, &b)).transpose()?;
-                em.emit(tx, EventType::GroupUpdated, account, Some(&chat.id), ts, json!({ "group_id": chat.id.group_id(), "change": change, "by": by }))?;
+                em.emit(
+                    tx,
+                    EventType::GroupUpdated,
+                    account,
+                    Some(&chat.id),
+                    ts,
+                    json!({ "group_id": chat.id.group_id(), "change": change, "by": by }),
+                )?;
             }
-            WaEvent::Participants { group, action, who, by, ts } => {
+            WaEvent::Participants {
+                group,
+                action,
+                who,
+                by,
+                ts,
+            } => {
                 let chat = chats::ensure(tx, account, &group)?;
                 participants_changed(tx, em, account, &chat, action, &who, by.as_ref(), ts)?;
             }
@@ -184,18 +291,26 @@ impl Ingest {
 
 /// Inserts a message (and its chat and sender) unless known. Returns the chat and ID
 /// when it is new.
-pub fn store_message(tx: &Transaction<'_>, account: &AccountId, m: &WaMessage) -> StoreResult<Option<(ChatRef, MessageId)>> {
+pub fn store_message(
+    tx: &Transaction<'_>,
+    account: &AccountId,
+    m: &WaMessage,
+) -> StoreResult<Option<(ChatRef, MessageId)>> {
     let chat = chats::ensure(tx, account, &m.key.chat)?;
     let sender = match (&m.key.sender, m.key.from_me) {
         (Some(s), false) => {
             let id = contacts::ensure(tx, account, s)?;
             if let Some(name) = &m.push_name {
-                contacts::upsert(tx, account, &WaContact {
-                    pn: s.is_pn().then(|| s.clone()),
-                    lid: s.is_lid().then(|| s.clone()),
-                    push_name: Some(name.clone()),
-                    ..Default::default()
-                })?;
+                contacts::upsert(
+                    tx,
+                    account,
+                    &WaContact {
+                        pn: s.is_pn().then(|| s.clone()),
+                        lid: s.is_lid().then(|| s.clone()),
+                        push_name: Some(name.clone()),
+                        ..Default::default()
+                    },
+                )?;
             }
             Some(id)
         }
@@ -241,7 +356,10 @@ pub fn participants_changed(
     ts: Millis,
 ) -> StoreResult<()> {
     let own = crate::store::accounts::get(tx, account)?;
-    let is_me = |j: &Jid| own.as_ref().is_some_and(|a| a.jid.as_ref() == Some(j) || a.lid.as_ref() == Some(j));
+    let is_me = |j: &Jid| {
+        own.as_ref()
+            .is_some_and(|a| a.jid.as_ref() == Some(j) || a.lid.as_ref() == Some(j))
+    };
     let mut people = Vec::new();
     for j in who {
         match action {
@@ -264,8 +382,14 @@ pub fn participants_changed(
     let by = by.map(|b| person_json(tx, account, b)).transpose()?;
     let group_id = chat.id.group_id();
     let (kind, data) = match action {
-        ParticipantAction::Add => (EventType::GroupParticipantAdded, json!({ "group_id": group_id, "participants": people, "by": by })),
-        ParticipantAction::Remove => (EventType::GroupParticipantRemoved, json!({ "group_id": group_id, "participants": people, "by": by })),
+        ParticipantAction::Add => (
+            EventType::GroupParticipantAdded,
+            json!({ "group_id": group_id, "participants": people, "by": by }),
+        ),
+        ParticipantAction::Remove => (
+            EventType::GroupParticipantRemoved,
+            json!({ "group_id": group_id, "participants": people, "by": by }),
+        ),
         ParticipantAction::Promote | ParticipantAction::Demote => (
             EventType::GroupUpdated,
             json!({ "group_id": group_id, "change": { "participants": people, "role": if action == ParticipantAction::Promote { "admin" } else { "member" } }, "by": by }),
@@ -275,7 +399,12 @@ pub fn participants_changed(
 }
 
 /// Chat and message state synced from another device.
-pub fn apply_app_state(tx: &Transaction<'_>, account: &AccountId, change: &AppStateChange, ts: Millis) -> StoreResult<()> {
+pub fn apply_app_state(
+    tx: &Transaction<'_>,
+    account: &AccountId,
+    change: &AppStateChange,
+    ts: Millis,
+) -> StoreResult<()> {
     let chat_of = |jid: &Jid| chats::find_by_jid(tx, account, jid);
     match change {
         AppStateChange::Archive { chat, archived } => {
@@ -303,7 +432,11 @@ pub fn apply_app_state(tx: &Transaction<'_>, account: &AccountId, change: &AppSt
             }
         }
         AppStateChange::Star { message, starred } => {
-            messages::set_starred(tx, &messages::message_id(account, message.from_me, &message.id), *starred)?;
+            messages::set_starred(
+                tx,
+                &messages::message_id(account, message.from_me, &message.id),
+                *starred,
+            )?;
         }
         AppStateChange::DeleteChat { chat } => {
             if let Some(c) = chat_of(chat)? {

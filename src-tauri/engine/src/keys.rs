@@ -187,7 +187,12 @@ impl Keys {
     /// call so revocation also ends long-lived sessions.
     pub fn is_active(&self, id: &KeyId) -> bool {
         let now = now_ms();
-        if self.cache.read().values().any(|c| &c.record.id == id && now - c.fetched_at <= RECHECK_MS) {
+        if self
+            .cache
+            .read()
+            .values()
+            .any(|c| &c.record.id == id && now - c.fetched_at <= RECHECK_MS)
+        {
             return true;
         }
         let active = matches!(self.store.read(|c| api_keys::get(c, id)), Ok(Some(r)) if r.revoked_at.is_none());

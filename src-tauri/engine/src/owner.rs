@@ -46,7 +46,12 @@ impl OwnerLock {
             path: path.display().to_string(),
             source,
         };
-        let file = OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(io)?;
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io)?;
         if file.try_lock().is_err() {
             return Err(match read(data_dir) {
                 Some(info) => OwnerError::Taken {
@@ -78,7 +83,8 @@ impl OwnerLock {
             source,
         };
         let mut f = File::create(&tmp).map_err(io)?;
-        f.write_all(serde_json::to_string(&info).unwrap_or_default().as_bytes()).map_err(io)?;
+        f.write_all(serde_json::to_string(&info).unwrap_or_default().as_bytes())
+            .map_err(io)?;
         f.sync_all().map_err(io)?;
         std::fs::rename(&tmp, &self.info_path).map_err(io)?;
         Ok(())

@@ -87,17 +87,13 @@ pub enum SecretsError {
 /// The keychain account name for one data dir, so several data dirs (and test runs)
 /// each get their own key.
 fn keychain_user(data_dir: &Path) -> String {
-    let canonical = data_dir
-        .canonicalize()
-        .unwrap_or_else(|_| data_dir.to_path_buf());
+    let canonical = data_dir.canonicalize().unwrap_or_else(|_| data_dir.to_path_buf());
     let digest = Sha256::digest(canonical.to_string_lossy().as_bytes());
     format!("database-key:{}", hex::encode(&digest[..8]))
 }
 
 fn unavailable(e: keyring::Error) -> SecretsError {
-    SecretsError::KeychainUnavailable {
-        detail: e.to_string(),
-    }
+    SecretsError::KeychainUnavailable { detail: e.to_string() }
 }
 
 /// Resolve the database key for `data_dir`. `db_exists` says whether the database
@@ -115,21 +111,17 @@ pub fn resolve_db_key(data_dir: &Path, db_exists: bool) -> Result<(DbKey, KeySou
             let key = DbKey::from_hex(&hex).ok_or(SecretsError::CorruptKeychainEntry { user })?;
             Ok((key, KeySource::Keychain))
         }
-        Err(keyring::Error::NoEntry) if db_exists => {
-            Err(SecretsError::KeyMissingForExistingDatabase {
-                path: data_dir.display().to_string(),
-                user,
-            })
-        }
+        Err(keyring::Error::NoEntry) if db_exists => Err(SecretsError::KeyMissingForExistingDatabase {
+            path: data_dir.display().to_string(),
+            user,
+        }),
         Err(keyring::Error::NoEntry) => {
             let key = DbKey::generate();
             entry.set_password(&key.to_hex()).map_err(unavailable)?;
             // Read it back: some keychains accept a write they cannot keep (a locked
             // collection, a keyutils fallback that dies with the session).
             match entry.get_password() {
-                Ok(back) if DbKey::from_hex(&back).is_some_and(|k| k.0 == key.0) => {
-                    Ok((key, KeySource::NewInKeychain))
-                }
+                Ok(back) if DbKey::from_hex(&back).is_some_and(|k| k.0 == key.0) => Ok((key, KeySource::NewInKeychain)),
                 Ok(_) => Err(SecretsError::CorruptKeychainEntry { user }),
                 Err(e) => Err(unavailable(e)),
             }

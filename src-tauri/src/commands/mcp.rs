@@ -10,7 +10,13 @@ pub fn run(global: Global, args: McpArgs) -> anyhow::Result<()> {
     let cfg = BridgeConfig {
         serve_command: (
             exe,
-            vec!["serve".into(), "--data-dir".into(), data_dir.display().to_string(), "--port".into(), args.port.to_string()],
+            vec![
+                "serve".into(),
+                "--data-dir".into(),
+                data_dir.display().to_string(),
+                "--port".into(),
+                args.port.to_string(),
+            ],
         ),
         data_dir,
         port: args.port,

@@ -11,15 +11,24 @@ use crate::cli::Global;
 /// Logs go to stderr (stdout belongs to `mcp`'s JSON-RPC and to printed secrets).
 /// Default level `info`; message bodies and secrets are never logged at any level.
 pub fn init_logging(quiet: bool) {
-    let default = if quiet { "warn" } else { "info,rmcp=warn,tao=warn,wry=warn" };
+    let default = if quiet {
+        "warn"
+    } else {
+        "info,rmcp=warn,tao=warn,wry=warn"
+    };
     let filter = EnvFilter::try_from_env("WUSE_LOG").unwrap_or_else(|_| EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }
 
 /// Whether a graphical session is available for the tray app.
 fn has_display() -> bool {
     if cfg!(target_os = "linux") {
-        std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty()) || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty())
+        std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty())
+            || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty())
     } else {
         true
     }
@@ -34,7 +43,13 @@ pub fn desktop_or_serve(global: Global) -> anyhow::Result<()> {
     if !has_display() {
         eprintln!("No display found: running headless (`whatsapp-use serve`).");
     }
-    serve::run(global, crate::cli::ServeArgs { port: wuse_engine::config::DEFAULT_PORT, no_bootstrap: false })
+    serve::run(
+        global,
+        crate::cli::ServeArgs {
+            port: wuse_engine::config::DEFAULT_PORT,
+            no_bootstrap: false,
+        },
+    )
 }
 
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -25,9 +25,12 @@ async fn serve(global: Global, args: ServeArgs) -> anyhow::Result<()> {
     config.port = args.port;
     config.bootstrap = !args.no_bootstrap;
     let engine = Engine::start(config).await?;
-    let listener = http::bind(args.port)
-        .await
-        .with_context(|| format!("cannot listen on 127.0.0.1:{} (is another program using it? pick one with --port)", args.port))?;
+    let listener = http::bind(args.port).await.with_context(|| {
+        format!(
+            "cannot listen on 127.0.0.1:{} (is another program using it? pick one with --port)",
+            args.port
+        )
+    })?;
     let port = listener.local_addr()?.port();
     lock.publish(port)?;
 
@@ -45,7 +48,10 @@ async fn serve(global: Global, args: ServeArgs) -> anyhow::Result<()> {
     );
     if let Some(b) = engine.bootstrap().await? {
         println!();
-        println!("First start: a sandbox account ({}) and a test key were created.", b.account_id);
+        println!(
+            "First start: a sandbox account ({}) and a test key were created.",
+            b.account_id
+        );
         println!("  Test API key (shown once): {}", b.test_key);
         println!("  Connect an agent over stdio: `whatsapp-use mcp` with WUSE_API_KEY set to that key,");
         println!("  or over HTTP with the header `Authorization: Bearer <key>`.");
@@ -69,13 +75,19 @@ async fn print_pairing(engine: Arc<Engine>) {
     let mut last_qr = std::collections::HashMap::new();
     let mut last_status = std::collections::HashMap::new();
     while let Ok(id) = changes.recv().await {
-        let Ok(Some(account)) = engine.accounts.get(&id) else { continue };
+        let Ok(Some(account)) = engine.accounts.get(&id) else {
+            continue;
+        };
         if let Some(p) = engine.accounts.pairing(&id) {
             let shown = p.qr.clone().or(p.code.clone());
             if shown.is_some() && last_qr.get(&id) != Some(&shown) {
                 last_qr.insert(id.clone(), shown);
                 if let Some(qr) = &p.qr {
-                    println!("Scan with WhatsApp > Settings > Linked devices to pair {} ({}):", id, account.kind.as_str());
+                    println!(
+                        "Scan with WhatsApp > Settings > Linked devices to pair {} ({}):",
+                        id,
+                        account.kind.as_str()
+                    );
                     if let Some(art) = wuse_engine::qr::terminal(qr) {
                         println!("{art}");
                     }
@@ -90,7 +102,11 @@ async fn print_pairing(engine: Arc<Engine>) {
             let phone = account.phone.as_ref().map(|p| format!(" {p}")).unwrap_or_default();
             match account.status {
                 AccountStatus::Pairing => {}
-                s => println!("Account {id}{phone}: {}{}", s.as_str(), account.status_detail.map(|d| format!(" ({d})")).unwrap_or_default()),
+                s => println!(
+                    "Account {id}{phone}: {}{}",
+                    s.as_str(),
+                    account.status_detail.map(|d| format!(" ({d})")).unwrap_or_default()
+                ),
             }
         }
     }

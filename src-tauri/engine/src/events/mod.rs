@@ -3,7 +3,7 @@
 
 mod bus;
 
-pub use bus::{EventBus, Emitter};
+pub use bus::{Emitter, EventBus};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

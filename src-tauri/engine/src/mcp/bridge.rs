@@ -156,7 +156,13 @@ impl Bridge {
             .body(msg.to_string())
             .send()
             .await
-            .map_err(|e| if e.is_connect() { PostFailure::Unreachable } else { PostFailure::Transport(e.to_string()) })?;
+            .map_err(|e| {
+                if e.is_connect() {
+                    PostFailure::Unreachable
+                } else {
+                    PostFailure::Transport(e.to_string())
+                }
+            })?;
         let status = resp.status();
         if status == StatusCode::NOT_FOUND && self.state.lock().session.is_some() {
             return Err(PostFailure::SessionGone);
@@ -165,7 +171,12 @@ impl Bridge {
             let body = resp.text().await.unwrap_or_default();
             let message = serde_json::from_str::<Value>(&body)
                 .ok()
-                .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned).or_else(|| v.pointer("/error/message").and_then(Value::as_str).map(str::to_owned)))
+                .and_then(|v| {
+                    v.get("message")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                        .or_else(|| v.pointer("/error/message").and_then(Value::as_str).map(str::to_owned))
+                })
                 .unwrap_or(body);
             return Err(PostFailure::Status(status, message));
         }
@@ -209,7 +220,11 @@ impl Bridge {
 
     /// Remembers what the handshake agreed.
     fn note_initialize_result(&self, answer: &Option<Value>) {
-        if let Some(v) = answer.as_ref().and_then(|a| a.pointer("/result/protocolVersion")).and_then(Value::as_str) {
+        if let Some(v) = answer
+            .as_ref()
+            .and_then(|a| a.pointer("/result/protocolVersion"))
+            .and_then(Value::as_str)
+        {
             self.state.lock().protocol = Some(v.to_owned());
         }
     }
@@ -230,7 +245,12 @@ impl Bridge {
             Err(_) => return false,
         }
         if self.state.lock().initialized_sent {
-            let _ = self.post(&json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }), false).await;
+            let _ = self
+                .post(
+                    &json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }),
+                    false,
+                )
+                .await;
             self.start_get_stream();
         }
         tracing::info!("re-established the MCP session with the owner");
@@ -311,7 +331,11 @@ impl Bridge {
         let handle = tokio::spawn(async move {
             let mut failures = 0u32;
             loop {
-                let mut req = this.http.get(this.url()).headers(this.headers(true)).header(ACCEPT, "text/event-stream");
+                let mut req = this
+                    .http
+                    .get(this.url())
+                    .headers(this.headers(true))
+                    .header(ACCEPT, "text/event-stream");
                 if let Some(last) = this.state.lock().last_event_id.clone() {
                     req = req.header(LAST_EVENT_HEADER, last);
                 }
@@ -333,7 +357,9 @@ impl Bridge {
                     }
                     // No standalone stream on this server, or the session is gone (the
                     // next POST re-initializes and restarts it).
-                    Ok(resp) if matches!(resp.status(), StatusCode::METHOD_NOT_ALLOWED | StatusCode::NOT_FOUND) => return,
+                    Ok(resp) if matches!(resp.status(), StatusCode::METHOD_NOT_ALLOWED | StatusCode::NOT_FOUND) => {
+                        return
+                    }
                     _ => failures += 1,
                 }
                 if failures > 10 {
@@ -374,7 +400,10 @@ impl Bridge {
             let mut cmd = std::process::Command::new(program);
             cmd.args(args).stdin(Stdio::null()).stdout(log).stderr(log_err);
             detach(&mut cmd);
-            child = Some(cmd.spawn().map_err(|e| BridgeError::OwnerStart(format!("{}: {e}", program.display())))?);
+            child = Some(
+                cmd.spawn()
+                    .map_err(|e| BridgeError::OwnerStart(format!("{}: {e}", program.display())))?,
+            );
             tracing::info!("started the WhatsApp-Use owner in the background");
         }
         // The owner's own words, when it could not start.
@@ -396,13 +425,23 @@ impl Bridge {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        Err(BridgeError::OwnerStart(format!("it did not answer within {}s:\n{}", OWNER_START_TIMEOUT.as_secs(), tail())))
+        Err(BridgeError::OwnerStart(format!(
+            "it did not answer within {}s:\n{}",
+            OWNER_START_TIMEOUT.as_secs(),
+            tail()
+        )))
     }
 
     async fn close(&self) {
         let session = self.state.lock().session.clone();
         if session.is_some() {
-            let _ = self.http.delete(self.url()).headers(self.headers(true)).timeout(Duration::from_secs(2)).send().await;
+            let _ = self
+                .http
+                .delete(self.url())
+                .headers(self.headers(true))
+                .timeout(Duration::from_secs(2))
+                .send()
+                .await;
         }
         if let Some(h) = self.state.lock().get_stream.take() {
             h.abort();
@@ -438,7 +477,10 @@ where
     let (out_tx, mut out_rx) = mpsc::channel::<String>(256);
     let writer = tokio::spawn(async move {
         while let Some(line) = out_rx.recv().await {
-            if output.write_all(line.as_bytes()).await.is_err() || output.write_all(b"\n").await.is_err() || output.flush().await.is_err() {
+            if output.write_all(line.as_bytes()).await.is_err()
+                || output.write_all(b"\n").await.is_err()
+                || output.flush().await.is_err()
+            {
                 break;
             }
         }
@@ -449,7 +491,8 @@ where
         .no_proxy()
         .pool_max_idle_per_host(0)
         .connect_timeout(Duration::from_secs(3))
-        .build().map_err(|e| BridgeError::OwnerStart(e.to_string()))?;
+        .build()
+        .map_err(|e| BridgeError::OwnerStart(e.to_string()))?;
     let bridge = Arc::new(Bridge {
         http,
         state: Mutex::new(State {
@@ -475,7 +518,9 @@ where
         let msg: Value = match serde_json::from_str(&line) {
             Ok(v) => v,
             Err(e) => {
-                bridge.emit(rpc_error(&Value::Null, -32700, &format!("parse error: {e}"))).await;
+                bridge
+                    .emit(rpc_error(&Value::Null, -32700, &format!("parse error: {e}")))
+                    .await;
                 continue;
             }
         };
@@ -494,7 +539,10 @@ where
         while tasks.try_join_next().is_some() {}
     }
     // Let calls in flight finish (briefly), then end the session.
-    let _ = tokio::time::timeout(Duration::from_secs(10), async { while tasks.join_next().await.is_some() {} }).await;
+    let _ = tokio::time::timeout(Duration::from_secs(10), async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
     bridge.close().await;
     drop(bridge);
     let _ = writer.await;
@@ -510,6 +558,12 @@ mod tests {
         let mut p = SseParser::default();
         assert!(p.feed(b"id: 1\ndata: {\"a\":").is_empty());
         let ev = p.feed(b"1}\n\nretry: 3000\n\ndata: x\r\ndata: y\r\n\r\n");
-        assert_eq!(ev, vec![(Some("1".into()), "{\"a\":1}".into()), (Some("1".into()), "x\ny".into())]);
+        assert_eq!(
+            ev,
+            vec![
+                (Some("1".into()), "{\"a\":1}".into()),
+                (Some("1".into()), "x\ny".into())
+            ]
+        );
     }
 }

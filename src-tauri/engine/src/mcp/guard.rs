@@ -16,7 +16,8 @@ use crate::keys::KeyError;
 pub fn error_response(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Response {
     let body = serde_json::to_string(&ToolError::new(code, message)).unwrap_or_default();
     let mut r = (status, body).into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     r
 }
 
@@ -34,7 +35,10 @@ pub fn host_allowed(host: &str, port: u16) -> bool {
 /// `Origin`, when a browser sends one, must be a page served from this machine's
 /// loopback (a local inspector, say). The desktop window talks over IPC, not HTTP.
 pub fn origin_allowed(origin: &str) -> bool {
-    let Some(rest) = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) else {
+    let Some(rest) = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+    else {
         return false;
     };
     let name = match rest.rsplit_once(':') {
@@ -52,12 +56,20 @@ pub async fn check_host_and_origin(State(Port(port)): State<Port>, req: Request,
     let headers = req.headers();
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
     if !host_allowed(host, port) {
-        return error_response(StatusCode::FORBIDDEN, ErrorCode::Forbidden, format!("Host `{host}` is not allowed: this server answers on localhost only"));
+        return error_response(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            format!("Host `{host}` is not allowed: this server answers on localhost only"),
+        );
     }
     if let Some(origin) = headers.get(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or("<invalid>");
         if !origin_allowed(origin) {
-            return error_response(StatusCode::FORBIDDEN, ErrorCode::Forbidden, format!("Origin `{origin}` is not allowed"));
+            return error_response(
+                StatusCode::FORBIDDEN,
+                ErrorCode::Forbidden,
+                format!("Origin `{origin}` is not allowed"),
+            );
         }
     }
     next.run(req).await
@@ -74,11 +86,16 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 pub async fn authenticate(State(engine): State<Arc<Engine>>, mut req: Request, next: Next) -> Response {
     let unauthorized = |message: &str| {
         let mut r = error_response(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, message);
-        r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"whatsapp-use\""));
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"whatsapp-use\""),
+        );
         r
     };
     let Some(secret) = bearer(req.headers()) else {
-        return unauthorized("missing API key: send `Authorization: Bearer wuse_…` (create one with `whatsapp-use keys create`)");
+        return unauthorized(
+            "missing API key: send `Authorization: Bearer wuse_…` (create one with `whatsapp-use keys create`)",
+        );
     };
     let keys = engine.keys.clone();
     let secret = secret.to_owned();
@@ -90,18 +107,29 @@ pub async fn authenticate(State(engine): State<Arc<Engine>>, mut req: Request, n
         }
         Ok(Err(KeyError::Store(e))) => {
             tracing::error!(error = %e, "key check failed");
-            error_response(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::ServerError, "could not check the API key")
+            error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::ServerError,
+                "could not check the API key",
+            )
         }
         Ok(Err(e)) => unauthorized(&e.to_string()),
-        Err(_) => error_response(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::ServerError, "could not check the API key"),
+        Err(_) => error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::ServerError,
+            "could not check the API key",
+        ),
     }
 }
 
 /// For 404s on unknown paths.
 pub async fn not_found() -> Response {
-    error_response(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such endpoint: MCP is at /mcp (streamable HTTP) and /sse (legacy SSE)")
+    error_response(
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+        "no such endpoint: MCP is at /mcp (streamable HTTP) and /sse (legacy SSE)",
+    )
 }
-
 
 #[cfg(test)]
 mod tests {

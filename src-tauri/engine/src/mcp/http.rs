@@ -27,15 +27,32 @@ const MAX_BODY: usize = 8 * 1024 * 1024;
 pub fn router(engine: Arc<Engine>, port: u16, shutdown: CancellationToken) -> Router {
     let mut sessions = LocalSessionManager::default();
     sessions.session_config.keep_alive = Some(SESSION_IDLE);
-    let loopback = [format!("localhost:{port}"), format!("127.0.0.1:{port}"), format!("[::1]:{port}"), "localhost".into(), "127.0.0.1".into(), "::1".into()];
+    let loopback = [
+        format!("localhost:{port}"),
+        format!("127.0.0.1:{port}"),
+        format!("[::1]:{port}"),
+        "localhost".into(),
+        "127.0.0.1".into(),
+        "::1".into(),
+    ];
     let config = StreamableHttpServerConfig::default()
         .with_allowed_hosts(loopback)
-        .with_allowed_origins(["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*", "https://localhost:*", "https://127.0.0.1:*"])
+        .with_allowed_origins([
+            "http://localhost:*",
+            "http://127.0.0.1:*",
+            "http://[::1]:*",
+            "https://localhost:*",
+            "https://127.0.0.1:*",
+        ])
         .enforce_origin_validation()
         .with_cancellation_token(shutdown.child_token())
         .with_max_request_body_bytes(MAX_BODY);
     let mcp_engine = engine.clone();
-    let mcp = StreamableHttpService::new(move || Ok(WuseServer::new(mcp_engine.clone(), None)), Arc::new(sessions), config);
+    let mcp = StreamableHttpService::new(
+        move || Ok(WuseServer::new(mcp_engine.clone(), None)),
+        Arc::new(sessions),
+        config,
+    );
 
     let sse_state = SseState::new(engine.clone(), shutdown);
     let legacy = Router::new()
@@ -56,7 +73,9 @@ pub fn router(engine: Arc<Engine>, port: u16, shutdown: CancellationToken) -> Ro
 }
 
 async fn health() -> Json<serde_json::Value> {
-    Json(json!({ "status": "ok", "name": "whatsapp-use", "version": env!("CARGO_PKG_VERSION"), "pid": std::process::id() }))
+    Json(
+        json!({ "status": "ok", "name": "whatsapp-use", "version": env!("CARGO_PKG_VERSION"), "pid": std::process::id() }),
+    )
 }
 
 /// Binds 127.0.0.1:`port` (0 picks a free port).
@@ -68,5 +87,7 @@ pub async fn bind(port: u16) -> std::io::Result<TcpListener> {
 pub async fn serve(engine: Arc<Engine>, listener: TcpListener, shutdown: CancellationToken) -> std::io::Result<()> {
     let port = listener.local_addr()?.port();
     let app = router(engine, port, shutdown.clone());
-    axum::serve(listener, app).with_graceful_shutdown(async move { shutdown.cancelled().await }).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await
 }

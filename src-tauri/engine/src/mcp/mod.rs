@@ -1,8 +1,8 @@
 //! MCP: the server handler, its HTTP transports (streamable HTTP and legacy SSE)
 //! behind the Host/Origin and API-key guards, and the stdio bridge.
 
+pub mod bridge;
 pub mod guard;
 pub mod http;
-pub mod bridge;
 pub mod server;
 mod sse;

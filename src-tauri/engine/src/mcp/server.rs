@@ -38,7 +38,10 @@ pub struct WuseServer {
 
 impl WuseServer {
     pub fn new(engine: Arc<Engine>, session_principal: Option<Principal>) -> Self {
-        Self { engine, session_principal }
+        Self {
+            engine,
+            session_principal,
+        }
     }
 
     fn principal(&self, ctx: &RequestContext<RoleServer>) -> Result<Principal, McpError> {
@@ -65,15 +68,19 @@ pub fn to_result(out: Output) -> CallToolResult {
     let b64 = base64::engine::general_purpose::STANDARD;
     let mut result = CallToolResult::structured(out.value);
     for image in out.images {
-        result.content.push(ContentBlock::image(b64.encode(&image.bytes), image.mime));
+        result
+            .content
+            .push(ContentBlock::image(b64.encode(&image.bytes), image.mime));
     }
     for blob in out.blobs {
-        result.content.push(ContentBlock::resource(ResourceContents::BlobResourceContents {
-            uri: blob.uri,
-            mime_type: Some(blob.mime),
-            blob: b64.encode(&blob.bytes),
-            meta: None,
-        }));
+        result
+            .content
+            .push(ContentBlock::resource(ResourceContents::BlobResourceContents {
+                uri: blob.uri,
+                mime_type: Some(blob.mime),
+                blob: b64.encode(&blob.bytes),
+                meta: None,
+            }));
     }
     result
 }
@@ -84,9 +91,14 @@ pub fn error_result(e: &ToolError) -> CallToolResult {
 
 impl ServerHandler for WuseServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_tool_list_changed().build())
-            .with_server_info(Implementation::new(SERVER_NAME, env!("CARGO_PKG_VERSION")))
-            .with_instructions(INSTRUCTIONS)
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_tool_list_changed()
+                .build(),
+        )
+        .with_server_info(Implementation::new(SERVER_NAME, env!("CARGO_PKG_VERSION")))
+        .with_instructions(INSTRUCTIONS)
     }
 
     async fn list_tools(
@@ -95,7 +107,10 @@ impl ServerHandler for WuseServer {
         ctx: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
         let principal = self.principal(&ctx)?;
-        let tools = tools::visible(&self.engine, &principal).into_iter().map(describe).collect();
+        let tools = tools::visible(&self.engine, &principal)
+            .into_iter()
+            .map(describe)
+            .collect();
         Ok(ListToolsResult::with_all_items(tools))
     }
 
@@ -128,7 +143,10 @@ impl ServerHandler for WuseServer {
         match outcome {
             CallOutcome::Done(out) => Ok(to_result(out).into()),
             CallOutcome::Failed(e) => Ok(error_result(&e).into()),
-            CallOutcome::UnknownTool => Err(McpError::invalid_params(format!("unknown tool: {}", request.name), None)),
+            CallOutcome::UnknownTool => Err(McpError::invalid_params(
+                format!("unknown tool: {}", request.name),
+                None,
+            )),
         }
     }
 }

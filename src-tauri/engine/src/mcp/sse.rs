@@ -98,14 +98,23 @@ pub async fn open(State(state): State<SseState>, Extension(principal): Extension
         sessions: state.sessions.clone(),
         cancel,
     };
-    let endpoint = futures::stream::once(async move { Ok::<_, Infallible>(Event::default().event("endpoint").data(format!("/messages?sessionId={id}"))) });
+    let endpoint = futures::stream::once(async move {
+        Ok::<_, Infallible>(
+            Event::default()
+                .event("endpoint")
+                .data(format!("/messages?sessionId={id}")),
+        )
+    });
     let messages = ReceiverStream::new(from_server).map(move |m| {
         let _keep = &guard;
         let data = serde_json::to_string(&m).unwrap_or_default();
         Ok::<_, Infallible>(Event::default().event("message").data(data))
     });
-    let stream: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> = Box::pin(endpoint.chain(messages));
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response()
+    let stream: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> =
+        Box::pin(endpoint.chain(messages));
+    Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -123,16 +132,30 @@ pub async fn post(
     let to_server = {
         let sessions = state.sessions.lock();
         let Some(session) = sessions.get(&q.session_id) else {
-            return error_response(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such SSE session; open a new one with GET /sse");
+            return error_response(
+                StatusCode::NOT_FOUND,
+                ErrorCode::NotFound,
+                "no such SSE session; open a new one with GET /sse",
+            );
         };
         if session.principal.key_id != principal.key_id {
-            return error_response(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "this session belongs to another API key");
+            return error_response(
+                StatusCode::FORBIDDEN,
+                ErrorCode::Forbidden,
+                "this session belongs to another API key",
+            );
         }
         session.to_server.clone()
     };
     let Json(message) = match body {
         Ok(m) => m,
-        Err(e) => return error_response(StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest, format!("not a JSON-RPC message: {}", e.body_text())),
+        Err(e) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidRequest,
+                format!("not a JSON-RPC message: {}", e.body_text()),
+            )
+        }
     };
     match to_server.send(message).await {
         Ok(()) => StatusCode::ACCEPTED.into_response(),

@@ -11,9 +11,7 @@ pub use account::{Account, AccountKind, AccountStatus};
 pub use chat::{Chat, ChatKind, LastMessage};
 pub use contact::{Contact, Person};
 pub use group::{Group, Participant};
-pub use message::{
-    ContactCard, Location, MediaInfo, Message, MessageStatus, MessageType, Reaction,
-};
+pub use message::{ContactCard, Location, MediaInfo, Message, MessageStatus, MessageType, Reaction};
 
 /// The note attached to results that carry text written by other people.
 pub const UNTRUSTED_NOTE: &str = "Values of `text`, `caption`, names and `about` were written by other \

@@ -40,9 +40,10 @@ pub fn insert(c: &Connection, id: &AccountId, kind: AccountKind, label: Option<&
 }
 
 pub fn get(c: &Connection, id: &AccountId) -> StoreResult<Option<Account>> {
-    Ok(c
-        .query_row(&format!("SELECT {COLUMNS} FROM accounts WHERE id = ?1"), [id], from_row)
-        .optional()?)
+    Ok(
+        c.query_row(&format!("SELECT {COLUMNS} FROM accounts WHERE id = ?1"), [id], from_row)
+            .optional()?,
+    )
 }
 
 pub fn list(c: &Connection, kind: Option<AccountKind>) -> StoreResult<Vec<Account>> {
@@ -91,7 +92,10 @@ pub fn set_profile(c: &Connection, id: &AccountId, push_name: Option<&str>, abou
 }
 
 pub fn set_label(c: &Connection, id: &AccountId, label: Option<&str>) -> StoreResult<()> {
-    c.execute("UPDATE accounts SET label = ?2, updated_at = ?3 WHERE id = ?1", params![id, label, now_ms()])?;
+    c.execute(
+        "UPDATE accounts SET label = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, label, now_ms()],
+    )?;
     Ok(())
 }
 

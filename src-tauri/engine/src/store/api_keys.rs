@@ -72,15 +72,19 @@ pub fn insert(c: &Connection, rec: &ApiKeyRecord) -> StoreResult<()> {
 }
 
 pub fn by_hash(c: &Connection, hash: &[u8]) -> StoreResult<Option<ApiKeyRecord>> {
-    Ok(c
-        .query_row(&format!("SELECT {COLUMNS} FROM api_keys WHERE hash = ?1"), [hash], from_row)
-        .optional()?)
+    Ok(c.query_row(
+        &format!("SELECT {COLUMNS} FROM api_keys WHERE hash = ?1"),
+        [hash],
+        from_row,
+    )
+    .optional()?)
 }
 
 pub fn get(c: &Connection, id: &KeyId) -> StoreResult<Option<ApiKeyRecord>> {
-    Ok(c
-        .query_row(&format!("SELECT {COLUMNS} FROM api_keys WHERE id = ?1"), [id], from_row)
-        .optional()?)
+    Ok(
+        c.query_row(&format!("SELECT {COLUMNS} FROM api_keys WHERE id = ?1"), [id], from_row)
+            .optional()?,
+    )
 }
 
 pub fn list(c: &Connection) -> StoreResult<Vec<ApiKeyRecord>> {

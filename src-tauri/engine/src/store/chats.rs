@@ -41,9 +41,12 @@ fn ref_from_row(r: &Row<'_>) -> rusqlite::Result<ChatRef> {
 const REF_COLUMNS: &str = "id, account_id, jid, kind, contact_id";
 
 pub fn get_ref(c: &Connection, id: &ChatId) -> StoreResult<Option<ChatRef>> {
-    Ok(c
-        .query_row(&format!("SELECT {REF_COLUMNS} FROM chats WHERE id = ?1"), [id], ref_from_row)
-        .optional()?)
+    Ok(c.query_row(
+        &format!("SELECT {REF_COLUMNS} FROM chats WHERE id = ?1"),
+        [id],
+        ref_from_row,
+    )
+    .optional()?)
 }
 
 /// The chat for `jid` if the account has one. A person's chat is found by either of
@@ -59,15 +62,14 @@ pub fn find_by_jid(c: &Connection, account: &AccountId, jid: &Jid) -> StoreResul
     if direct.is_some() || !jid.is_person() {
         return Ok(direct);
     }
-    Ok(c
-        .query_row(
-            "SELECT ch.id, ch.account_id, ch.jid, ch.kind, ch.contact_id FROM chats ch
+    Ok(c.query_row(
+        "SELECT ch.id, ch.account_id, ch.jid, ch.kind, ch.contact_id FROM chats ch
              JOIN contacts co ON co.id = ch.contact_id
              WHERE ch.account_id = ?1 AND ch.kind = 'direct' AND (co.pn_jid = ?2 OR co.lid_jid = ?2)",
-            params![account, jid],
-            ref_from_row,
-        )
-        .optional()?)
+        params![account, jid],
+        ref_from_row,
+    )
+    .optional()?)
 }
 
 /// The chat for `jid`, created if needed (with its contact for a person).
@@ -96,7 +98,9 @@ pub fn ensure(c: &Connection, account: &AccountId, jid: &Jid) -> StoreResult<Cha
 
 /// Applies chat state synced from the phone (history sync).
 pub fn apply_meta(c: &Connection, chat: &ChatId, meta: &WaChatMeta) -> StoreResult<()> {
-    let labels = (!meta.labels.is_empty()).then(|| serde_json::to_string(&meta.labels)).transpose()?;
+    let labels = (!meta.labels.is_empty())
+        .then(|| serde_json::to_string(&meta.labels))
+        .transpose()?;
     c.execute(
         "UPDATE chats SET name = COALESCE(?2, name), archived = ?3, pinned_at = ?4, muted_until = ?5,
                 unread_count = ?6, marked_unread = ?7, labels = COALESCE(?8, labels)
@@ -143,13 +147,19 @@ pub fn set_muted(c: &Connection, chat: &ChatId, until: Option<Millis>) -> StoreR
 }
 
 pub fn set_marked_unread(c: &Connection, chat: &ChatId, unread: bool) -> StoreResult<()> {
-    c.execute("UPDATE chats SET marked_unread = ?2 WHERE id = ?1", params![chat, unread])?;
+    c.execute(
+        "UPDATE chats SET marked_unread = ?2 WHERE id = ?1",
+        params![chat, unread],
+    )?;
     Ok(())
 }
 
 /// Everything read: no unread count, no unread mark.
 pub fn clear_unread(c: &Connection, chat: &ChatId) -> StoreResult<()> {
-    c.execute("UPDATE chats SET unread_count = 0, marked_unread = 0 WHERE id = ?1", [chat])?;
+    c.execute(
+        "UPDATE chats SET unread_count = 0, marked_unread = 0 WHERE id = ?1",
+        [chat],
+    )?;
     Ok(())
 }
 
@@ -183,17 +193,19 @@ pub fn delete(c: &Connection, chat: &ChatId) -> StoreResult<bool> {
 /// (the kept contact's, or the other one re-pointed if the kept one had none).
 pub(crate) fn fold_direct_chat(c: &Connection, keep: &ContactId, gone: &ContactId) -> StoreResult<()> {
     let find = |id: &ContactId| -> StoreResult<Option<ChatId>> {
-        Ok(c
-            .query_row(
-                "SELECT id FROM chats WHERE contact_id = ?1 AND kind = 'direct'",
-                [id],
-                |r| r.get(0),
-            )
-            .optional()?)
+        Ok(c.query_row(
+            "SELECT id FROM chats WHERE contact_id = ?1 AND kind = 'direct'",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?)
     };
     match (find(keep)?, find(gone)?) {
         (Some(kept), Some(folded)) => {
-            c.execute("UPDATE messages SET chat_id = ?1 WHERE chat_id = ?2", params![kept, folded])?;
+            c.execute(
+                "UPDATE messages SET chat_id = ?1 WHERE chat_id = ?2",
+                params![kept, folded],
+            )?;
             c.execute(
                 "UPDATE chats AS k SET unread_count = k.unread_count + g.unread_count,
                         last_message_at = MAX(COALESCE(k.last_message_at, 0), COALESCE(g.last_message_at, 0))
@@ -274,9 +286,10 @@ fn chat_from_row(r: &Row<'_>) -> rusqlite::Result<Chat> {
 }
 
 pub fn get(c: &Connection, id: &ChatId) -> StoreResult<Option<Chat>> {
-    Ok(c
-        .query_row(&format!("{CHAT_SELECT} WHERE ch.id = ?1"), [id], chat_from_row)
-        .optional()?)
+    Ok(
+        c.query_row(&format!("{CHAT_SELECT} WHERE ch.id = ?1"), [id], chat_from_row)
+            .optional()?,
+    )
 }
 
 /// One page of chats, most recent activity first.

@@ -14,13 +14,12 @@ use crate::wa::{Jid, WaContact};
 pub const NAME_SQL: &str = "COALESCE(co.saved_name, co.push_name, co.business_name)";
 
 fn find(c: &Connection, account: &AccountId, jid: &Jid) -> StoreResult<Option<ContactId>> {
-    Ok(c
-        .query_row(
-            "SELECT id FROM contacts WHERE account_id = ?1 AND (pn_jid = ?2 OR lid_jid = ?2)",
-            params![account, jid],
-            |r| r.get(0),
-        )
-        .optional()?)
+    Ok(c.query_row(
+        "SELECT id FROM contacts WHERE account_id = ?1 AND (pn_jid = ?2 OR lid_jid = ?2)",
+        params![account, jid],
+        |r| r.get(0),
+    )
+    .optional()?)
 }
 
 /// The contact for `jid`, created bare if unknown.
@@ -29,7 +28,11 @@ pub fn ensure(c: &Connection, account: &AccountId, jid: &Jid) -> StoreResult<Con
         return Ok(id);
     }
     let id = ContactId::derive(&[account.as_str(), &jid.to_string()]);
-    let (pn, lid) = if jid.is_lid() { (None, Some(jid)) } else { (Some(jid), None) };
+    let (pn, lid) = if jid.is_lid() {
+        (None, Some(jid))
+    } else {
+        (Some(jid), None)
+    };
     c.execute(
         "INSERT INTO contacts (id, account_id, pn_jid, lid_jid, phone, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (id) DO NOTHING",
@@ -49,7 +52,14 @@ pub fn upsert(c: &Connection, account: &AccountId, info: &WaContact) -> StoreRes
         "UPDATE contacts SET saved_name = COALESCE(?2, saved_name), push_name = COALESCE(?3, push_name),
                 business_name = COALESCE(?4, business_name), is_business = MAX(is_business, ?5), updated_at = ?6
          WHERE id = ?1",
-        params![id, info.saved_name, info.push_name, info.business_name, info.is_business, now_ms()],
+        params![
+            id,
+            info.saved_name,
+            info.push_name,
+            info.business_name,
+            info.is_business,
+            now_ms()
+        ],
     )?;
     Ok(Some(id))
 }
@@ -86,8 +96,14 @@ fn merge(c: &Connection, keep: &ContactId, gone: &ContactId) -> StoreResult<()> 
         params![keep, gone],
     )?;
     super::chats::fold_direct_chat(c, keep, gone)?;
-    c.execute("UPDATE messages SET sender_contact_id = ?1 WHERE sender_contact_id = ?2", params![keep, gone])?;
-    c.execute("UPDATE group_participants SET contact_id = ?1 WHERE contact_id = ?2", params![keep, gone])?;
+    c.execute(
+        "UPDATE messages SET sender_contact_id = ?1 WHERE sender_contact_id = ?2",
+        params![keep, gone],
+    )?;
+    c.execute(
+        "UPDATE group_participants SET contact_id = ?1 WHERE contact_id = ?2",
+        params![keep, gone],
+    )?;
     c.execute("DELETE FROM contacts WHERE id = ?1", [gone])?;
     Ok(())
 }
@@ -115,16 +131,20 @@ pub fn set_picture(c: &Connection, id: &ContactId, media: Option<&str>) -> Store
 
 /// The JIDs of a contact: (phone-number JID, LID).
 pub fn jids(c: &Connection, id: &ContactId) -> StoreResult<Option<(Option<Jid>, Option<Jid>)>> {
-    Ok(c
-        .query_row("SELECT pn_jid, lid_jid FROM contacts WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?)
+    Ok(
+        c.query_row("SELECT pn_jid, lid_jid FROM contacts WHERE id = ?1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?,
+    )
 }
 
 /// Which account a contact belongs to.
 pub fn account_of(c: &Connection, id: &ContactId) -> StoreResult<Option<AccountId>> {
-    Ok(c
-        .query_row("SELECT account_id FROM contacts WHERE id = ?1", [id], |r| r.get(0))
-        .optional()?)
+    Ok(
+        c.query_row("SELECT account_id FROM contacts WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?,
+    )
 }
 
 pub fn by_jid(c: &Connection, account: &AccountId, jid: &Jid) -> StoreResult<Option<ContactId>> {
@@ -180,9 +200,12 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
 }
 
 pub fn get(c: &Connection, id: &ContactId) -> StoreResult<Option<Contact>> {
-    Ok(c
-        .query_row(&format!("SELECT {COLUMNS} FROM contacts co WHERE co.id = ?1"), [id], from_row)
-        .optional()?)
+    Ok(c.query_row(
+        &format!("SELECT {COLUMNS} FROM contacts co WHERE co.id = ?1"),
+        [id],
+        from_row,
+    )
+    .optional()?)
 }
 
 /// One page of contacts ordered by display name, then ID. `after` is the last

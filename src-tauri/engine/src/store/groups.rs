@@ -30,11 +30,24 @@ pub fn upsert(c: &Connection, chat: &ChatRef, g: &WaGroup) -> StoreResult<()> {
 }
 
 pub fn exists(c: &Connection, chat: &ChatId) -> StoreResult<bool> {
-    Ok(c.query_row("SELECT 1 FROM groups WHERE chat_id = ?1", [chat], |_| Ok(())).optional()?.is_some())
+    Ok(
+        c.query_row("SELECT 1 FROM groups WHERE chat_id = ?1", [chat], |_| Ok(()))
+            .optional()?
+            .is_some(),
+    )
 }
 
-pub fn add_participant(c: &Connection, chat: &ChatRef, jid: &Jid, role: ParticipantRole, at: Option<Millis>) -> StoreResult<()> {
-    let contact = jid.is_person().then(|| contacts::ensure(c, &chat.account_id, jid)).transpose()?;
+pub fn add_participant(
+    c: &Connection,
+    chat: &ChatRef,
+    jid: &Jid,
+    role: ParticipantRole,
+    at: Option<Millis>,
+) -> StoreResult<()> {
+    let contact = jid
+        .is_person()
+        .then(|| contacts::ensure(c, &chat.account_id, jid))
+        .transpose()?;
     c.execute(
         "INSERT INTO group_participants (chat_id, jid, contact_id, role, added_at) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (chat_id, jid) DO UPDATE SET role = excluded.role",
@@ -61,13 +74,19 @@ pub fn set_role(c: &Connection, chat: &ChatRef, jid: &Jid, role: ParticipantRole
 }
 
 pub fn set_subject(c: &Connection, chat: &ChatId, subject: &str) -> StoreResult<()> {
-    c.execute("UPDATE groups SET subject = ?2, updated_at = ?3 WHERE chat_id = ?1", params![chat, subject, now_ms()])?;
+    c.execute(
+        "UPDATE groups SET subject = ?2, updated_at = ?3 WHERE chat_id = ?1",
+        params![chat, subject, now_ms()],
+    )?;
     c.execute("UPDATE chats SET name = ?2 WHERE id = ?1", params![chat, subject])?;
     Ok(())
 }
 
 pub fn set_description(c: &Connection, chat: &ChatId, description: Option<&str>) -> StoreResult<()> {
-    c.execute("UPDATE groups SET description = ?2, updated_at = ?3 WHERE chat_id = ?1", params![chat, description, now_ms()])?;
+    c.execute(
+        "UPDATE groups SET description = ?2, updated_at = ?3 WHERE chat_id = ?1",
+        params![chat, description, now_ms()],
+    )?;
     Ok(())
 }
 
@@ -80,12 +99,18 @@ pub fn set_flags(c: &Connection, chat: &ChatId, announce: Option<bool>, locked: 
 }
 
 pub fn set_picture(c: &Connection, chat: &ChatId, media: Option<&str>) -> StoreResult<()> {
-    c.execute("UPDATE groups SET picture_id = ?2, updated_at = ?3 WHERE chat_id = ?1", params![chat, media, now_ms()])?;
+    c.execute(
+        "UPDATE groups SET picture_id = ?2, updated_at = ?3 WHERE chat_id = ?1",
+        params![chat, media, now_ms()],
+    )?;
     Ok(())
 }
 
 pub fn set_invite_code(c: &Connection, chat: &ChatId, code: &str) -> StoreResult<()> {
-    c.execute("UPDATE groups SET invite_code = ?2 WHERE chat_id = ?1", params![chat, code])?;
+    c.execute(
+        "UPDATE groups SET invite_code = ?2 WHERE chat_id = ?1",
+        params![chat, code],
+    )?;
     Ok(())
 }
 
@@ -97,7 +122,11 @@ pub fn mark_left(c: &Connection, chat: &ChatId, at: Millis) -> StoreResult<()> {
 
 /// The account's own JIDs (phone number and LID), to spot "me" among participants.
 fn own_jids(c: &Connection, account: &AccountId) -> StoreResult<(Option<Jid>, Option<Jid>)> {
-    Ok(c.query_row("SELECT jid, lid FROM accounts WHERE id = ?1", [account], |r| Ok((r.get(0)?, r.get(1)?)))?)
+    Ok(
+        c.query_row("SELECT jid, lid FROM accounts WHERE id = ?1", [account], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?,
+    )
 }
 
 pub fn participants(c: &Connection, chat: &ChatId, account: &AccountId) -> StoreResult<Vec<Participant>> {
@@ -152,7 +181,9 @@ pub fn get(c: &Connection, chat: &ChatId) -> StoreResult<Option<Group>> {
     let Some((account, subject, description, owner, created_at, announce, locked, left_at, count)) = row else {
         return Ok(None);
     };
-    let is_admin = participants(c, chat, &account)?.iter().any(|p| p.is_me && p.role.is_admin());
+    let is_admin = participants(c, chat, &account)?
+        .iter()
+        .any(|p| p.is_me && p.role.is_admin());
     let owner = owner.map(|o| contacts::person(c, &account, &o)).transpose()?;
     Ok(Some(Group {
         id: chat.group_id(),

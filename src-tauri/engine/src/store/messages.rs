@@ -9,9 +9,7 @@ use super::chats::ChatRef;
 use super::contacts::NAME_SQL;
 use super::StoreResult;
 use crate::ids::{AccountId, ChatId, ContactId, MediaId, MessageId};
-use crate::model::{
-    ContactCard, Location, MediaInfo, Message, MessageStatus, MessageType, Person, Reaction,
-};
+use crate::model::{ContactCard, Location, MediaInfo, Message, MessageStatus, MessageType, Person, Reaction};
 use crate::phone::Phone;
 use crate::time::Millis;
 use crate::wa::{Jid, MediaBlob, MsgKey, RemoteMedia, WaContent, WaMessage};
@@ -132,8 +130,7 @@ fn resolve_reply(c: &Connection, account: &AccountId, wa_id: &str) -> StoreResul
 }
 
 pub fn exists(c: &Connection, id: &MessageId) -> StoreResult<bool> {
-    Ok(c
-        .query_row("SELECT 1 FROM messages WHERE id = ?1", [id], |_| Ok(()))
+    Ok(c.query_row("SELECT 1 FROM messages WHERE id = ?1", [id], |_| Ok(()))
         .optional()?
         .is_some())
 }
@@ -156,49 +153,67 @@ pub struct MessageRef {
 }
 
 pub fn get_ref(c: &Connection, id: &MessageId) -> StoreResult<Option<MessageRef>> {
-    Ok(c
-        .query_row(
-            "SELECT m.id, m.account_id, m.chat_id, ch.jid, m.wa_id, m.from_me, m.sender_jid, m.ts, m.type, m.text,
+    Ok(c.query_row(
+        "SELECT m.id, m.account_id, m.chat_id, ch.jid, m.wa_id, m.from_me, m.sender_jid, m.ts, m.type, m.text,
                     m.revoked_at IS NOT NULL, m.deleted_for_me, m.starred,
                     m.media_id IS NOT NULL OR COALESCE(m.data, '') LIKE '%\"media\"%'
              FROM messages m JOIN chats ch ON ch.id = m.chat_id WHERE m.id = ?1",
-            [id],
-            |r| {
-                let chat_jid: Jid = r.get(3)?;
-                Ok(MessageRef {
-                    id: r.get(0)?,
-                    account_id: r.get(1)?,
-                    chat_id: r.get(2)?,
-                    key: MsgKey {
-                        chat: chat_jid.clone(),
-                        id: r.get(4)?,
-                        from_me: r.get(5)?,
-                        sender: r.get(6)?,
-                    },
-                    chat_jid,
-                    ts: r.get(7)?,
-                    kind: MessageType::parse(&r.get::<_, String>(8)?).unwrap_or(MessageType::Unsupported),
-                    text: r.get(9)?,
-                    revoked: r.get(10)?,
-                    deleted_for_me: r.get(11)?,
-                    starred: r.get(12)?,
-                    has_media: r.get(13)?,
-                })
-            },
-        )
-        .optional()?)
+        [id],
+        |r| {
+            let chat_jid: Jid = r.get(3)?;
+            Ok(MessageRef {
+                id: r.get(0)?,
+                account_id: r.get(1)?,
+                chat_id: r.get(2)?,
+                key: MsgKey {
+                    chat: chat_jid.clone(),
+                    id: r.get(4)?,
+                    from_me: r.get(5)?,
+                    sender: r.get(6)?,
+                },
+                chat_jid,
+                ts: r.get(7)?,
+                kind: MessageType::parse(&r.get::<_, String>(8)?).unwrap_or(MessageType::Unsupported),
+                text: r.get(9)?,
+                revoked: r.get(10)?,
+                deleted_for_me: r.get(11)?,
+                starred: r.get(12)?,
+                has_media: r.get(13)?,
+            })
+        },
+    )
+    .optional()?)
 }
 
 /// The content of a stored message, to send it again (forwarding).
 pub fn content_of(c: &Connection, id: &MessageId) -> StoreResult<Option<WaContent>> {
-    let row: Option<(String, Option<String>, Option<String>, Option<MediaId>)> = c
+    struct Row {
+        kind: String,
+        text: Option<String>,
+        data: Option<String>,
+        media_id: Option<MediaId>,
+    }
+    let row = c
         .query_row(
             "SELECT type, text, data, media_id FROM messages WHERE id = ?1",
             [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| {
+                Ok(Row {
+                    kind: r.get(0)?,
+                    text: r.get(1)?,
+                    data: r.get(2)?,
+                    media_id: r.get(3)?,
+                })
+            },
         )
         .optional()?;
-    let Some((kind, text, data, media_id)) = row else {
+    let Some(Row {
+        kind,
+        text,
+        data,
+        media_id,
+    }) = row
+    else {
         return Ok(None);
     };
     let extra: Extra = super::sql::opt_json(data).unwrap_or_default();
@@ -218,7 +233,9 @@ pub fn content_of(c: &Connection, id: &MessageId) -> StoreResult<Option<WaConten
         info,
     });
     let content = match (MessageType::parse(&kind), media) {
-        (Some(MessageType::Text), _) => WaContent::Text { text: text.unwrap_or_default() },
+        (Some(MessageType::Text), _) => WaContent::Text {
+            text: text.unwrap_or_default(),
+        },
         (Some(MessageType::Image), Some(media)) => WaContent::Image { media, caption: text },
         (Some(MessageType::Video), Some(media)) => WaContent::Video { media, caption: text },
         (Some(MessageType::Audio), Some(media)) => WaContent::Audio { media },
@@ -256,7 +273,10 @@ pub fn set_revoked(c: &Connection, id: &MessageId, at: Millis) -> StoreResult<bo
 }
 
 pub fn set_deleted_for_me(c: &Connection, id: &MessageId) -> StoreResult<bool> {
-    Ok(c.execute("UPDATE messages SET deleted_for_me = 1 WHERE id = ?1 AND deleted_for_me = 0", [id])? > 0)
+    Ok(c.execute(
+        "UPDATE messages SET deleted_for_me = 1 WHERE id = ?1 AND deleted_for_me = 0",
+        [id],
+    )? > 0)
 }
 
 pub fn set_starred(c: &Connection, id: &MessageId, starred: bool) -> StoreResult<bool> {
@@ -266,14 +286,19 @@ pub fn set_starred(c: &Connection, id: &MessageId, starred: bool) -> StoreResult
 /// Receipt states only move forward (sent < delivered < read < played).
 pub fn advance_status(c: &Connection, id: &MessageId, status: MessageStatus) -> StoreResult<bool> {
     let current: Option<Option<String>> = c
-        .query_row("SELECT status FROM messages WHERE id = ?1 AND from_me = 1", [id], |r| r.get(0))
+        .query_row("SELECT status FROM messages WHERE id = ?1 AND from_me = 1", [id], |r| {
+            r.get(0)
+        })
         .optional()?;
     let Some(current) = current else { return Ok(false) };
     let current = current.as_deref().and_then(MessageStatus::parse);
     if current.is_some_and(|cur| cur >= status) {
         return Ok(false);
     }
-    c.execute("UPDATE messages SET status = ?2 WHERE id = ?1", params![id, status.as_str()])?;
+    c.execute(
+        "UPDATE messages SET status = ?2 WHERE id = ?1",
+        params![id, status.as_str()],
+    )?;
     Ok(true)
 }
 
@@ -319,11 +344,12 @@ pub fn latest_incoming(c: &Connection, chat: &ChatId, limit: i64) -> StoreResult
 pub type Position = (Millis, i64);
 
 pub fn position(c: &Connection, id: &MessageId) -> StoreResult<Option<(ChatId, Position)>> {
-    Ok(c
-        .query_row("SELECT chat_id, ts, seq FROM messages WHERE id = ?1", [id], |r| {
+    Ok(
+        c.query_row("SELECT chat_id, ts, seq FROM messages WHERE id = ?1", [id], |r| {
             Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
         })
-        .optional()?)
+        .optional()?,
+    )
 }
 
 /// Which way a page walks from its anchor.
@@ -376,7 +402,10 @@ fn message_from_row(r: &Row<'_>) -> rusqlite::Result<(Message, i64)> {
             contact: extra.contact,
             reply_to: r.get(13)?,
             forwarded: r.get(14)?,
-            status: r.get::<_, Option<String>>(15)?.as_deref().and_then(MessageStatus::parse),
+            status: r
+                .get::<_, Option<String>>(15)?
+                .as_deref()
+                .and_then(MessageStatus::parse),
             starred: r.get(16)?,
             edited_at: r.get(17)?,
             revoked_at: r.get(18)?,

@@ -167,7 +167,8 @@ impl Store {
     pub fn checkpoint(&self) -> StoreResult<()> {
         self.inner.readers.lock().clear();
         let conn = self.inner.writer.lock();
-        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).map_err(|e| classify(&self.inner.path, e))?;
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .map_err(|e| classify(&self.inner.path, e))?;
         Ok(())
     }
 
@@ -195,6 +196,8 @@ fn open_connection(path: &Path, key: &DbKey, create: bool) -> StoreResult<Connec
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
     let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
+    // A wrong key is reported as an error; SQLCipher need not also print to stderr.
+    let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
     conn.pragma_update(None, "key", key.pragma_value().as_str())
         .map_err(|e| classify(path, e))?;
     // The first read proves the key: SQLCipher reports SQLITE_NOTADB on a mismatch.

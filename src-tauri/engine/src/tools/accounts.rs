@@ -107,18 +107,24 @@ async fn pair_account(ctx: Ctx, a: PairArgs) -> ToolResult<Output> {
         ctx.account_by_id(id)?;
     }
     let accounts = &ctx.engine.accounts;
-    let id = accounts.pair(ctx.kind(), method, a.label.as_deref(), a.account_id.as_ref()).await?;
+    let id = accounts
+        .pair(ctx.kind(), method, a.label.as_deref(), a.account_id.as_ref())
+        .await?;
     // The first QR code (or pairing code) comes from the network a moment later.
     let first = accounts
         .wait_until(&id, Duration::from_secs(15), |acc| {
             acc.status != AccountStatus::Pairing
-                || accounts.pairing(&acc.id).is_some_and(|p| p.qr.is_some() || p.code.is_some())
+                || accounts
+                    .pairing(&acc.id)
+                    .is_some_and(|p| p.qr.is_some() || p.code.is_some())
         })
         .await?;
     let wait = Duration::from_secs(u64::from(a.wait_seconds.unwrap_or(0)));
     let mut account = first.ok_or_else(|| ToolError::not_found("account", &id))?;
     if !wait.is_zero() && account.status == AccountStatus::Pairing {
-        ctx.progress.report(0.0, Some(3.0), "waiting for the phone to scan the QR code").await;
+        ctx.progress
+            .report(0.0, Some(3.0), "waiting for the phone to scan the QR code")
+            .await;
         let mut changes = accounts.changes();
         let deadline = tokio::time::Instant::now() + wait;
         let mut stage = 0.0;
@@ -198,7 +204,9 @@ async fn reconnect_account(ctx: Ctx, a: AccountArg) -> ToolResult<Output> {
     let account = ctx
         .engine
         .accounts
-        .wait_until(&account.id, Duration::from_secs(10), |acc| acc.status != AccountStatus::Disconnected)
+        .wait_until(&account.id, Duration::from_secs(10), |acc| {
+            acc.status != AccountStatus::Disconnected
+        })
         .await?
         .ok_or_else(|| ToolError::not_found("account", &account.id))?;
     Output::json(json!({ "account_id": account.id, "status": account.status, "status_detail": account.status_detail }))

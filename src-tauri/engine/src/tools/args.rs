@@ -78,7 +78,10 @@ pub trait Validate {
 pub fn check_limit(limit: Option<u32>, problems: &mut Problems) {
     if let Some(l) = limit {
         if !(1..=super::paging::MAX_LIMIT as u32).contains(&l) {
-            problems.push(("limit".into(), format!("must be between 1 and {}", super::paging::MAX_LIMIT)));
+            problems.push((
+                "limit".into(),
+                format!("must be between 1 and {}", super::paging::MAX_LIMIT),
+            ));
         }
     }
 }

@@ -90,7 +90,10 @@ pub struct ListMessagesArgs {
 impl Validate for ListMessagesArgs {
     fn validate(&self, p: &mut Problems) {
         check_limit(self.limit, p);
-        let set = [self.before.is_some(), self.after.is_some(), self.cursor.is_some()].iter().filter(|b| **b).count();
+        let set = [self.before.is_some(), self.after.is_some(), self.cursor.is_some()]
+            .iter()
+            .filter(|b| **b)
+            .count();
         if set > 1 {
             p.push(("before".into(), "use only one of `before`, `after` and `cursor`".into()));
         }
@@ -136,7 +139,10 @@ impl Validate for MuteArgs {
     fn validate(&self, p: &mut Problems) {
         if let Some(u) = &self.until {
             match parse_iso(u) {
-                None => p.push(("until".into(), "expected an ISO 8601 time, e.g. 2026-12-01T08:00:00Z".into())),
+                None => p.push((
+                    "until".into(),
+                    "expected an ISO 8601 time, e.g. 2026-12-01T08:00:00Z".into(),
+                )),
                 Some(t) if t <= now_ms() => p.push(("until".into(), "must be in the future".into())),
                 Some(_) => {}
             }
@@ -154,7 +160,9 @@ struct MessageCursor {
 }
 
 fn chat_json(ctx: &Ctx, id: &ChatId) -> ToolResult<serde_json::Value> {
-    let chat = ctx.read(|c| chats::get(c, id))?.ok_or_else(|| ToolError::not_found("chat", id))?;
+    let chat = ctx
+        .read(|c| chats::get(c, id))?
+        .ok_or_else(|| ToolError::not_found("chat", id))?;
     Ok(serde_json::to_value(chat).unwrap_or_default())
 }
 
@@ -164,7 +172,11 @@ async fn list_chats(ctx: Ctx, a: ListChatsArgs) -> ToolResult<Output> {
         None => ctx.account_ids()?,
     };
     let limit = paging::limit(a.limit);
-    let after: Option<(Millis, String)> = a.cursor.as_deref().map(|c| paging::decode("list_chats", c)).transpose()?;
+    let after: Option<(Millis, String)> = a
+        .cursor
+        .as_deref()
+        .map(|c| paging::decode("list_chats", c))
+        .transpose()?;
     let filter = a.filter.unwrap_or(ChatFilter::All);
     let q = ChatQuery {
         accounts: &accounts,
@@ -226,7 +238,14 @@ async fn list_messages(ctx: Ctx, a: ListMessagesArgs) -> ToolResult<Output> {
         if cur.chat != chat.id {
             return Err(ToolError::invalid("cursor", "this cursor belongs to another chat"));
         }
-        (if cur.forward { Direction::Forward } else { Direction::Back }, Some((cur.ts, cur.seq)))
+        (
+            if cur.forward {
+                Direction::Forward
+            } else {
+                Direction::Back
+            },
+            Some((cur.ts, cur.seq)),
+        )
     } else if let Some(b) = &a.before {
         (Direction::Back, Some(anchor(&ctx, &chat, "before", b, false)?))
     } else if let Some(af) = &a.after {
@@ -236,7 +255,15 @@ async fn list_messages(ctx: Ctx, a: ListMessagesArgs) -> ToolResult<Output> {
     };
     let (page, far_end) = ctx.read(|c| messages::page(c, &chat.id, from, direction, limit))?;
     let next = far_end.map(|(ts, seq)| {
-        paging::encode("list_messages", &MessageCursor { chat: chat.id.clone(), forward: direction == Direction::Forward, ts, seq })
+        paging::encode(
+            "list_messages",
+            &MessageCursor {
+                chat: chat.id.clone(),
+                forward: direction == Direction::Forward,
+                ts,
+                seq,
+            },
+        )
     });
     let items = project(&page, a.fields.as_deref());
     Ok(Output::json(json!({ "chat_id": chat.id, "messages": items, "next_cursor": next }))?.untrusted())
@@ -248,9 +275,13 @@ async fn open_chat(ctx: Ctx, a: OpenChatArgs) -> ToolResult<Output> {
     let messages = if limit == 0 {
         Vec::new()
     } else {
-        ctx.read(|c| messages::page(c, &chat.id, None, Direction::Back, limit))?.0
+        ctx.read(|c| messages::page(c, &chat.id, None, Direction::Back, limit))?
+            .0
     };
-    Ok(Output::json(json!({ "chat": chat_json(&ctx, &chat.id)?, "created": created, "messages": messages }))?.untrusted())
+    Ok(
+        Output::json(json!({ "chat": chat_json(&ctx, &chat.id)?, "created": created, "messages": messages }))?
+            .untrusted(),
+    )
 }
 
 /// Applies an app-state change on WhatsApp, then mirrors it in the store.
@@ -271,59 +302,136 @@ async fn mark_chat_read(ctx: Ctx, a: ChatArg) -> ToolResult<Output> {
     let chat = ctx.chat(a.account_id.as_ref(), &a.chat)?;
     let client = ctx.client(&chat.account_id)?;
     let (unread, marked) = ctx.read(|c| {
-        Ok(c.query_row("SELECT unread_count, marked_unread FROM chats WHERE id = ?1", [&chat.id], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, bool>(1)?))
-        })?)
+        Ok(c.query_row(
+            "SELECT unread_count, marked_unread FROM chats WHERE id = ?1",
+            [&chat.id],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, bool>(1)?)),
+        )?)
     })?;
     let keys = ctx.read(|c| messages::latest_incoming(c, &chat.id, unread.clamp(1, 100)))?;
     client.mark_read(&chat.jid, &keys).await.map_err(wa_error)?;
     if marked {
-        client.apply(&AppStateChange::MarkUnread { chat: chat.jid.clone(), unread: false }).await.map_err(wa_error)?;
+        client
+            .apply(&AppStateChange::MarkUnread {
+                chat: chat.jid.clone(),
+                unread: false,
+            })
+            .await
+            .map_err(wa_error)?;
     }
     ctx.write(|tx, _| chats::clear_unread(tx, &chat.id))?;
     Ok(Output::json(json!({ "chat": chat_json(&ctx, &chat.id)?, "receipts_sent": keys.len() }))?.untrusted())
 }
 
 async fn mark_chat_unread(ctx: Ctx, a: ChatArg) -> ToolResult<Output> {
-    change_chat(&ctx, &a, |jid| AppStateChange::MarkUnread { chat: jid, unread: true }, |tx, id| chats::set_marked_unread(tx, id, true)).await
+    change_chat(
+        &ctx,
+        &a,
+        |jid| AppStateChange::MarkUnread {
+            chat: jid,
+            unread: true,
+        },
+        |tx, id| chats::set_marked_unread(tx, id, true),
+    )
+    .await
 }
 
 async fn archive_chat(ctx: Ctx, a: ChatArg) -> ToolResult<Output> {
-    change_chat(&ctx, &a, |jid| AppStateChange::Archive { chat: jid, archived: true }, |tx, id| chats::set_archived(tx, id, true)).await
+    change_chat(
+        &ctx,
+        &a,
+        |jid| AppStateChange::Archive {
+            chat: jid,
+            archived: true,
+        },
+        |tx, id| chats::set_archived(tx, id, true),
+    )
+    .await
 }
 
 async fn unarchive_chat(ctx: Ctx, a: ChatArg) -> ToolResult<Output> {
-    change_chat(&ctx, &a, |jid| AppStateChange::Archive { chat: jid, archived: false }, |tx, id| chats::set_archived(tx, id, false)).await
+    change_chat(
+        &ctx,
+        &a,
+        |jid| AppStateChange::Archive {
+            chat: jid,
+            archived: false,
+        },
+        |tx, id| chats::set_archived(tx, id, false),
+    )
+    .await
 }
 
 async fn mute_chat(ctx: Ctx, a: MuteArgs) -> ToolResult<Output> {
     let until = a.until.as_deref().and_then(parse_iso).unwrap_or(-1);
-    let arg = ChatArg { chat: a.chat, account_id: a.account_id };
-    change_chat(&ctx, &arg, |jid| AppStateChange::Mute { chat: jid, until: Some(until) }, |tx, id| chats::set_muted(tx, id, Some(until))).await
+    let arg = ChatArg {
+        chat: a.chat,
+        account_id: a.account_id,
+    };
+    change_chat(
+        &ctx,
+        &arg,
+        |jid| AppStateChange::Mute {
+            chat: jid,
+            until: Some(until),
+        },
+        |tx, id| chats::set_muted(tx, id, Some(until)),
+    )
+    .await
 }
 
 async fn unmute_chat(ctx: Ctx, a: ChatArg) -> ToolResult<Output> {
-    change_chat(&ctx, &a, |jid| AppStateChange::Mute { chat: jid, until: None }, |tx, id| chats::set_muted(tx, id, None)).await
+    change_chat(
+        &ctx,
+        &a,
+        |jid| AppStateChange::Mute { chat: jid, until: None },
+        |tx, id| chats::set_muted(tx, id, None),
+    )
+    .await
 }
 
 async fn pin_chat(ctx: Ctx, a: ChatArg) -> ToolResult<Output> {
     let chat = ctx.chat(a.account_id.as_ref(), &a.chat)?;
     let already = ctx.read(|c| chats::get(c, &chat.id))?.is_some_and(|c| c.pinned);
     if !already && ctx.read(|c| chats::pinned_count(c, &chat.account_id))? >= MAX_PINNED {
-        return Err(ToolError::invalid("chat", format!("WhatsApp pins at most {MAX_PINNED} chats; unpin one first")));
+        return Err(ToolError::invalid(
+            "chat",
+            format!("WhatsApp pins at most {MAX_PINNED} chats; unpin one first"),
+        ));
     }
     let now = now_ms();
-    change_chat(&ctx, &a, |jid| AppStateChange::Pin { chat: jid, pinned: true }, |tx, id| chats::set_pinned(tx, id, Some(now))).await
+    change_chat(
+        &ctx,
+        &a,
+        |jid| AppStateChange::Pin {
+            chat: jid,
+            pinned: true,
+        },
+        |tx, id| chats::set_pinned(tx, id, Some(now)),
+    )
+    .await
 }
 
 async fn unpin_chat(ctx: Ctx, a: ChatArg) -> ToolResult<Output> {
-    change_chat(&ctx, &a, |jid| AppStateChange::Pin { chat: jid, pinned: false }, |tx, id| chats::set_pinned(tx, id, None)).await
+    change_chat(
+        &ctx,
+        &a,
+        |jid| AppStateChange::Pin {
+            chat: jid,
+            pinned: false,
+        },
+        |tx, id| chats::set_pinned(tx, id, None),
+    )
+    .await
 }
 
 async fn delete_chat(ctx: Ctx, a: ChatArg) -> ToolResult<Output> {
     let chat = ctx.chat(a.account_id.as_ref(), &a.chat)?;
     let client = ctx.client(&chat.account_id)?;
-    client.apply(&AppStateChange::DeleteChat { chat: chat.jid.clone() }).await.map_err(wa_error)?;
+    client
+        .apply(&AppStateChange::DeleteChat { chat: chat.jid.clone() })
+        .await
+        .map_err(wa_error)?;
     ctx.write(|tx, _| chats::delete(tx, &chat.id))?;
     Output::json(json!({ "deleted": chat.id }))
 }
@@ -345,13 +453,13 @@ pub fn tools() -> Vec<ToolSpec> {
         tool("mark_chat_read", "Mark a chat read", Family::Chats, Effect::Write,
             "Send read receipts (blue ticks) for a chat's unread messages and clear its unread count and mark.",
             mark_chat_read),
-        tool("mark_chat_unread", "Mark a chat unread", Family::Chats, Effect::Write, "Mark a chat as unread, as on the phone.", mark_chat_unread),
-        tool("archive_chat", "Archive a chat", Family::Chats, Effect::Write, "Archive a chat (it also stops being pinned).", archive_chat),
-        tool("unarchive_chat", "Unarchive a chat", Family::Chats, Effect::Write, "Move a chat out of the archive.", unarchive_chat),
-        tool("mute_chat", "Mute a chat", Family::Chats, Effect::Write, "Mute a chat's notifications until a time, or for ever when `until` is omitted.", mute_chat),
-        tool("unmute_chat", "Unmute a chat", Family::Chats, Effect::Write, "Unmute a chat.", unmute_chat),
-        tool("pin_chat", "Pin a chat", Family::Chats, Effect::Write, "Pin a chat to the top (WhatsApp allows 3 pinned chats).", pin_chat),
-        tool("unpin_chat", "Unpin a chat", Family::Chats, Effect::Write, "Unpin a chat.", unpin_chat),
+        tool("mark_chat_unread", "Mark a chat unread", Family::Chats, Effect::Write, "Mark a chat as unread (the badge on the phone), without changing read receipts.", mark_chat_unread),
+        tool("archive_chat", "Archive a chat", Family::Chats, Effect::Write, "Archive a chat: it leaves the main list (and stops being pinned); new messages keep it archived.", archive_chat),
+        tool("unarchive_chat", "Unarchive a chat", Family::Chats, Effect::Write, "Move a chat out of the archive, back to the main chat list.", unarchive_chat),
+        tool("mute_chat", "Mute a chat", Family::Chats, Effect::Write, "Mute a chat's notifications on the phone until a time (ISO 8601), or for ever when `until` is omitted.", mute_chat),
+        tool("unmute_chat", "Unmute a chat", Family::Chats, Effect::Write, "Unmute a chat, so its notifications show on the phone again.", unmute_chat),
+        tool("pin_chat", "Pin a chat", Family::Chats, Effect::Write, "Pin a chat to the top of the chat list (WhatsApp allows 3 pinned chats per account).", pin_chat),
+        tool("unpin_chat", "Unpin a chat", Family::Chats, Effect::Write, "Unpin a chat; it goes back to its place by recent activity.", unpin_chat),
         tool("delete_chat", "Delete a chat", Family::Chats, Effect::Destructive,
             "Delete a chat and its messages from this account (on all its devices). The other side keeps their copy.",
             delete_chat),

@@ -133,9 +133,18 @@ impl Ctx {
             return Ok((chat, false));
         }
         let client = self.client(&account.id)?;
-        let checks = client.check_numbers(std::slice::from_ref(phone)).await.map_err(super::wa_error)?;
-        let found = checks.into_iter().find_map(|c| c.jid).ok_or_else(|| ToolError::not_found("WhatsApp user", format!("{phone} (the number is not on WhatsApp)")))?;
-        let chat = self.engine.bus.write(&self.engine.store, |tx, _| chats::ensure(tx, &account.id, &found))?;
+        let checks = client
+            .check_numbers(std::slice::from_ref(phone))
+            .await
+            .map_err(super::wa_error)?;
+        let found = checks
+            .into_iter()
+            .find_map(|c| c.jid)
+            .ok_or_else(|| ToolError::not_found("WhatsApp user", format!("{phone} (the number is not on WhatsApp)")))?;
+        let chat = self
+            .engine
+            .bus
+            .write(&self.engine.store, |tx, _| chats::ensure(tx, &account.id, &found))?;
         Ok((chat, true))
     }
 

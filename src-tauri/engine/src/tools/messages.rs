@@ -72,18 +72,30 @@ impl SendArgs {
                     c.phone.as_ref().map(|p| p.as_str()).unwrap_or_default()
                 )
             });
-            WaContent::Contact(ContactCard { display_name: c.name.clone(), vcard })
+            WaContent::Contact(ContactCard {
+                display_name: c.name.clone(),
+                vcard,
+            })
         })
     }
 }
 
 impl Validate for SendArgs {
     fn validate(&self, p: &mut Problems) {
-        let kinds = [self.text.is_some(), self.location.is_some(), self.contact.is_some()].iter().filter(|b| **b).count();
+        let kinds = [self.text.is_some(), self.location.is_some(), self.contact.is_some()]
+            .iter()
+            .filter(|b| **b)
+            .count();
         if kinds == 0 {
-            p.push(("text".into(), "give what to send: `text`, `location` or `contact`".into()));
+            p.push((
+                "text".into(),
+                "give what to send: `text`, `location` or `contact`".into(),
+            ));
         } else if kinds > 1 {
-            p.push(("text".into(), "give only one of `text`, `location` and `contact`".into()));
+            p.push((
+                "text".into(),
+                "give only one of `text`, `location` and `contact`".into(),
+            ));
         }
         if let Some(t) = &self.text {
             check_text("text", t, MAX_TEXT, p);
@@ -100,9 +112,10 @@ impl Validate for SendArgs {
             check_text("contact.name", &c.name, 256, p);
             match (&c.phone, &c.vcard) {
                 (None, None) => p.push(("contact.phone".into(), "give `phone` or `vcard`".into())),
-                (_, Some(v)) if !v.trim_start().starts_with("BEGIN:VCARD") || v.len() > 8192 => {
-                    p.push(("contact.vcard".into(), "a vCard starting with BEGIN:VCARD, at most 8 KB".into()))
-                }
+                (_, Some(v)) if !v.trim_start().starts_with("BEGIN:VCARD") || v.len() > 8192 => p.push((
+                    "contact.vcard".into(),
+                    "a vCard starting with BEGIN:VCARD, at most 8 KB".into(),
+                )),
                 _ => {}
             }
         }
@@ -193,7 +206,8 @@ pub struct ReactArgs {
 pub fn is_emoji(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 32
-        && s.chars().all(|c| !c.is_ascii_alphanumeric() && !c.is_whitespace() && !c.is_control())
+        && s.chars()
+            .all(|c| !c.is_ascii_alphanumeric() && !c.is_whitespace() && !c.is_control())
         && s.chars().any(|c| c as u32 >= 0x2000)
 }
 
@@ -224,7 +238,13 @@ impl Validate for ForwardArgs {
 }
 
 /// Sends `content` to `chat` and records it as sent (store + `message.sent`).
-pub async fn send_and_store(ctx: &Ctx, chat: &ChatRef, content: WaContent, reply_to: Option<&MessageRef>, forwarded: bool) -> ToolResult<serde_json::Value> {
+pub async fn send_and_store(
+    ctx: &Ctx,
+    chat: &ChatRef,
+    content: WaContent,
+    reply_to: Option<&MessageRef>,
+    forwarded: bool,
+) -> ToolResult<serde_json::Value> {
     let client = ctx.client(&chat.account_id)?;
     let outgoing = Outgoing {
         content: content.clone(),
@@ -236,7 +256,12 @@ pub async fn send_and_store(ctx: &Ctx, chat: &ChatRef, content: WaContent, reply
     let chat = chat.clone();
     ctx.write(move |tx, em| {
         let message = WaMessage {
-            key: MsgKey { chat: chat.jid.clone(), id: sent.id.clone(), from_me: true, sender: None },
+            key: MsgKey {
+                chat: chat.jid.clone(),
+                id: sent.id.clone(),
+                from_me: true,
+                sender: None,
+            },
             ts: sent.ts,
             push_name: None,
             content,
@@ -248,13 +273,22 @@ pub async fn send_and_store(ctx: &Ctx, chat: &ChatRef, content: WaContent, reply
         let (id, _) = messages::insert(tx, &chat, &message, None)?;
         chats::on_message(tx, &chat.id, sent.ts, false)?;
         let json = message_json(tx, &id)?;
-        em.emit(tx, EventType::MessageSent, &account, Some(&chat.id), sent.ts, json!({ "message": json }))?;
+        em.emit(
+            tx,
+            EventType::MessageSent,
+            &account,
+            Some(&chat.id),
+            sent.ts,
+            json!({ "message": json }),
+        )?;
         Ok(json)
     })
 }
 
 async fn send_message(ctx: Ctx, a: SendArgs) -> ToolResult<Output> {
-    let content = a.content().ok_or_else(|| ToolError::invalid("text", "nothing to send"))?;
+    let content = a
+        .content()
+        .ok_or_else(|| ToolError::invalid("text", "nothing to send"))?;
     let (chat, opened) = ctx.chat_or_open(a.account_id.as_ref(), &a.chat).await?;
     let reply = match &a.reply_to {
         Some(id) => {
@@ -288,7 +322,9 @@ async fn send_message(ctx: Ctx, a: SendArgs) -> ToolResult<Output> {
 
 async fn get_message(ctx: Ctx, a: GetMessageArgs) -> ToolResult<Output> {
     ctx.message(&a.message_id)?;
-    let m = ctx.read(|c| messages::get(c, &a.message_id))?.ok_or_else(|| ToolError::not_found("message", &a.message_id))?;
+    let m = ctx
+        .read(|c| messages::get(c, &a.message_id))?
+        .ok_or_else(|| ToolError::not_found("message", &a.message_id))?;
     Ok(Output::json(json!({ "message": m }))?.untrusted())
 }
 
@@ -307,7 +343,10 @@ async fn edit_message(ctx: Ctx, a: EditArgs) -> ToolResult<Output> {
     if age > EDIT_WINDOW_MS {
         return Err(ToolError::new(
             ErrorCode::EditWindowExpired,
-            format!("messages can be edited for 15 minutes after sending; this one was sent {} minutes ago", age / 60_000),
+            format!(
+                "messages can be edited for 15 minutes after sending; this one was sent {} minutes ago",
+                age / 60_000
+            ),
         ));
     }
     let client = ctx.client(&m.account_id)?;
@@ -315,7 +354,14 @@ async fn edit_message(ctx: Ctx, a: EditArgs) -> ToolResult<Output> {
     let message = ctx.write(|tx, em| {
         messages::set_edited(tx, &m.id, &a.text, at)?;
         let json = message_json(tx, &m.id)?;
-        em.emit(tx, EventType::MessageEdited, &m.account_id, Some(&m.chat_id), at, json!({ "message": json }))?;
+        em.emit(
+            tx,
+            EventType::MessageEdited,
+            &m.account_id,
+            Some(&m.chat_id),
+            at,
+            json!({ "message": json }),
+        )?;
         Ok(json)
     })?;
     Output::json(json!({ "message": message }))
@@ -327,24 +373,47 @@ async fn delete_message(ctx: Ctx, a: DeleteArgs) -> ToolResult<Output> {
     match a.scope {
         DeleteScope::Everyone => {
             if m.revoked {
-                return Err(ToolError::invalid("message_id", "the message was already deleted for everyone"));
+                return Err(ToolError::invalid(
+                    "message_id",
+                    "the message was already deleted for everyone",
+                ));
             }
             if m.key.from_me && now_ms() - m.ts > REVOKE_WINDOW_MS {
-                return Err(ToolError::invalid("scope", "messages can be deleted for everyone only within about 60 hours of sending; use scope `me`"));
+                return Err(ToolError::invalid(
+                    "scope",
+                    "messages can be deleted for everyone only within about 60 hours of sending; use scope `me`",
+                ));
             }
             let at = client.revoke(&m.key).await.map_err(wa_error)?;
             ctx.write(|tx, em| {
                 messages::set_revoked(tx, &m.id, at)?;
-                em.emit(tx, EventType::MessageDeleted, &m.account_id, Some(&m.chat_id), at, json!({ "message_id": m.id, "scope": "everyone" }))
+                em.emit(
+                    tx,
+                    EventType::MessageDeleted,
+                    &m.account_id,
+                    Some(&m.chat_id),
+                    at,
+                    json!({ "message_id": m.id, "scope": "everyone" }),
+                )
             })?;
         }
         DeleteScope::Me => {
-            client.apply(&AppStateChange::DeleteForMe { message: m.key.clone() }).await.map_err(wa_error)?;
+            client
+                .apply(&AppStateChange::DeleteForMe { message: m.key.clone() })
+                .await
+                .map_err(wa_error)?;
             let at = now_ms();
             ctx.write(|tx, em| {
                 messages::set_deleted_for_me(tx, &m.id)?;
                 chats::refresh_last_message(tx, &m.chat_id)?;
-                em.emit(tx, EventType::MessageDeleted, &m.account_id, Some(&m.chat_id), at, json!({ "message_id": m.id, "scope": "me" }))
+                em.emit(
+                    tx,
+                    EventType::MessageDeleted,
+                    &m.account_id,
+                    Some(&m.chat_id),
+                    at,
+                    json!({ "message_id": m.id, "scope": "me" }),
+                )
             })?;
         }
     }
@@ -367,13 +436,27 @@ async fn react(ctx: &Ctx, id: &MessageId, emoji: Option<&str>) -> ToolResult<Out
         return Err(ToolError::invalid("message_id", "the message was deleted for everyone"));
     }
     let account = ctx.account_by_id(&m.account_id)?;
-    let me = account.jid.clone().ok_or_else(|| ToolError::not_paired("the account has no WhatsApp identity yet"))?;
+    let me = account
+        .jid
+        .clone()
+        .ok_or_else(|| ToolError::not_paired("the account has no WhatsApp identity yet"))?;
     let client = ctx.client(&m.account_id)?;
     let at = client.react(&m.key, emoji).await.map_err(wa_error)?;
     let message = ctx.write(|tx, em| {
         messages::set_reaction(tx, &m.id, &me, true, emoji, at)?;
-        let kind = if emoji.is_some() { EventType::ReactionAdded } else { EventType::ReactionRemoved };
-        em.emit(tx, kind, &m.account_id, Some(&m.chat_id), at, json!({ "message_id": m.id, "emoji": emoji, "from_me": true }))?;
+        let kind = if emoji.is_some() {
+            EventType::ReactionAdded
+        } else {
+            EventType::ReactionRemoved
+        };
+        em.emit(
+            tx,
+            kind,
+            &m.account_id,
+            Some(&m.chat_id),
+            at,
+            json!({ "message_id": m.id, "emoji": emoji, "from_me": true }),
+        )?;
         message_json(tx, &m.id)
     })?;
     Ok(Output::json(json!({ "message": message }))?.untrusted())
@@ -390,7 +473,13 @@ async fn remove_reaction(ctx: Ctx, a: MessageArg) -> ToolResult<Output> {
 async fn star(ctx: &Ctx, id: &MessageId, starred: bool) -> ToolResult<Output> {
     let m = ctx.message(id)?;
     let client = ctx.client(&m.account_id)?;
-    client.apply(&AppStateChange::Star { message: m.key.clone(), starred }).await.map_err(wa_error)?;
+    client
+        .apply(&AppStateChange::Star {
+            message: m.key.clone(),
+            starred,
+        })
+        .await
+        .map_err(wa_error)?;
     ctx.write(|tx, _| messages::set_starred(tx, &m.id, starred))?;
     Output::json(json!({ "message_id": m.id, "starred": starred }))
 }
@@ -408,9 +497,12 @@ async fn forward_message(ctx: Ctx, a: ForwardArgs) -> ToolResult<Output> {
     if m.revoked {
         return Err(ToolError::invalid("message_id", "the message was deleted for everyone"));
     }
-    let content = ctx
-        .read(|c| messages::content_of(c, &m.id))?
-        .ok_or_else(|| ToolError::invalid("message_id", format!("{} messages cannot be forwarded", m.kind.as_str())))?;
+    let content = ctx.read(|c| messages::content_of(c, &m.id))?.ok_or_else(|| {
+        ToolError::invalid(
+            "message_id",
+            format!("{} messages cannot be forwarded", m.kind.as_str()),
+        )
+    })?;
     // Resolve every target first, so a bad one sends nothing at all.
     let mut targets = Vec::new();
     for (i, to) in a.to.iter().enumerate() {
@@ -421,7 +513,10 @@ async fn forward_message(ctx: Ctx, a: ForwardArgs) -> ToolResult<Output> {
             e
         })?;
         if chat.account_id != m.account_id {
-            return Err(ToolError::invalid(format!("to[{i}]"), "forwarding works between chats of the same account"));
+            return Err(ToolError::invalid(
+                format!("to[{i}]"),
+                "forwarding works between chats of the same account",
+            ));
         }
         targets.push(chat);
     }
@@ -452,8 +547,8 @@ pub fn tools() -> Vec<ToolSpec> {
         tool("remove_reaction", "Remove a reaction", Family::Messages, Effect::Write,
             "Remove this account's reaction from a message.",
             remove_reaction).sends(),
-        tool("star_message", "Star a message", Family::Messages, Effect::Write, "Star a message (synced to the phone).", star_message),
-        tool("unstar_message", "Unstar a message", Family::Messages, Effect::Write, "Remove the star from a message.", unstar_message),
+        tool("star_message", "Star a message", Family::Messages, Effect::Write, "Star a message (synced to the phone's Starred messages).", star_message),
+        tool("unstar_message", "Unstar a message", Family::Messages, Effect::Write, "Remove the star from a message (synced to the phone).", unstar_message),
         tool("forward_message", "Forward a message", Family::Messages, Effect::Write,
             "Forward a message to up to 5 chats of the same account (chat IDs, group IDs or phone numbers). All targets are checked before anything is sent.",
             forward_message).sends(),

@@ -103,17 +103,32 @@ pub fn parse<A: DeserializeOwned + Validate>(args: Value) -> ToolResult<A> {
         let message = e.inner().to_string();
         let field = if let Some(rest) = message.strip_prefix("missing field `") {
             let name = rest.split('`').next().unwrap_or("");
-            if path == "." { name.to_owned() } else { format!("{path}.{name}") }
+            if path == "." {
+                name.to_owned()
+            } else {
+                format!("{path}.{name}")
+            }
         } else if let Some(rest) = message.strip_prefix("unknown field `") {
             // The path already ends at the unknown field.
-            if path == "." { rest.split('`').next().unwrap_or("").to_owned() } else { path }
+            if path == "." {
+                rest.split('`').next().unwrap_or("").to_owned()
+            } else {
+                path
+            }
         } else if path == "." {
             "arguments".to_owned()
         } else {
             path
         };
         let problem = if message.starts_with("unknown field") {
-            format!("unknown argument ({})", message.split(", expected").nth(1).map(|s| format!("expected{s}")).unwrap_or_default())
+            format!(
+                "unknown argument ({})",
+                message
+                    .split(", expected")
+                    .nth(1)
+                    .map(|s| format!("expected{s}"))
+                    .unwrap_or_default()
+            )
         } else {
             message
         };
@@ -144,7 +159,14 @@ fn schema_of<A: JsonSchema>() -> Arc<Map<String, Value>> {
 }
 
 /// Builds a tool from a typed handler.
-pub fn tool<A, F, Fut>(name: &'static str, title: &'static str, family: Family, effect: Effect, description: &'static str, f: F) -> ToolSpec
+pub fn tool<A, F, Fut>(
+    name: &'static str,
+    title: &'static str,
+    family: Family,
+    effect: Effect,
+    description: &'static str,
+    f: F,
+) -> ToolSpec
 where
     A: DeserializeOwned + JsonSchema + Validate + Send + 'static,
     F: Fn(Ctx, A) -> Fut + Send + Sync + 'static,
@@ -204,13 +226,17 @@ pub fn visible<'a>(engine: &'a crate::engine::Engine, principal: &crate::keys::P
 /// How backend failures read to agents.
 pub fn wa_error(e: WaError) -> ToolError {
     match e {
-        WaError::NotConnected => ToolError::not_paired("the account is not connected right now; it reconnects on its own, or call reconnect_account"),
+        WaError::NotConnected => ToolError::not_paired(
+            "the account is not connected right now; it reconnects on its own, or call reconnect_account",
+        ),
         WaError::LoggedOut => ToolError::not_paired("the account is logged out; call pair_account to link it again"),
         WaError::NotOnWhatsApp(who) => ToolError::new(ErrorCode::NotFound, format!("{who} is not on WhatsApp")),
         WaError::NotFound(m) => ToolError::new(ErrorCode::NotFound, m),
         WaError::NotAllowed(m) => ToolError::forbidden(m),
         WaError::Invalid(m) => ToolError::new(ErrorCode::InvalidRequest, m),
-        WaError::RateLimited { retry_after_ms } => ToolError::rate_limited(retry_after_ms, "WhatsApp is rate-limiting this account"),
+        WaError::RateLimited { retry_after_ms } => {
+            ToolError::rate_limited(retry_after_ms, "WhatsApp is rate-limiting this account")
+        }
         WaError::Timeout => ToolError::server("WhatsApp did not answer in time; it is safe to retry"),
         WaError::Other(m) => ToolError::server(m),
     }

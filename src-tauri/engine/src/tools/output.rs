@@ -29,7 +29,8 @@ pub struct Output {
 
 impl Output {
     pub fn json<T: Serialize>(v: T) -> Result<Self, ToolError> {
-        let value = serde_json::to_value(v).map_err(|e| ToolError::server(format!("could not serialize the result: {e}")))?;
+        let value =
+            serde_json::to_value(v).map_err(|e| ToolError::server(format!("could not serialize the result: {e}")))?;
         Ok(Self {
             value,
             images: Vec::new(),

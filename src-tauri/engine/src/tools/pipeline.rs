@@ -22,10 +22,19 @@ pub enum CallOutcome {
     UnknownTool,
 }
 
-pub async fn call(engine: &Arc<Engine>, principal: &Principal, name: &str, args: Value, progress: Progress) -> CallOutcome {
+pub async fn call(
+    engine: &Arc<Engine>,
+    principal: &Principal,
+    name: &str,
+    args: Value,
+    progress: Progress,
+) -> CallOutcome {
     // Auth: the key may have been revoked since the connection opened.
     if !engine.keys.is_active(&principal.key_id) {
-        return CallOutcome::Failed(ToolError::new(crate::error::ErrorCode::Unauthorized, "this API key was revoked"));
+        return CallOutcome::Failed(ToolError::new(
+            crate::error::ErrorCode::Unauthorized,
+            "this API key was revoked",
+        ));
     }
     let Some(spec) = engine.tools.get(name) else {
         return CallOutcome::UnknownTool;

@@ -14,7 +14,9 @@ pub struct Progress {
 
 impl Progress {
     pub fn new(send: impl Fn(f64, Option<f64>, String) -> BoxFuture<'static, ()> + Send + Sync + 'static) -> Self {
-        Self { send: Some(Arc::new(send)) }
+        Self {
+            send: Some(Arc::new(send)),
+        }
     }
 
     pub async fn report(&self, progress: f64, total: Option<f64>, message: impl Into<String>) {

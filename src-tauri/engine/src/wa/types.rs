@@ -159,14 +159,33 @@ pub enum ChatState {
 /// Chat and message state that WhatsApp syncs between devices (app state).
 #[derive(Debug, Clone, PartialEq)]
 pub enum AppStateChange {
-    Archive { chat: Jid, archived: bool },
-    Pin { chat: Jid, pinned: bool },
+    Archive {
+        chat: Jid,
+        archived: bool,
+    },
+    Pin {
+        chat: Jid,
+        pinned: bool,
+    },
     /// `until: None` unmutes; `Some(-1)` mutes for ever.
-    Mute { chat: Jid, until: Option<Millis> },
-    MarkUnread { chat: Jid, unread: bool },
-    Star { message: MsgKey, starred: bool },
-    DeleteChat { chat: Jid },
-    DeleteForMe { message: MsgKey },
+    Mute {
+        chat: Jid,
+        until: Option<Millis>,
+    },
+    MarkUnread {
+        chat: Jid,
+        unread: bool,
+    },
+    Star {
+        message: MsgKey,
+        starred: bool,
+    },
+    DeleteChat {
+        chat: Jid,
+    },
+    DeleteForMe {
+        message: MsgKey,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -326,37 +345,103 @@ pub enum DisconnectReason {
 #[derive(Debug, Clone, PartialEq)]
 pub enum WaEvent {
     /// A fresh QR code to show (they rotate).
-    PairingQr { code: String, valid_ms: u64 },
+    PairingQr {
+        code: String,
+        valid_ms: u64,
+    },
     /// The code to type on the phone.
-    PairingCode { code: String },
+    PairingCode {
+        code: String,
+    },
     /// The phone accepted this device.
-    Paired { pn: Jid, lid: Option<Jid>, push_name: Option<String> },
+    Paired {
+        pn: Jid,
+        lid: Option<Jid>,
+        push_name: Option<String>,
+    },
     /// Ran out of QR codes before a scan.
     PairingExpired,
     Connected,
     Disconnected(DisconnectReason),
     /// Unlinked from the phone.
-    LoggedOut { reason: String },
+    LoggedOut {
+        reason: String,
+    },
     History(HistoryBatch),
     Message(WaMessage),
-    Edited { key: MsgKey, content: WaContent, ts: Millis },
-    Revoked { key: MsgKey, by: Option<Jid>, ts: Millis },
+    Edited {
+        key: MsgKey,
+        content: WaContent,
+        ts: Millis,
+    },
+    Revoked {
+        key: MsgKey,
+        by: Option<Jid>,
+        ts: Millis,
+    },
     /// `emoji: None` removes the reaction.
-    Reaction { target: MsgKey, from: Jid, from_me: bool, emoji: Option<String>, ts: Millis },
-    Receipt { chat: Jid, ids: Vec<String>, from: Jid, kind: ReceiptKind, ts: Millis },
-    ChatState { chat: Jid, from: Jid, state: ChatState, ts: Millis },
-    Presence { who: Jid, online: bool, last_seen: Option<Millis>, ts: Millis },
+    Reaction {
+        target: MsgKey,
+        from: Jid,
+        from_me: bool,
+        emoji: Option<String>,
+        ts: Millis,
+    },
+    Receipt {
+        chat: Jid,
+        ids: Vec<String>,
+        from: Jid,
+        kind: ReceiptKind,
+        ts: Millis,
+    },
+    ChatState {
+        chat: Jid,
+        from: Jid,
+        state: ChatState,
+        ts: Millis,
+    },
+    Presence {
+        who: Jid,
+        online: bool,
+        last_seen: Option<Millis>,
+        ts: Millis,
+    },
     Contact(WaContact),
     /// A group was created (by us or someone who added us) or its metadata refreshed.
-    Group { group: WaGroup, created: bool, by: Option<Jid>, ts: Millis },
-    GroupInfoChanged { group: Jid, change: GroupInfoChange, by: Option<Jid>, ts: Millis },
-    Participants { group: Jid, action: ParticipantAction, who: Vec<Jid>, by: Option<Jid>, ts: Millis },
+    Group {
+        group: WaGroup,
+        created: bool,
+        by: Option<Jid>,
+        ts: Millis,
+    },
+    GroupInfoChanged {
+        group: Jid,
+        change: GroupInfoChange,
+        by: Option<Jid>,
+        ts: Millis,
+    },
+    Participants {
+        group: Jid,
+        action: ParticipantAction,
+        who: Vec<Jid>,
+        by: Option<Jid>,
+        ts: Millis,
+    },
     /// App-state change made on another device (or echoed from ours).
-    AppState { change: AppStateChange, ts: Millis },
+    AppState {
+        change: AppStateChange,
+        ts: Millis,
+    },
     /// The network revealed that a phone number and a LID are one person.
-    IdentityLink { pn: Jid, lid: Jid },
+    IdentityLink {
+        pn: Jid,
+        lid: Jid,
+    },
     /// Own profile changed (name, about).
-    SelfProfile { push_name: Option<String>, about: Option<String> },
+    SelfProfile {
+        push_name: Option<String>,
+        about: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

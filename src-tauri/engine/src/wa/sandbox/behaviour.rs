@@ -24,7 +24,10 @@ fn pick<'a>(bank: &'a [&'a str], key: &str) -> &'a str {
 /// What a chatty person answers to `content`: deterministic for the same text.
 pub fn reply_to(persona: Persona, name: &str, content: &WaContent) -> String {
     let first = name.split(' ').next().unwrap_or(name);
-    let Some(text) = content.text_or_caption().filter(|_| matches!(content, WaContent::Text { .. })) else {
+    let Some(text) = content
+        .text_or_caption()
+        .filter(|_| matches!(content, WaContent::Text { .. }))
+    else {
         return match content {
             WaContent::Image { .. } | WaContent::Video { .. } => "Nice! 😍".into(),
             WaContent::Document { .. } => "Got the file, thanks.".into(),
@@ -36,7 +39,8 @@ pub fn reply_to(persona: Persona, name: &str, content: &WaContent) -> String {
     };
     let lower = text.to_lowercase();
     if persona == Persona::Business {
-        let ticket = u32::from_le_bytes(Sha256::digest(text.as_bytes())[..4].try_into().unwrap_or_default()) % 90_000 + 10_000;
+        let ticket =
+            u32::from_le_bytes(Sha256::digest(text.as_bytes())[..4].try_into().unwrap_or_default()) % 90_000 + 10_000;
         return format!(
             "Thanks for contacting Acme Support! A team member will reply within 1 business day. Your ticket is #{ticket}."
         );
@@ -44,17 +48,40 @@ pub fn reply_to(persona: Persona, name: &str, content: &WaContent) -> String {
     if lower.contains("ping") {
         return "pong 🏓".into();
     }
-    let greeting = ["hi", "hello", "hey", "oi", "olá", "ola", "hola", "good morning", "bom dia"]
-        .iter()
-        .any(|g| lower.starts_with(g));
+    let greeting = [
+        "hi",
+        "hello",
+        "hey",
+        "oi",
+        "olá",
+        "ola",
+        "hola",
+        "good morning",
+        "bom dia",
+    ]
+    .iter()
+    .any(|g| lower.starts_with(g));
     if greeting {
         return format!("{} I'm {first}.", pick(text::GREETINGS, &lower));
     }
     if lower.contains('?') {
         let answer = pick(text::ANSWERS, &lower);
-        return if persona == Persona::Terse { answer.split([',', '.', '—']).next().unwrap_or(answer).trim().into() } else { answer.into() };
+        return if persona == Persona::Terse {
+            answer.split([',', '.', '—']).next().unwrap_or(answer).trim().into()
+        } else {
+            answer.into()
+        };
     }
-    let acks = ["Got it!", "Haha true 😂", "Ok 👌", "Sounds good.", "Thanks!", "Right, makes sense.", "👍", "Perfeito!"];
+    let acks = [
+        "Got it!",
+        "Haha true 😂",
+        "Ok 👌",
+        "Sounds good.",
+        "Thanks!",
+        "Right, makes sense.",
+        "👍",
+        "Perfeito!",
+    ];
     pick(&acks, &lower).into()
 }
 
@@ -89,7 +116,13 @@ pub fn on_direct_message(
 ) {
     tokio::spawn(async move {
         let them = Jid::new(&phone, USER_SERVER);
-        let name = net.world.lock().users.get(&phone).map(|u| u.name.clone()).unwrap_or_default();
+        let name = net
+            .world
+            .lock()
+            .users
+            .get(&phone)
+            .map(|u| u.name.clone())
+            .unwrap_or_default();
         let (read_ms, typing_ms, answer_ms) = match persona {
             Persona::Echo => (200, 300, 300),
             Persona::Business => (400, 600, 1200),
@@ -141,7 +174,12 @@ pub fn on_direct_message(
         if !step(typing_ms).await {
             return;
         }
-        let typing = |state| WaEvent::ChatState { chat: them.clone(), from: them.clone(), state, ts: now_ms() };
+        let typing = |state| WaEvent::ChatState {
+            chat: them.clone(),
+            from: them.clone(),
+            state,
+            ts: now_ms(),
+        };
         net.deliver(&account, typing(ChatState::Typing)).await;
         if !step(answer_ms).await {
             return;
@@ -151,7 +189,8 @@ pub fn on_direct_message(
             Persona::Echo => content.clone(),
             _ => WaContent::text(reply_to(persona, &name, &content)),
         };
-        let quote = (persona != Persona::Echo && content.text_or_caption().is_some_and(|t| t.contains('?'))).then(|| key.id.clone());
+        let quote = (persona != Persona::Echo && content.text_or_caption().is_some_and(|t| t.contains('?')))
+            .then(|| key.id.clone());
         let msg = from_person(them.clone(), them.clone(), &name, answer, quote);
         if let Some(c) = net.devices.lock().get(&account) {
             c.client.remember(msg.key.clone());
@@ -161,7 +200,14 @@ pub fn on_direct_message(
 }
 
 /// Someone in the group answers now and then.
-pub fn on_group_message(net: Arc<Net>, account: AccountId, token: CancellationToken, group: Jid, key: MsgKey, content: WaContent) {
+pub fn on_group_message(
+    net: Arc<Net>,
+    account: AccountId,
+    token: CancellationToken,
+    group: Jid,
+    key: MsgKey,
+    content: WaContent,
+) {
     tokio::spawn(async move {
         let speaker = {
             let w = net.world.lock();
@@ -177,20 +223,48 @@ pub fn on_group_message(net: Arc<Net>, account: AccountId, token: CancellationTo
                 return;
             }
             let u = candidates[usize::from(h[0]) % candidates.len()];
-            (u.name.clone(), if u.lid_in_groups { u.lid_jid() } else { u.jid() }, u.persona)
+            (
+                u.name.clone(),
+                if u.lid_in_groups { u.lid_jid() } else { u.jid() },
+                u.persona,
+            )
         };
         let (name, sender, persona) = speaker;
         tokio::select! {
             ok = net.sleep(1_500) => if !ok { return },
             () = token.cancelled() => return,
         }
-        net.deliver(&account, WaEvent::ChatState { chat: group.clone(), from: sender.clone(), state: ChatState::Typing, ts: now_ms() }).await;
+        net.deliver(
+            &account,
+            WaEvent::ChatState {
+                chat: group.clone(),
+                from: sender.clone(),
+                state: ChatState::Typing,
+                ts: now_ms(),
+            },
+        )
+        .await;
         tokio::select! {
             ok = net.sleep(2_000) => if !ok { return },
             () = token.cancelled() => return,
         }
-        net.deliver(&account, WaEvent::ChatState { chat: group.clone(), from: sender.clone(), state: ChatState::Paused, ts: now_ms() }).await;
-        let msg = from_person(group.clone(), sender, &name, WaContent::text(reply_to(persona, &name, &content)), None);
+        net.deliver(
+            &account,
+            WaEvent::ChatState {
+                chat: group.clone(),
+                from: sender.clone(),
+                state: ChatState::Paused,
+                ts: now_ms(),
+            },
+        )
+        .await;
+        let msg = from_person(
+            group.clone(),
+            sender,
+            &name,
+            WaContent::text(reply_to(persona, &name, &content)),
+            None,
+        );
         net.deliver(&account, WaEvent::Message(msg)).await;
     });
 }
@@ -205,11 +279,21 @@ pub fn on_group_created(net: Arc<Net>, account: AccountId, token: CancellationTo
         let speaker = {
             let w = net.world.lock();
             w.groups.get(group.user()).and_then(|g| {
-                g.members.iter().filter_map(|m| w.users.get(&m.phone)).find(|u| is_lively(u.persona)).map(|u| (u.name.clone(), u.jid()))
+                g.members
+                    .iter()
+                    .filter_map(|m| w.users.get(&m.phone))
+                    .find(|u| is_lively(u.persona))
+                    .map(|u| (u.name.clone(), u.jid()))
             })
         };
         if let Some((name, jid)) = speaker {
-            let msg = from_person(group.clone(), jid, &name, WaContent::text("Hi all 👋 thanks for adding me!"), None);
+            let msg = from_person(
+                group.clone(),
+                jid,
+                &name,
+                WaContent::text("Hi all 👋 thanks for adding me!"),
+                None,
+            );
             net.deliver(&account, WaEvent::Message(msg)).await;
         }
     });
@@ -230,15 +314,32 @@ pub fn start_ambient(net: Arc<Net>, account: AccountId, token: CancellationToken
             let roll = rng.random_range(0..100);
             let event = {
                 let mut w = net.world.lock();
-                let people: Vec<String> = w.users.values().filter(|u| is_lively(u.persona)).map(|u| u.phone.clone()).collect();
-                let Some(phone) = people.choose(&mut rng).cloned() else { continue };
+                let people: Vec<String> = w
+                    .users
+                    .values()
+                    .filter(|u| is_lively(u.persona))
+                    .map(|u| u.phone.clone())
+                    .collect();
+                let Some(phone) = people.choose(&mut rng).cloned() else {
+                    continue;
+                };
                 match roll {
                     // A message from someone.
                     0..=44 => {
                         let u = &w.users[&phone];
-                        let bank = if rng.random_bool(0.4) { text::QUESTIONS } else { text::STATEMENTS };
+                        let bank = if rng.random_bool(0.4) {
+                            text::QUESTIONS
+                        } else {
+                            text::STATEMENTS
+                        };
                         let body = bank.choose(&mut rng).copied().unwrap_or("Hi");
-                        Some(WaEvent::Message(from_person(u.jid(), u.jid(), &u.name, WaContent::text(body), None)))
+                        Some(WaEvent::Message(from_person(
+                            u.jid(),
+                            u.jid(),
+                            &u.name,
+                            WaContent::text(body),
+                            None,
+                        )))
                     }
                     // Chatter in a group.
                     45..=64 => {
@@ -249,7 +350,13 @@ pub fn start_ambient(net: Arc<Net>, account: AccountId, token: CancellationToken
                             let u = w.users.get(&m.phone)?;
                             let sender = if u.lid_in_groups { u.lid_jid() } else { u.jid() };
                             let body = text::STATEMENTS.choose(&mut rng).copied().unwrap_or("ok");
-                            Some(WaEvent::Message(from_person(g.jid(), sender, &u.name, WaContent::text(body), None)))
+                            Some(WaEvent::Message(from_person(
+                                g.jid(),
+                                sender,
+                                &u.name,
+                                WaContent::text(body),
+                                None,
+                            )))
                         })
                     }
                     // Someone comes online or leaves.
@@ -260,12 +367,22 @@ pub fn start_ambient(net: Arc<Net>, account: AccountId, token: CancellationToken
                             if !u.online {
                                 u.last_seen = now;
                             }
-                            WaEvent::Presence { who: u.jid(), online: u.online, last_seen: (!u.online).then_some(u.last_seen), ts: now }
+                            WaEvent::Presence {
+                                who: u.jid(),
+                                online: u.online,
+                                last_seen: (!u.online).then_some(u.last_seen),
+                                ts: now,
+                            }
                         })
                     }
                     // A reaction to something recent.
                     85..=94 => {
-                        let recent = net.devices.lock().get(&account).map(|d| d.client.recent()).unwrap_or_default();
+                        let recent = net
+                            .devices
+                            .lock()
+                            .get(&account)
+                            .map(|d| d.client.recent())
+                            .unwrap_or_default();
                         recent.choose(&mut rng).cloned().map(|target| {
                             let from = if target.chat.is_group() {
                                 w.groups
@@ -287,11 +404,21 @@ pub fn start_ambient(net: Arc<Net>, account: AccountId, token: CancellationToken
                     }
                     // A group admin adds or removes someone.
                     _ => {
-                        let gid = w.groups.values().filter(|g| g.seeded && g.member(&me).is_some()).map(|g| g.id.clone()).collect::<Vec<_>>();
+                        let gid = w
+                            .groups
+                            .values()
+                            .filter(|g| g.seeded && g.member(&me).is_some())
+                            .map(|g| g.id.clone())
+                            .collect::<Vec<_>>();
                         let gid = gid.choose(&mut rng).cloned();
                         gid.and_then(|gid| {
                             let g = w.groups.get_mut(&gid)?;
-                            let admin = g.members.iter().find(|m| m.role.is_admin() && m.phone != me)?.phone.clone();
+                            let admin = g
+                                .members
+                                .iter()
+                                .find(|m| m.role.is_admin() && m.phone != me)?
+                                .phone
+                                .clone();
                             let (action, who) = if let Some(m) = g.members.iter().find(|m| m.phone == phone) {
                                 if m.role.is_admin() || m.phone == g.owner {
                                     return None;
@@ -299,7 +426,10 @@ pub fn start_ambient(net: Arc<Net>, account: AccountId, token: CancellationToken
                                 g.members.retain(|m| m.phone != phone);
                                 (ParticipantAction::Remove, phone.clone())
                             } else {
-                                g.members.push(super::world::Member { phone: phone.clone(), role: ParticipantRole::Member });
+                                g.members.push(super::world::Member {
+                                    phone: phone.clone(),
+                                    role: ParticipantRole::Member,
+                                });
                                 (ParticipantAction::Add, phone.clone())
                             };
                             Some(WaEvent::Participants {

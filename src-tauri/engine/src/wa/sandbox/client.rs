@@ -94,7 +94,9 @@ impl SandboxClient {
 
     /// Other sandbox accounts that see a chat, with the chat's JID as they see it.
     fn counterparts(&self, chat: &Jid) -> Vec<(AccountId, Jid)> {
-        let Ok((me, _, me_jid)) = self.me() else { return Vec::new() };
+        let Ok((me, _, me_jid)) = self.me() else {
+            return Vec::new();
+        };
         let w = self.net.world.lock();
         let phones: Vec<String> = if chat.is_group() {
             w.groups
@@ -102,7 +104,11 @@ impl SandboxClient {
                 .map(|g| g.members.iter().map(|m| m.phone.clone()).collect())
                 .unwrap_or_default()
         } else {
-            let phone = if chat.is_lid() { w.phone_of_lid(chat.user()) } else { Some(chat.user().to_owned()) };
+            let phone = if chat.is_lid() {
+                w.phone_of_lid(chat.user())
+            } else {
+                Some(chat.user().to_owned())
+            };
             phone.into_iter().collect()
         };
         phones
@@ -137,7 +143,9 @@ impl SandboxClient {
                 .get_mut(group.user())
                 .ok_or_else(|| WaError::NotFound(format!("group {group} does not exist")))?;
             if g.member(&me).is_none() {
-                return Err(WaError::NotAllowed("this account is not a participant of the group".into()));
+                return Err(WaError::NotAllowed(
+                    "this account is not a participant of the group".into(),
+                ));
             }
             f(g, &me)?
         };
@@ -192,10 +200,14 @@ impl WaClient for SandboxClient {
                 .member(&me)
                 .ok_or_else(|| WaError::NotAllowed("this account is no longer a participant of the group".into()))?;
             if g.announce && !member.role.is_admin() {
-                return Err(WaError::NotAllowed("only admins can send messages to this group".into()));
+                return Err(WaError::NotAllowed(
+                    "only admins can send messages to this group".into(),
+                ));
             }
         } else if chat.is_person() {
-            let phone = self.phone_of(chat).ok_or_else(|| WaError::NotOnWhatsApp(chat.to_string()))?;
+            let phone = self
+                .phone_of(chat)
+                .ok_or_else(|| WaError::NotOnWhatsApp(chat.to_string()))?;
             if phone != me {
                 let mut w = self.net.world.lock();
                 let is_account = w.account_by_phone(&phone).is_some();
@@ -267,12 +279,23 @@ impl WaClient for SandboxClient {
             }
         });
         match persona {
-            Some((phone, persona)) => {
-                behaviour::on_direct_message(self.net.clone(), self.account.clone(), self.token(), phone, persona, key, message.content.clone())
-            }
-            None if chat.is_group() => {
-                behaviour::on_group_message(self.net.clone(), self.account.clone(), self.token(), chat.clone(), key, message.content.clone())
-            }
+            Some((phone, persona)) => behaviour::on_direct_message(
+                self.net.clone(),
+                self.account.clone(),
+                self.token(),
+                phone,
+                persona,
+                key,
+                message.content.clone(),
+            ),
+            None if chat.is_group() => behaviour::on_group_message(
+                self.net.clone(),
+                self.account.clone(),
+                self.token(),
+                chat.clone(),
+                key,
+                message.content.clone(),
+            ),
             None => {}
         }
         Ok(sent)
@@ -313,7 +336,9 @@ impl WaClient for SandboxClient {
                     .and_then(|g| g.member(&me).map(|m| m.role.is_admin()))
                     .unwrap_or(false);
             if !admin {
-                return Err(WaError::NotAllowed("only the sender (or a group admin) can delete a message for everyone".into()));
+                return Err(WaError::NotAllowed(
+                    "only the sender (or a group admin) can delete a message for everyone".into(),
+                ));
             }
         }
         let ts = now_ms();
@@ -399,14 +424,23 @@ impl WaClient for SandboxClient {
         let found = {
             let w = self.net.world.lock();
             if who.is_group() {
-                w.groups.get(who.user()).map(|g| (g.subject.clone(), g.picture_rev, g.id.clone()))
+                w.groups
+                    .get(who.user())
+                    .map(|g| (g.subject.clone(), g.picture_rev, g.id.clone()))
             } else {
-                let phone = if who.is_lid() { w.phone_of_lid(who.user()) } else { Some(who.user().to_owned()) };
+                let phone = if who.is_lid() {
+                    w.phone_of_lid(who.user())
+                } else {
+                    Some(who.user().to_owned())
+                };
                 phone.and_then(|p| {
                     w.users
                         .get(&p)
                         .map(|u| (u.name.clone(), u.picture_rev, p.clone()))
-                        .or_else(|| w.account_by_phone(&p).map(|(_, a)| (a.push_name.clone(), a.picture_rev, p.clone())))
+                        .or_else(|| {
+                            w.account_by_phone(&p)
+                                .map(|(_, a)| (a.push_name.clone(), a.picture_rev, p.clone()))
+                        })
                 })
             }
         };
@@ -424,7 +458,11 @@ impl WaClient for SandboxClient {
     async fn about(&self, who: &Jid) -> Result<Option<About>, WaError> {
         self.check()?;
         let w = self.net.world.lock();
-        let phone = if who.is_lid() { w.phone_of_lid(who.user()) } else { Some(who.user().to_owned()) };
+        let phone = if who.is_lid() {
+            w.phone_of_lid(who.user())
+        } else {
+            Some(who.user().to_owned())
+        };
         let phone = phone.ok_or_else(|| WaError::NotFound(format!("{who} is not on the sandbox network")))?;
         if let Some(u) = w.users.get(&phone) {
             return Ok(Some(About {
@@ -462,7 +500,9 @@ impl WaClient for SandboxClient {
 
     async fn subscribe_presence(&self, who: &Jid) -> Result<(), WaError> {
         self.check()?;
-        let phone = self.phone_of(who).ok_or_else(|| WaError::NotFound(format!("{who} is not a person")))?;
+        let phone = self
+            .phone_of(who)
+            .ok_or_else(|| WaError::NotFound(format!("{who} is not a person")))?;
         let state = {
             let w = self.net.world.lock();
             w.users.get(&phone).map(|u| (u.online, u.last_seen))
@@ -471,7 +511,12 @@ impl WaClient for SandboxClient {
             Some(s) => s,
             // Other sandbox accounts are online while a device is connected.
             None => {
-                let other = self.net.world.lock().account_by_phone(&phone).and_then(|(id, _)| AccountId::parse(id).ok());
+                let other = self
+                    .net
+                    .world
+                    .lock()
+                    .account_by_phone(&phone)
+                    .and_then(|(id, _)| AccountId::parse(id).ok());
                 match other {
                     Some(id) => (self.net.sink(&id).is_some(), now_ms()),
                     None => return Err(WaError::NotOnWhatsApp(format!("+{phone}"))),
@@ -500,7 +545,9 @@ impl WaClient for SandboxClient {
         self.check()?;
         let subject = subject.trim();
         if subject.is_empty() || subject.chars().count() > MAX_SUBJECT {
-            return Err(WaError::Invalid(format!("a group subject has 1 to {MAX_SUBJECT} characters")));
+            return Err(WaError::Invalid(format!(
+                "a group subject has 1 to {MAX_SUBJECT} characters"
+            )));
         }
         let (me, _, me_jid) = self.me()?;
         let now = now_ms();
@@ -511,7 +558,11 @@ impl WaClient for SandboxClient {
                 role: ParticipantRole::Superadmin,
             }];
             for p in participants {
-                let phone = if p.is_lid() { w.phone_of_lid(p.user()) } else { Some(p.user().to_owned()) };
+                let phone = if p.is_lid() {
+                    w.phone_of_lid(p.user())
+                } else {
+                    Some(p.user().to_owned())
+                };
                 let phone = phone.ok_or_else(|| WaError::NotOnWhatsApp(p.to_string()))?;
                 if phone == me || members.iter().any(|m| m.phone == phone) {
                     continue;
@@ -526,7 +577,9 @@ impl WaClient for SandboxClient {
                 });
             }
             if members.len() > MAX_GROUP_SIZE {
-                return Err(WaError::Invalid(format!("a group has at most {MAX_GROUP_SIZE} participants")));
+                return Err(WaError::Invalid(format!(
+                    "a group has at most {MAX_GROUP_SIZE} participants"
+                )));
             }
             w.next_group += 1;
             let id = format!("1203634{:011}", w.next_group * 104_729 + (now as u64 % 1000));
@@ -574,14 +627,18 @@ impl WaClient for SandboxClient {
                 GroupChange::Subject(s) => {
                     let s = s.trim();
                     if s.is_empty() || s.chars().count() > MAX_SUBJECT {
-                        return Err(WaError::Invalid(format!("a group subject has 1 to {MAX_SUBJECT} characters")));
+                        return Err(WaError::Invalid(format!(
+                            "a group subject has 1 to {MAX_SUBJECT} characters"
+                        )));
                     }
                     g.subject = s.to_owned();
                     GroupInfoChange::Subject(s.to_owned())
                 }
                 GroupChange::Description(d) => {
                     if d.as_ref().is_some_and(|d| d.chars().count() > MAX_DESCRIPTION) {
-                        return Err(WaError::Invalid(format!("a group description has at most {MAX_DESCRIPTION} characters")));
+                        return Err(WaError::Invalid(format!(
+                            "a group description has at most {MAX_DESCRIPTION} characters"
+                        )));
                     }
                     g.description = d.clone().filter(|d| !d.trim().is_empty());
                     GroupInfoChange::Description(g.description.clone())
@@ -617,12 +674,17 @@ impl WaClient for SandboxClient {
             let mut w = self.net.world.lock();
             who.iter()
                 .map(|j| {
-                    let phone = if j.is_lid() { w.phone_of_lid(j.user()) } else { Some(j.user().to_owned()) };
+                    let phone = if j.is_lid() {
+                        w.phone_of_lid(j.user())
+                    } else {
+                        Some(j.user().to_owned())
+                    };
                     let r = match phone {
                         None => Err("unknown LID".to_owned()),
-                        Some(p) if action == ParticipantAction::Add
-                            && w.user_or_newcomer(&p, now).is_none()
-                            && w.account_by_phone(&p).is_none() =>
+                        Some(p)
+                            if action == ParticipantAction::Add
+                                && w.user_or_newcomer(&p, now).is_none()
+                                && w.account_by_phone(&p).is_none() =>
                         {
                             Err("not on WhatsApp".to_owned())
                         }
@@ -647,20 +709,31 @@ impl WaClient for SandboxClient {
                     ParticipantAction::Add if g.member(&phone).is_some() => Some("already a participant".to_owned()),
                     ParticipantAction::Add if g.members.len() >= MAX_GROUP_SIZE => Some("the group is full".to_owned()),
                     ParticipantAction::Add => {
-                        g.members.push(Member { phone: phone.clone(), role: ParticipantRole::Member });
+                        g.members.push(Member {
+                            phone: phone.clone(),
+                            role: ParticipantRole::Member,
+                        });
                         None
                     }
                     _ if g.member(&phone).is_none() => Some("not a participant".to_owned()),
                     ParticipantAction::Remove if phone == me => Some("use leave_group to leave a group".to_owned()),
-                    ParticipantAction::Remove if g.owner == phone => Some("the group's creator cannot be removed".to_owned()),
+                    ParticipantAction::Remove if g.owner == phone => {
+                        Some("the group's creator cannot be removed".to_owned())
+                    }
                     ParticipantAction::Remove => {
                         g.members.retain(|m| m.phone != phone);
                         None
                     }
                     ParticipantAction::Promote | ParticipantAction::Demote => {
-                        let role = if action == ParticipantAction::Promote { ParticipantRole::Admin } else { ParticipantRole::Member };
+                        let role = if action == ParticipantAction::Promote {
+                            ParticipantRole::Admin
+                        } else {
+                            ParticipantRole::Member
+                        };
                         match g.members.iter_mut().find(|m| m.phone == phone) {
-                            Some(m) if m.role == ParticipantRole::Superadmin => Some("the group's creator keeps their role".to_owned()),
+                            Some(m) if m.role == ParticipantRole::Superadmin => {
+                                Some("the group's creator keeps their role".to_owned())
+                            }
                             Some(m) => {
                                 m.role = role;
                                 None
@@ -669,11 +742,18 @@ impl WaClient for SandboxClient {
                         }
                     }
                 };
-                results.push(ParticipantResult { jid: Jid::new(phone, USER_SERVER), error });
+                results.push(ParticipantResult {
+                    jid: Jid::new(phone, USER_SERVER),
+                    error,
+                });
             }
             Ok((results, g.to_wa()))
         })?;
-        let changed: Vec<Jid> = results.iter().filter(|r| r.error.is_none()).map(|r| r.jid.clone()).collect();
+        let changed: Vec<Jid> = results
+            .iter()
+            .filter(|r| r.error.is_none())
+            .map(|r| r.jid.clone())
+            .collect();
         if !changed.is_empty() {
             let (_, _, me_jid) = self.me()?;
             let (gj, by) = (group.clone(), me_jid.clone());
@@ -702,7 +782,16 @@ impl WaClient for SandboxClient {
             let net = self.net.clone();
             tokio::spawn(async move {
                 for account in targets {
-                    net.deliver(&account, WaEvent::Group { group: snapshot.clone(), created: false, by: Some(me_jid.clone()), ts: now }).await;
+                    net.deliver(
+                        &account,
+                        WaEvent::Group {
+                            group: snapshot.clone(),
+                            created: false,
+                            by: Some(me_jid.clone()),
+                            ts: now,
+                        },
+                    )
+                    .await;
                 }
             });
         }
@@ -772,7 +861,9 @@ impl WaClient for SandboxClient {
         self.check()?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > MAX_PUSH_NAME {
-            return Err(WaError::Invalid(format!("a profile name has 1 to {MAX_PUSH_NAME} characters")));
+            return Err(WaError::Invalid(format!(
+                "a profile name has 1 to {MAX_PUSH_NAME} characters"
+            )));
         }
         if let Some(a) = self.net.world.lock().accounts.get_mut(self.account.as_str()) {
             a.push_name = name.to_owned();
@@ -784,7 +875,9 @@ impl WaClient for SandboxClient {
     async fn set_about(&self, about: &str) -> Result<(), WaError> {
         self.check()?;
         if about.chars().count() > MAX_ABOUT {
-            return Err(WaError::Invalid(format!("an about text has at most {MAX_ABOUT} characters")));
+            return Err(WaError::Invalid(format!(
+                "an about text has at most {MAX_ABOUT} characters"
+            )));
         }
         if let Some(a) = self.net.world.lock().accounts.get_mut(self.account.as_str()) {
             a.about = about.to_owned();
@@ -815,4 +908,3 @@ impl WaClient for SandboxClient {
 pub(crate) fn is_lively(p: Persona) -> bool {
     matches!(p, Persona::Chatty | Persona::Terse)
 }
-

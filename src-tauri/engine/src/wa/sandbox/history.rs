@@ -62,11 +62,16 @@ fn content(rng: &mut impl Rng, id: &str) -> WaContent {
                 MediaInfo {
                     mime: "application/pdf".into(),
                     file_name: Some(
-                        ["invoice-2026-10.pdf", "orçamento-reforma.pdf", "tickets.pdf", "notes.pdf"]
-                            .choose(rng)
-                            .copied()
-                            .unwrap_or("file.pdf")
-                            .into(),
+                        [
+                            "invoice-2026-10.pdf",
+                            "orçamento-reforma.pdf",
+                            "tickets.pdf",
+                            "notes.pdf",
+                        ]
+                        .choose(rng)
+                        .copied()
+                        .unwrap_or("file.pdf")
+                        .into(),
                     ),
                     ..Default::default()
                 },
@@ -88,7 +93,13 @@ fn content(rng: &mut impl Rng, id: &str) -> WaContent {
         50..=57 => WaContent::Location(Location {
             latitude: 38.7 + rng.random_range(0.0..0.1),
             longitude: -9.15 + rng.random_range(0.0..0.1),
-            name: Some(["Café Central", "Parque da Cidade", "Office", "Gym"].choose(rng).copied().unwrap_or("Here").into()),
+            name: Some(
+                ["Café Central", "Parque da Cidade", "Office", "Gym"]
+                    .choose(rng)
+                    .copied()
+                    .unwrap_or("Here")
+                    .into(),
+            ),
             address: None,
         }),
         58..=61 => {
@@ -237,12 +248,19 @@ pub fn generate(world: &World, me: &str, now: Millis) -> Vec<HistoryBatch> {
                 from_me,
                 sender: (!from_me).then(|| sender.clone()),
             };
-            let reply_to = (!ids.is_empty() && crng.random_bool(0.05))
-                .then(|| ids[crng.random_range(ids.len().saturating_sub(10)..ids.len())].id.clone());
+            let reply_to = (!ids.is_empty() && crng.random_bool(0.05)).then(|| {
+                ids[crng.random_range(ids.len().saturating_sub(10)..ids.len())]
+                    .id
+                    .clone()
+            });
             let push_name = if from_me {
                 None
             } else {
-                let phone = if sender.is_lid() { world.phone_of_lid(sender.user()) } else { Some(sender.user().to_owned()) };
+                let phone = if sender.is_lid() {
+                    world.phone_of_lid(sender.user())
+                } else {
+                    Some(sender.user().to_owned())
+                };
                 phone.and_then(|p| world.users.get(&p)).map(|u| u.name.clone())
             };
             messages.push(WaMessage {
@@ -252,7 +270,11 @@ pub fn generate(world: &World, me: &str, now: Millis) -> Vec<HistoryBatch> {
                 content: content(&mut crng, &format!("{me}-{id}")),
                 reply_to,
                 forwarded: crng.random_bool(0.02),
-                status: from_me.then_some(if n + 3 >= plan.count { MessageStatus::Delivered } else { MessageStatus::Read }),
+                status: from_me.then_some(if n + 3 >= plan.count {
+                    MessageStatus::Delivered
+                } else {
+                    MessageStatus::Read
+                }),
                 starred: crng.random_bool(0.01),
             });
             if crng.random_bool(0.05) {
@@ -292,9 +314,58 @@ pub fn generate(world: &World, me: &str, now: Millis) -> Vec<HistoryBatch> {
             groups,
             chats,
             messages: chunk.to_vec(),
-            reactions: if chunks.peek().is_none() { std::mem::take(&mut reactions) } else { Vec::new() },
+            reactions: if chunks.peek().is_none() {
+                std::mem::take(&mut reactions)
+            } else {
+                Vec::new()
+            },
             progress: (done * 100 / total) as u8,
         });
     }
     batches
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(seed: u64) -> Vec<HistoryBatch> {
+        let mut world = World::seeded(seed, 1_800_000_000_000);
+        world.join_seeded_groups("14155550100");
+        generate(&world, "14155550100", 1_800_000_000_000)
+    }
+
+    #[test]
+    fn same_seed_same_history_and_a_few_thousand_messages() {
+        let a = all(7);
+        let b = all(7);
+        assert_eq!(a, b);
+        let messages: Vec<&WaMessage> = a.iter().flat_map(|b| &b.messages).collect();
+        assert!((2_000..8_000).contains(&messages.len()), "{} messages", messages.len());
+        let mut ids: Vec<&str> = messages.iter().map(|m| m.key.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), messages.len(), "WhatsApp IDs are unique");
+        assert_eq!(a.last().map(|b| b.progress), Some(100));
+        assert!(!a[0].contacts.is_empty() && !a[0].groups.is_empty() && !a[0].chats.is_empty());
+        // Newest first, as a phone pushes it.
+        assert!(messages.windows(2).all(|w| w[0].ts >= w[1].ts));
+        // Every kind the product renders shows up.
+        for kind in ["text", "image", "document", "audio", "location", "contact"] {
+            assert!(
+                messages.iter().any(|m| crate::store::messages::type_of(&m.content).as_str() == kind),
+                "no {kind} in history"
+            );
+        }
+        assert!(messages.iter().any(|m| m.reply_to.is_some()));
+        assert!(messages.iter().any(|m| m.key.sender.as_ref().is_some_and(Jid::is_lid)), "some group senders use LIDs");
+        assert!(messages.iter().any(|m| m.content.text_or_caption().is_some_and(|t| t.contains("orçamento"))));
+    }
+
+    #[test]
+    fn another_seed_another_world() {
+        let a: Vec<String> = all(7).iter().flat_map(|b| b.messages.iter().map(|m| m.key.id.clone())).take(50).collect();
+        let b: Vec<String> = all(8).iter().flat_map(|b| b.messages.iter().map(|m| m.key.id.clone())).take(50).collect();
+        assert_ne!(a, b);
+    }
 }

@@ -23,7 +23,7 @@ use parking_lot::Mutex;
 use rand::Rng;
 use tokio_util::sync::CancellationToken;
 
-pub use world::{ECHO_PHONE, SILENT_PHONE, BUSINESS_PHONE};
+pub use world::{BUSINESS_PHONE, ECHO_PHONE, SILENT_PHONE};
 
 use self::client::SandboxClient;
 use self::world::{account_lid, World};
@@ -191,7 +191,10 @@ impl Net {
                 if let WaEvent::Message(m) = event {
                     let queued = {
                         let mut w = self.world.lock();
-                        w.accounts.get_mut(account.as_str()).map(|a| a.offline_queue.push(m)).is_some()
+                        w.accounts
+                            .get_mut(account.as_str())
+                            .map(|a| a.offline_queue.push(m))
+                            .is_some()
                     };
                     if queued {
                         self.save();
@@ -213,7 +216,11 @@ impl Net {
 
     /// The account's phone digits.
     fn phone_of(&self, account: &AccountId) -> Option<String> {
-        self.world.lock().accounts.get(account.as_str()).map(|a| a.phone.clone())
+        self.world
+            .lock()
+            .accounts
+            .get(account.as_str())
+            .map(|a| a.phone.clone())
     }
 
     /// Brings a paired account online: connected, offline messages, ambient life.
@@ -246,7 +253,12 @@ impl WaNetwork for SandboxNetwork {
         AccountKind::Sandbox
     }
 
-    async fn pair(&self, account: &AccountId, method: PairMethod, events: EventSink) -> Result<Arc<dyn WaClient>, WaError> {
+    async fn pair(
+        &self,
+        account: &AccountId,
+        method: PairMethod,
+        events: EventSink,
+    ) -> Result<Arc<dyn WaClient>, WaError> {
         let net = self.net.clone();
         {
             let mut w = net.world.lock();
@@ -257,17 +269,32 @@ impl WaNetwork for SandboxNetwork {
                     .get(account.as_str())
                     .map(|a| a.phone.clone())
                     .or_else(|| w.free_account_phone())
-                    .ok_or_else(|| WaError::Invalid("all 10 sandbox phone numbers are in use; delete a sandbox account first".into()))?,
+                    .ok_or_else(|| {
+                        WaError::Invalid(
+                            "all 10 sandbox phone numbers are in use; delete a sandbox account first".into(),
+                        )
+                    })?,
             };
             if let Some((other, _)) = w.account_by_phone(&phone) {
                 if other != account.as_str() {
-                    return Err(WaError::Invalid(format!("+{phone} already has a paired sandbox account")));
+                    return Err(WaError::Invalid(format!(
+                        "+{phone} already has a paired sandbox account"
+                    )));
                 }
             }
             if w.users.contains_key(&phone) {
-                return Err(WaError::Invalid(format!("+{phone} belongs to a simulated person in the sandbox; pick another number")));
+                return Err(WaError::Invalid(format!(
+                    "+{phone} belongs to a simulated person in the sandbox; pick another number"
+                )));
             }
-            let n = phone.chars().rev().take(2).collect::<String>().chars().rev().collect::<String>();
+            let n = phone
+                .chars()
+                .rev()
+                .take(2)
+                .collect::<String>()
+                .chars()
+                .rev()
+                .collect::<String>();
             let lid = account_lid(w.seed, &phone);
             w.accounts.insert(
                 account.as_str().to_owned(),
@@ -353,12 +380,22 @@ fn pair_code() -> String {
     format!("{}-{}", &s[..4], &s[4..])
 }
 
-async fn pairing_flow(net: Arc<Net>, account: AccountId, method: PairMethod, sink: EventSink, client: Arc<SandboxClient>) {
+async fn pairing_flow(
+    net: Arc<Net>,
+    account: AccountId,
+    method: PairMethod,
+    sink: EventSink,
+    client: Arc<SandboxClient>,
+) {
     let scanned = match method {
         PairMethod::Qr => {
             let mut scanned = false;
             for i in 0..delays::QR_CODES {
-                let valid = if i == 0 { delays::FIRST_QR_MS } else { delays::NEXT_QR_MS };
+                let valid = if i == 0 {
+                    delays::FIRST_QR_MS
+                } else {
+                    delays::NEXT_QR_MS
+                };
                 if !sink
                     .emit(WaEvent::PairingQr {
                         code: qr_code(),
@@ -394,7 +431,9 @@ async fn pairing_flow(net: Arc<Net>, account: AccountId, method: PairMethod, sin
     }
     let (pn, lid, push_name, me) = {
         let mut w = net.world.lock();
-        let Some(a) = w.accounts.get_mut(account.as_str()) else { return };
+        let Some(a) = w.accounts.get_mut(account.as_str()) else {
+            return;
+        };
         a.paired = true;
         let (phone, lid, push) = (a.phone.clone(), a.lid.clone(), a.push_name.clone());
         w.join_seeded_groups(&phone);

@@ -290,7 +290,11 @@ impl World {
     pub fn join_seeded_groups(&mut self, phone: &str) {
         for (i, g) in self.groups.values_mut().filter(|g| g.seeded).enumerate() {
             if g.member(phone).is_none() {
-                let role = if matches!(i, 1 | 4) { ParticipantRole::Admin } else { ParticipantRole::Member };
+                let role = if matches!(i, 1 | 4) {
+                    ParticipantRole::Admin
+                } else {
+                    ParticipantRole::Member
+                };
                 g.members.push(Member {
                     phone: phone.into(),
                     role,
@@ -356,7 +360,11 @@ impl World {
 pub fn wa_message_id(rng: &mut impl Rng) -> String {
     let mut s = String::from("3EB0");
     for _ in 0..16 {
-        s.push(char::from_digit(rng.random_range(0..16), 16).unwrap_or('0').to_ascii_uppercase());
+        s.push(
+            char::from_digit(rng.random_range(0..16), 16)
+                .unwrap_or('0')
+                .to_ascii_uppercase(),
+        );
     }
     s
 }

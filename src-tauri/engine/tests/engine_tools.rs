@@ -1,0 +1,124 @@
+//! Tools through the one pipeline, headless (no HTTP, no window), on the sandbox:
+//! what the store and the event stream say afterwards.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use wuse_engine::config::EngineConfig;
+use wuse_engine::events::EventType;
+use wuse_engine::keys::Principal;
+use wuse_engine::model::AccountStatus;
+use wuse_engine::secrets::DbKey;
+use wuse_engine::store::api_keys::KeyMode;
+use wuse_engine::tools::{self, progress::Progress, CallOutcome};
+use wuse_engine::wa::sandbox::SandboxConfig;
+use wuse_engine::Engine;
+
+struct Fixture {
+    engine: Arc<Engine>,
+    principal: Principal,
+    _dir: tempfile::TempDir,
+}
+
+async fn engine() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = EngineConfig::new(dir.path().to_path_buf());
+    config.db_key = Some(DbKey::generate());
+    config.sandbox = SandboxConfig { time_scale: 0.02, ambient: false, ..SandboxConfig::default() };
+    let engine = Engine::start(config).await.unwrap();
+    let boot = engine.bootstrap().await.unwrap().expect("first start bootstraps");
+    let principal = engine.keys.verify(&boot.test_key).unwrap();
+    assert_eq!(principal.mode, KeyMode::Test);
+    // Paired, connected, and the history fully pushed.
+    let ready = engine
+        .accounts
+        .wait_until(&boot.account_id, Duration::from_secs(20), |a| {
+            a.status == AccountStatus::Connected && engine.accounts.history_progress(&a.id) == Some(100)
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ready.status, AccountStatus::Connected);
+    Fixture { engine, principal, _dir: dir }
+}
+
+async fn call(f: &Fixture, tool: &str, args: Value) -> Result<Value, Value> {
+    match tools::call(&f.engine, &f.principal, tool, args, Progress::default()).await {
+        CallOutcome::Done(out) => Ok(out.value),
+        CallOutcome::Failed(e) => Err(serde_json::to_value(e).unwrap()),
+        CallOutcome::UnknownTool => panic!("unknown tool {tool}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_is_stored_and_announced_then_the_answer_arrives() {
+    let f = engine().await;
+    let mut events = f.engine.bus.subscribe();
+    let sent = call(&f, "send_message", json!({ "chat": "+14155550199", "text": "ping from the engine" })).await.unwrap();
+    let message = &sent["message"];
+    let id = message["id"].as_str().unwrap().to_owned();
+
+    // The store has it, exactly as returned.
+    let stored = call(&f, "get_message", json!({ "message_id": id })).await.unwrap();
+    assert_eq!(stored["message"]["text"], "ping from the engine");
+    assert_eq!(stored["message"]["from_me"], true);
+
+    // message.sent first, with the same message object; then the echo.
+    let mut saw_sent = false;
+    let mut reply = None;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while reply.is_none() {
+        let e = tokio::time::timeout_at(deadline, events.recv()).await.expect("events in time").unwrap();
+        match e.kind {
+            EventType::MessageSent => {
+                assert_eq!(e.data["message"]["id"], id.as_str());
+                assert_eq!(e.chat_id.as_ref().map(|c| c.as_str()), message["chat_id"].as_str());
+                saw_sent = true;
+            }
+            EventType::MessageReceived => reply = Some(e),
+            _ => {}
+        }
+    }
+    assert!(saw_sent);
+    let reply = reply.unwrap();
+    assert_eq!(reply.data["message"]["text"], "ping from the engine");
+    assert_eq!(reply.data["message"]["sender"]["name"], "Echo Bot");
+    assert!(reply.id.starts_with("evt_") && reply.received_at >= reply.occurred_at - 1000);
+
+    // Both are in the durable log, in order.
+    let logged = f
+        .engine
+        .store
+        .read(|c| {
+            wuse_engine::store::events::list(
+                c,
+                &wuse_engine::store::events::EventQuery { accounts: &[reply.account_id.clone()], after: 0, types: None, chats: None, limit: 1000 },
+            )
+        })
+        .unwrap();
+    let kinds: Vec<EventType> = logged.iter().map(|e| e.kind).collect();
+    let sent_at = kinds.iter().position(|k| *k == EventType::MessageSent).unwrap();
+    let received_at = kinds.iter().rposition(|k| *k == EventType::MessageReceived).unwrap();
+    assert!(sent_at < received_at);
+    f.engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_changes_nothing() {
+    let f = engine().await;
+    let count = |f: &Fixture| f.engine.store.read(|c| Ok(c.query_row("SELECT count(*) FROM messages", [], |r| r.get::<_, i64>(0))?)).unwrap();
+    let before = count(&f);
+    for (tool, args) in [
+        ("send_message", json!({ "chat": "+14155550199" })),
+        ("send_message", json!({ "chat": "+1", "text": "x" })),
+        ("send_message", json!({ "chat": "+14155550199", "text": "x", "reply_to": "msg_0000000000000000" })),
+        ("forward_message", json!({ "message_id": "msg_0000000000000000", "to": ["+14155550199"] })),
+        ("edit_message", json!({ "message_id": "msg_0000000000000000", "text": "y" })),
+    ] {
+        let err = call(&f, tool, args).await.unwrap_err();
+        assert!(["invalid_request", "not_found"].contains(&err["code"].as_str().unwrap()), "{err}");
+    }
+    assert_eq!(count(&f), before);
+    f.engine.shutdown().await;
+}
