@@ -25,7 +25,11 @@ async fn engine() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let mut config = EngineConfig::new(dir.path().to_path_buf());
     config.db_key = Some(DbKey::generate());
-    config.sandbox = SandboxConfig { time_scale: 0.02, ambient: false, ..SandboxConfig::default() };
+    config.sandbox = SandboxConfig {
+        time_scale: 0.02,
+        ambient: false,
+        ..SandboxConfig::default()
+    };
     let engine = Engine::start(config).await.unwrap();
     let boot = engine.bootstrap().await.unwrap().expect("first start bootstraps");
     let principal = engine.keys.verify(&boot.test_key).unwrap();
@@ -40,7 +44,11 @@ async fn engine() -> Fixture {
         .unwrap()
         .unwrap();
     assert_eq!(ready.status, AccountStatus::Connected);
-    Fixture { engine, principal, _dir: dir }
+    Fixture {
+        engine,
+        principal,
+        _dir: dir,
+    }
 }
 
 async fn call(f: &Fixture, tool: &str, args: Value) -> Result<Value, Value> {
@@ -55,7 +63,13 @@ async fn call(f: &Fixture, tool: &str, args: Value) -> Result<Value, Value> {
 async fn send_is_stored_and_announced_then_the_answer_arrives() {
     let f = engine().await;
     let mut events = f.engine.bus.subscribe();
-    let sent = call(&f, "send_message", json!({ "chat": "+14155550199", "text": "ping from the engine" })).await.unwrap();
+    let sent = call(
+        &f,
+        "send_message",
+        json!({ "chat": "+14155550199", "text": "ping from the engine" }),
+    )
+    .await
+    .unwrap();
     let message = &sent["message"];
     let id = message["id"].as_str().unwrap().to_owned();
 
@@ -69,7 +83,10 @@ async fn send_is_stored_and_announced_then_the_answer_arrives() {
     let mut reply = None;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while reply.is_none() {
-        let e = tokio::time::timeout_at(deadline, events.recv()).await.expect("events in time").unwrap();
+        let e = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .expect("events in time")
+            .unwrap();
         match e.kind {
             EventType::MessageSent => {
                 assert_eq!(e.data["message"]["id"], id.as_str());
@@ -93,7 +110,13 @@ async fn send_is_stored_and_announced_then_the_answer_arrives() {
         .read(|c| {
             wuse_engine::store::events::list(
                 c,
-                &wuse_engine::store::events::EventQuery { accounts: &[reply.account_id.clone()], after: 0, types: None, chats: None, limit: 1000 },
+                &wuse_engine::store::events::EventQuery {
+                    accounts: &[reply.account_id.clone()],
+                    after: 0,
+                    types: None,
+                    chats: None,
+                    limit: 1000,
+                },
             )
         })
         .unwrap();
@@ -107,17 +130,34 @@ async fn send_is_stored_and_announced_then_the_answer_arrives() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_changes_nothing() {
     let f = engine().await;
-    let count = |f: &Fixture| f.engine.store.read(|c| Ok(c.query_row("SELECT count(*) FROM messages", [], |r| r.get::<_, i64>(0))?)).unwrap();
+    let count = |f: &Fixture| {
+        f.engine
+            .store
+            .read(|c| Ok(c.query_row("SELECT count(*) FROM messages", [], |r| r.get::<_, i64>(0))?))
+            .unwrap()
+    };
     let before = count(&f);
     for (tool, args) in [
         ("send_message", json!({ "chat": "+14155550199" })),
         ("send_message", json!({ "chat": "+1", "text": "x" })),
-        ("send_message", json!({ "chat": "+14155550199", "text": "x", "reply_to": "msg_0000000000000000" })),
-        ("forward_message", json!({ "message_id": "msg_0000000000000000", "to": ["+14155550199"] })),
-        ("edit_message", json!({ "message_id": "msg_0000000000000000", "text": "y" })),
+        (
+            "send_message",
+            json!({ "chat": "+14155550199", "text": "x", "reply_to": "msg_0000000000000000" }),
+        ),
+        (
+            "forward_message",
+            json!({ "message_id": "msg_0000000000000000", "to": ["+14155550199"] }),
+        ),
+        (
+            "edit_message",
+            json!({ "message_id": "msg_0000000000000000", "text": "y" }),
+        ),
     ] {
         let err = call(&f, tool, args).await.unwrap_err();
-        assert!(["invalid_request", "not_found"].contains(&err["code"].as_str().unwrap()), "{err}");
+        assert!(
+            ["invalid_request", "not_found"].contains(&err["code"].as_str().unwrap()),
+            "{err}"
+        );
     }
     assert_eq!(count(&f), before);
     f.engine.shutdown().await;

@@ -10,7 +10,8 @@ fn key_is_created_once_then_read_back() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (first, source) = resolve_db_key(dir.path(), false).expect("a keychain is reachable (run under scripts/with-keyring)");
+    let (first, source) =
+        resolve_db_key(dir.path(), false).expect("a keychain is reachable (run under scripts/with-keyring)");
     assert_eq!(source, KeySource::NewInKeychain);
     let (again, source) = resolve_db_key(dir.path(), true).unwrap();
     assert_eq!(source, KeySource::Keychain);
@@ -25,7 +26,10 @@ fn key_is_created_once_then_read_back() {
     forget_db_key(dir.path()).unwrap();
     match resolve_db_key(dir.path(), true) {
         Err(SecretsError::KeyMissingForExistingDatabase { .. }) => {}
-        other => panic!("expected KeyMissingForExistingDatabase, got {:?}", other.map(|(_, s)| s)),
+        other => panic!(
+            "expected KeyMissingForExistingDatabase, got {:?}",
+            other.map(|(_, s)| s)
+        ),
     }
     forget_db_key(other.path()).unwrap();
 }

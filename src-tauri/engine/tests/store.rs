@@ -19,11 +19,16 @@ fn creates_encrypted_reopens_and_refuses_a_wrong_key() {
     drop(store);
 
     let bytes = std::fs::read(&path).unwrap();
-    assert!(!bytes.starts_with(b"SQLite format 3"), "the file must not be plain SQLite");
+    assert!(
+        !bytes.starts_with(b"SQLite format 3"),
+        "the file must not be plain SQLite"
+    );
     assert!(!bytes.windows(5).any(|w| w == b"hello"));
 
     let again = Store::open(&path, key).unwrap();
-    let v: String = again.read(|c| Ok(c.query_row("SELECT value FROM settings WHERE key = 'probe'", [], |r| r.get(0))?)).unwrap();
+    let v: String = again
+        .read(|c| Ok(c.query_row("SELECT value FROM settings WHERE key = 'probe'", [], |r| r.get(0))?))
+        .unwrap();
     assert_eq!(v, "\"hello\"");
     drop(again);
 
@@ -44,7 +49,9 @@ fn plain_sqlite_cannot_read_it() {
     store.checkpoint().unwrap();
     drop(store);
     let plain = rusqlite::Connection::open(&path).unwrap();
-    let err = plain.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).unwrap_err();
+    let err = plain
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
+        .unwrap_err();
     assert!(err.to_string().contains("not a database"), "{err}");
 }
 
@@ -54,7 +61,9 @@ fn a_newer_schema_is_refused_untouched() {
     let path = dir.path().join(DB_FILE);
     let key = DbKey::generate();
     let store = Store::open(&path, key.clone()).unwrap();
-    store.write(|tx| Ok(tx.pragma_update(None, "user_version", 999)?)).unwrap();
+    store
+        .write(|tx| Ok(tx.pragma_update(None, "user_version", 999)?))
+        .unwrap();
     drop(store);
     match Store::open(&path, key) {
         Err(StoreError::TooNew { found, .. }) => assert_eq!(found, 999),
@@ -66,8 +75,15 @@ fn a_newer_schema_is_refused_untouched() {
 fn a_file_that_is_not_a_database_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(DB_FILE);
-    std::fs::write(&path, b"this is a text file, not a database at all, long enough to have a header......").unwrap();
+    std::fs::write(
+        &path,
+        b"this is a text file, not a database at all, long enough to have a header......",
+    )
+    .unwrap();
     let before = std::fs::read(&path).unwrap();
-    assert!(matches!(Store::open(&path, DbKey::generate()), Err(StoreError::WrongKeyOrNotADatabase { .. })));
+    assert!(matches!(
+        Store::open(&path, DbKey::generate()),
+        Err(StoreError::WrongKeyOrNotADatabase { .. })
+    ));
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }

@@ -353,19 +353,34 @@ mod tests {
         // Every kind the product renders shows up.
         for kind in ["text", "image", "document", "audio", "location", "contact"] {
             assert!(
-                messages.iter().any(|m| crate::store::messages::type_of(&m.content).as_str() == kind),
+                messages
+                    .iter()
+                    .any(|m| crate::store::messages::type_of(&m.content).as_str() == kind),
                 "no {kind} in history"
             );
         }
         assert!(messages.iter().any(|m| m.reply_to.is_some()));
-        assert!(messages.iter().any(|m| m.key.sender.as_ref().is_some_and(Jid::is_lid)), "some group senders use LIDs");
-        assert!(messages.iter().any(|m| m.content.text_or_caption().is_some_and(|t| t.contains("orçamento"))));
+        assert!(
+            messages.iter().any(|m| m.key.sender.as_ref().is_some_and(Jid::is_lid)),
+            "some group senders use LIDs"
+        );
+        assert!(messages
+            .iter()
+            .any(|m| m.content.text_or_caption().is_some_and(|t| t.contains("orçamento"))));
     }
 
     #[test]
     fn another_seed_another_world() {
-        let a: Vec<String> = all(7).iter().flat_map(|b| b.messages.iter().map(|m| m.key.id.clone())).take(50).collect();
-        let b: Vec<String> = all(8).iter().flat_map(|b| b.messages.iter().map(|m| m.key.id.clone())).take(50).collect();
+        let a: Vec<String> = all(7)
+            .iter()
+            .flat_map(|b| b.messages.iter().map(|m| m.key.id.clone()))
+            .take(50)
+            .collect();
+        let b: Vec<String> = all(8)
+            .iter()
+            .flat_map(|b| b.messages.iter().map(|m| m.key.id.clone()))
+            .take(50)
+            .collect();
         assert_ne!(a, b);
     }
 }
