@@ -111,7 +111,7 @@ async fn send_is_stored_and_announced_then_the_answer_arrives() {
             wuse_engine::store::events::list(
                 c,
                 &wuse_engine::store::events::EventQuery {
-                    accounts: &[reply.account_id.clone()],
+                    accounts: std::slice::from_ref(&reply.account_id),
                     after: 0,
                     types: None,
                     chats: None,
