@@ -47,6 +47,7 @@ class Server:
                 break
             time.sleep(0.05)
         if not self.port:
+            self.proc.kill()
             raise RuntimeError("serve did not start: " + self.output())
         self.url = f"http://127.0.0.1:{self.port}/mcp"
         self.sse_url = f"http://127.0.0.1:{self.port}/sse"

@@ -88,6 +88,7 @@ impl Engine {
     /// Opens the data dir and starts every paired account.
     pub async fn start(config: EngineConfig) -> Result<Arc<Self>, EngineError> {
         let (store, key_source) = open_store_with(&config.data_dir, config.db_key.clone())?;
+        tracing::info!(?key_source, "store open");
         let bus = EventBus::new();
         let presence = Presence::default();
         let shutdown = CancellationToken::new();
@@ -115,6 +116,7 @@ impl Engine {
             shutdown,
         });
         engine.accounts.start().await?;
+        tracing::info!("accounts started");
         Ok(engine)
     }
 

@@ -21,6 +21,7 @@ async fn serve(global: Global, args: ServeArgs) -> anyhow::Result<()> {
     // The lock file lives in the data dir.
     std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
     let lock = OwnerLock::acquire(&data_dir)?;
+    tracing::info!(data_dir = %data_dir.display(), "starting the engine");
     let mut config = EngineConfig::new(data_dir.clone());
     config.port = args.port;
     config.bootstrap = !args.no_bootstrap;
@@ -33,6 +34,7 @@ async fn serve(global: Global, args: ServeArgs) -> anyhow::Result<()> {
     })?;
     let port = listener.local_addr()?.port();
     lock.publish(port)?;
+    tracing::info!(port, "listening");
 
     println!("WhatsApp-Use {} is running.", env!("CARGO_PKG_VERSION"));
     println!("  MCP (streamable HTTP): http://127.0.0.1:{port}/mcp");

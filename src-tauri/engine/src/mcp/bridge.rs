@@ -390,28 +390,13 @@ impl Bridge {
             }
         }
         let log_path = self.cfg.data_dir.join("serve.log");
-        let mut child = None;
-        if !owner::is_owned(&self.cfg.data_dir) {
-            let (program, args) = &self.cfg.serve_command;
-            let log = std::fs::create_dir_all(&self.cfg.data_dir)
-                .and_then(|()| std::fs::OpenOptions::new().create(true).append(true).open(&log_path))
-                .map_err(|e| BridgeError::OwnerStart(e.to_string()))?;
-            let log_err = log.try_clone().map_err(|e| BridgeError::OwnerStart(e.to_string()))?;
-            let mut cmd = std::process::Command::new(program);
-            cmd.args(args).stdin(Stdio::null()).stdout(log).stderr(log_err);
-            detach(&mut cmd);
-            child = Some(
-                cmd.spawn()
-                    .map_err(|e| BridgeError::OwnerStart(format!("{}: {e}", program.display())))?,
-            );
-            tracing::info!("started the WhatsApp-Use owner in the background");
-        }
         // The owner's own words, when it could not start.
         let tail = || {
             let log = std::fs::read_to_string(&log_path).unwrap_or_default();
             let lines: Vec<&str> = log.lines().collect();
             lines[lines.len().saturating_sub(6)..].join("\n")
         };
+        let mut child: Option<std::process::Child> = None;
         let deadline = tokio::time::Instant::now() + OWNER_START_TIMEOUT;
         while tokio::time::Instant::now() < deadline {
             if let Some(info) = owner::read(&self.cfg.data_dir) {
@@ -423,6 +408,11 @@ impl Bridge {
             if let Some(status) = child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
                 return Err(BridgeError::OwnerStart(format!("it exited ({status}):\n{}", tail())));
             }
+            // Nobody owns the data dir (any more: an owner that just died may hold its
+            // lock for a moment): start one.
+            if child.is_none() && !owner::is_owned(&self.cfg.data_dir) {
+                child = Some(self.spawn_owner(&log_path)?);
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         Err(BridgeError::OwnerStart(format!(
@@ -430,6 +420,22 @@ impl Bridge {
             OWNER_START_TIMEOUT.as_secs(),
             tail()
         )))
+    }
+
+    fn spawn_owner(&self, log_path: &std::path::Path) -> Result<std::process::Child, BridgeError> {
+        let (program, args) = &self.cfg.serve_command;
+        let log = std::fs::create_dir_all(&self.cfg.data_dir)
+            .and_then(|()| std::fs::OpenOptions::new().create(true).append(true).open(log_path))
+            .map_err(|e| BridgeError::OwnerStart(e.to_string()))?;
+        let log_err = log.try_clone().map_err(|e| BridgeError::OwnerStart(e.to_string()))?;
+        let mut cmd = std::process::Command::new(program);
+        cmd.args(args).stdin(Stdio::null()).stdout(log).stderr(log_err);
+        detach(&mut cmd);
+        let child = cmd
+            .spawn()
+            .map_err(|e| BridgeError::OwnerStart(format!("{}: {e}", program.display())))?;
+        tracing::info!("started the WhatsApp-Use owner in the background");
+        Ok(child)
     }
 
     async fn close(&self) {
