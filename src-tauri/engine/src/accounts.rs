@@ -79,6 +79,7 @@ struct Inner {
     next_epoch: Mutex<u64>,
     changes: broadcast::Sender<AccountId>,
     shutdown: CancellationToken,
+    kinds: Mutex<HashMap<AccountId, AccountKind>>,
 }
 
 #[derive(Clone)]
@@ -103,6 +104,7 @@ impl Accounts {
                 next_epoch: Mutex::new(0),
                 changes,
                 shutdown,
+                kinds: Mutex::default(),
             }),
         }
     }
@@ -118,6 +120,16 @@ impl Accounts {
 
     pub fn get(&self, id: &AccountId) -> StoreResult<Option<Account>> {
         self.inner.store.read(|c| store::accounts::get(c, id))
+    }
+
+    /// An account's kind (cached: it never changes), for filtering events by key.
+    pub fn kind_of(&self, id: &AccountId) -> Option<AccountKind> {
+        if let Some(k) = self.inner.kinds.lock().get(id) {
+            return Some(*k);
+        }
+        let kind = self.get(id).ok().flatten()?.kind;
+        self.inner.kinds.lock().insert(id.clone(), kind);
+        Some(kind)
     }
 
     pub fn list(&self, kind: Option<AccountKind>) -> StoreResult<Vec<Account>> {
@@ -268,7 +280,15 @@ impl Accounts {
             old.disconnect().await;
         }
         if account.status == AccountStatus::Connected {
-            self.set_status(&account.id, AccountStatus::Disconnected, Some("connecting"), None)?;
+            self.set_status(
+                &account.id,
+                AccountStatus::Disconnected,
+                Some("reconnecting"),
+                Some((
+                    EventType::AccountDisconnected,
+                    json!({ "reason": "requested", "detail": "reconnecting" }),
+                )),
+            )?;
         }
         match network.connect(&account.id, sink).await {
             Ok(client) => {

@@ -18,6 +18,9 @@ pub struct EngineConfig {
     /// The database key, when the embedder supplies it (tests); otherwise it comes
     /// from `WUSE_DB_KEY` or the OS keychain.
     pub db_key: Option<crate::secrets::DbKey>,
+    /// How far a live subscriber may fall behind before it is told it missed events
+    /// (`WUSE_EVENT_BUFFER`, default 4096).
+    pub event_buffer: usize,
 }
 
 impl EngineConfig {
@@ -28,6 +31,10 @@ impl EngineConfig {
             sandbox: SandboxConfig::from_env(),
             bootstrap: true,
             db_key: None,
+            event_buffer: std::env::var("WUSE_EVENT_BUFFER")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(crate::events::DEFAULT_EVENT_BUFFER),
         }
     }
 }

@@ -33,6 +33,9 @@ pub enum EngineError {
     },
 }
 
+/// Setting: how many days events are kept.
+pub const RETENTION_SETTING: &str = "event_retention_days";
+
 /// What the first start set up for a newcomer.
 #[derive(Debug, Clone)]
 pub struct Bootstrap {
@@ -89,7 +92,7 @@ impl Engine {
     pub async fn start(config: EngineConfig) -> Result<Arc<Self>, EngineError> {
         let (store, key_source) = open_store_with(&config.data_dir, config.db_key.clone())?;
         tracing::info!(?key_source, "store open");
-        let bus = EventBus::new();
+        let bus = EventBus::with_capacity(config.event_buffer);
         let presence = Presence::default();
         let shutdown = CancellationToken::new();
         let sandbox = SandboxNetwork::open(store.clone(), config.sandbox.clone())?;
@@ -115,6 +118,7 @@ impl Engine {
             key_source,
             shutdown,
         });
+        engine.spawn_retention();
         engine.accounts.start().await?;
         tracing::info!("accounts started");
         Ok(engine)
@@ -140,6 +144,32 @@ impl Engine {
         let (_, test_key) = self.keys.create(KeyMode::Test, Some("Sandbox test key"))?;
         self.store.write(|tx| store::settings::set(tx, DONE, &true))?;
         Ok(Some(Bootstrap { account_id, test_key }))
+    }
+
+    /// Drops events older than the retention (setting `event_retention_days`,
+    /// default 30) at start and every hour.
+    fn spawn_retention(&self) {
+        let store = self.store.clone();
+        let shutdown = self.shutdown.clone();
+        tokio::spawn(async move {
+            loop {
+                let days: u32 = store
+                    .read(|c| store::settings::get(c, RETENTION_SETTING))
+                    .ok()
+                    .flatten()
+                    .unwrap_or(crate::config::DEFAULT_EVENT_RETENTION_DAYS);
+                let before = crate::time::now_ms() - i64::from(days) * 86_400_000;
+                match store.write(|tx| store::events::prune(tx, before)) {
+                    Ok(n) if n > 0 => tracing::info!(removed = n, days, "pruned old events"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "could not prune events"),
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
+                    () = shutdown.cancelled() => return,
+                }
+            }
+        });
     }
 
     pub fn shutdown_token(&self) -> CancellationToken {

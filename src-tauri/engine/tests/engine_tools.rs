@@ -11,7 +11,7 @@ use wuse_engine::keys::Principal;
 use wuse_engine::model::AccountStatus;
 use wuse_engine::secrets::DbKey;
 use wuse_engine::store::api_keys::KeyMode;
-use wuse_engine::tools::{self, progress::Progress, CallOutcome};
+use wuse_engine::tools::{self, CallOutcome, Caller};
 use wuse_engine::wa::sandbox::SandboxConfig;
 use wuse_engine::Engine;
 
@@ -52,7 +52,7 @@ async fn engine() -> Fixture {
 }
 
 async fn call(f: &Fixture, tool: &str, args: Value) -> Result<Value, Value> {
-    match tools::call(&f.engine, &f.principal, tool, args, Progress::default()).await {
+    match tools::call(&f.engine, &f.principal, tool, args, Caller::default()).await {
         CallOutcome::Done(out) => Ok(out.value),
         CallOutcome::Failed(e) => Err(serde_json::to_value(e).unwrap()),
         CallOutcome::UnknownTool => panic!("unknown tool {tool}"),

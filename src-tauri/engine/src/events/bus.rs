@@ -14,7 +14,7 @@ use crate::store::{self, Store, StoreResult};
 use crate::time::{now_ms, Millis};
 
 /// How many events a live subscriber may lag behind before it is told it missed some.
-const CAPACITY: usize = 4096;
+pub const DEFAULT_CAPACITY: usize = 4096;
 
 #[derive(Clone)]
 pub struct EventBus {
@@ -29,7 +29,11 @@ impl Default for EventBus {
 
 impl EventBus {
     pub fn new() -> Self {
-        let (tx, _) = broadcast::channel(CAPACITY);
+        Self::with_capacity(DEFAULT_CAPACITY)
+    }
+
+    pub fn with_capacity(capacity: usize) -> Self {
+        let (tx, _) = broadcast::channel(capacity.max(16));
         Self { tx }
     }
 

@@ -2,8 +2,10 @@
 //! durable log and fanned out live to subscribers.
 
 mod bus;
+mod filter;
 
-pub use bus::{Emitter, EventBus};
+pub use bus::{Emitter, EventBus, DEFAULT_CAPACITY as DEFAULT_EVENT_BUFFER};
+pub use filter::EventFilter;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -4,5 +4,7 @@
 pub mod bridge;
 pub mod guard;
 pub mod http;
+pub mod resources;
 pub mod server;
+pub mod session;
 mod sse;

@@ -87,6 +87,32 @@ pub fn list(c: &Connection, q: &EventQuery<'_>) -> StoreResult<Vec<Event>> {
     Ok(out)
 }
 
+/// The newest `limit` events matching `q` (ignoring `q.after`), oldest first.
+pub fn latest(c: &Connection, q: &EventQuery<'_>) -> StoreResult<Vec<Event>> {
+    let accounts = serde_json::to_string(q.accounts)?;
+    let types = q
+        .types
+        .map(|t| serde_json::to_string(&t.iter().map(|t| t.as_str()).collect::<Vec<_>>()))
+        .transpose()?;
+    let chats = q.chats.map(serde_json::to_string).transpose()?;
+    let mut stmt = c.prepare_cached(
+        "SELECT seq, type, account_id, chat_id, occurred_at, received_at, data FROM events
+         WHERE account_id IN (SELECT value FROM json_each(?1))
+           AND (?2 IS NULL OR type IN (SELECT value FROM json_each(?2)))
+           AND (?3 IS NULL OR chat_id IN (SELECT value FROM json_each(?3)))
+         ORDER BY seq DESC LIMIT ?4",
+    )?;
+    let rows = stmt.query_map(params![accounts, types, chats, q.limit as i64], from_row)?;
+    let mut out = Vec::new();
+    for row in rows {
+        if let Some(e) = row? {
+            out.push(e);
+        }
+    }
+    out.reverse();
+    Ok(out)
+}
+
 /// The newest sequence number in the log (0 when empty).
 pub fn latest_seq(c: &Connection) -> StoreResult<i64> {
     Ok(c.query_row("SELECT COALESCE(max(seq), 0) FROM events", [], |r| r.get(0))?)

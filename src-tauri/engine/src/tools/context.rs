@@ -24,9 +24,26 @@ pub struct Ctx {
     pub engine: Arc<Engine>,
     pub principal: Principal,
     pub progress: Progress,
+    /// The MCP session, when the transport has one (event subscriptions live there).
+    pub session: Option<Arc<dyn super::session::SessionApi>>,
 }
 
 impl Ctx {
+    /// A context outside any tool call (resources, notification delivery).
+    pub fn new(engine: Arc<Engine>, principal: Principal) -> Self {
+        Self {
+            engine,
+            principal,
+            progress: Progress::default(),
+            session: None,
+        }
+    }
+
+    /// Whether the key may see events and data of `account`.
+    pub fn sees_account(&self, account: &AccountId) -> bool {
+        self.engine.accounts.kind_of(account) == Some(self.kind())
+    }
+
     /// The kind of accounts this key reaches.
     pub fn kind(&self) -> AccountKind {
         match self.principal.mode {

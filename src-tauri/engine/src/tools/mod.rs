@@ -5,11 +5,13 @@ mod accounts;
 pub mod args;
 mod chats;
 mod context;
+mod events;
 mod messages;
 pub mod output;
 pub mod paging;
 mod pipeline;
 pub mod progress;
+pub mod session;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -25,7 +27,7 @@ use serde_json::{Map, Value};
 pub use args::Validate;
 pub use context::Ctx;
 pub use output::Output;
-pub use pipeline::{call, CallOutcome};
+pub use pipeline::{call, CallOutcome, Caller};
 
 use crate::error::{ErrorCode, ToolError, ToolResult};
 use crate::wa::WaError;
@@ -204,6 +206,7 @@ impl Registry {
         tools.extend(accounts::tools());
         tools.extend(messages::tools());
         tools.extend(chats::tools());
+        tools.extend(events::tools());
         let index = tools.iter().enumerate().map(|(i, t)| (t.name, i)).collect();
         Self { tools, index }
     }

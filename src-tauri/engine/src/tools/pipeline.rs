@@ -9,10 +9,10 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::progress::Progress;
-use super::Ctx;
-use super::Output;
+use super::session::SessionApi;
+use super::{Ctx, Output};
 use crate::engine::Engine;
-use crate::error::ToolError;
+use crate::error::{ErrorCode, ToolError};
 use crate::keys::Principal;
 
 pub enum CallOutcome {
@@ -22,19 +22,17 @@ pub enum CallOutcome {
     UnknownTool,
 }
 
-pub async fn call(
-    engine: &Arc<Engine>,
-    principal: &Principal,
-    name: &str,
-    args: Value,
-    progress: Progress,
-) -> CallOutcome {
+/// Where a call comes from, beyond the key: progress reporting and the MCP session.
+#[derive(Clone, Default)]
+pub struct Caller {
+    pub progress: Progress,
+    pub session: Option<Arc<dyn SessionApi>>,
+}
+
+pub async fn call(engine: &Arc<Engine>, principal: &Principal, name: &str, args: Value, caller: Caller) -> CallOutcome {
     // Auth: the key may have been revoked since the connection opened.
     if !engine.keys.is_active(&principal.key_id) {
-        return CallOutcome::Failed(ToolError::new(
-            crate::error::ErrorCode::Unauthorized,
-            "this API key was revoked",
-        ));
+        return CallOutcome::Failed(ToolError::new(ErrorCode::Unauthorized, "this API key was revoked"));
     }
     let Some(spec) = engine.tools.get(name) else {
         return CallOutcome::UnknownTool;
@@ -42,7 +40,8 @@ pub async fn call(
     let ctx = Ctx {
         engine: engine.clone(),
         principal: principal.clone(),
-        progress,
+        progress: caller.progress,
+        session: caller.session,
     };
     // Validation happens inside the typed handler, before it touches anything.
     match spec.handler.call(ctx, args).await {

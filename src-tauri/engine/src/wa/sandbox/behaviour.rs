@@ -402,6 +402,8 @@ pub fn start_ambient(net: Arc<Net>, account: AccountId, token: CancellationToken
                             }
                         })
                     }
+                    // Now and then the connection drops (the engine reconnects with backoff).
+                    99 => Some(WaEvent::Disconnected(DisconnectReason::Network)),
                     // A group admin adds or removes someone.
                     _ => {
                         let gid = w
@@ -452,7 +454,12 @@ pub fn start_ambient(net: Arc<Net>, account: AccountId, token: CancellationToken
                     d.client.remember(m.key.clone());
                 }
             }
+            let dropped = matches!(event, WaEvent::Disconnected(_));
             net.deliver(&account, event).await;
+            if dropped {
+                net.unregister(&account);
+                return;
+            }
         }
     });
 }
