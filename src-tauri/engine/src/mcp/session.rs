@@ -106,8 +106,8 @@ impl SessionEvents {
         st.task = Some(tokio::spawn(deliver(this, rx)).abort_handle());
     }
 
-    /// What this session wants of `event`: (subscription IDs, channel, resource URIs).
-    fn wants(&self, event: &Event) -> Option<(Peer<RoleServer>, Vec<String>, bool, Vec<String>)> {
+    /// What this session wants of `event`.
+    fn wants(&self, event: &Event) -> Option<Delivery> {
         let mut st = self.state.lock();
         let peer = st.peer.clone()?;
         let principal = st.principal.clone()?;
@@ -125,8 +125,24 @@ impl SessionEvents {
             .into_iter()
             .filter(|u| st.resources.contains(u))
             .collect();
-        Some((peer, subs, channel, uris))
+        Some(Delivery {
+            peer,
+            subs,
+            channel,
+            uris,
+        })
     }
+}
+
+/// Where one event goes on one session.
+struct Delivery {
+    peer: Peer<RoleServer>,
+    /// Matching subscriptions.
+    subs: Vec<String>,
+    /// As a Claude Code channel message too.
+    channel: bool,
+    /// Subscribed resources it changes.
+    uris: Vec<String>,
 }
 
 async fn send(peer: &Peer<RoleServer>, n: ServerNotification) -> bool {
@@ -190,7 +206,13 @@ async fn deliver(this: std::sync::Weak<SessionEvents>, mut rx: tokio::sync::broa
         };
         last_seen = Some(event.seq);
         let Some(this) = this.upgrade() else { return };
-        let Some((peer, subs, channel, uris)) = this.wants(&event) else {
+        let Some(Delivery {
+            peer,
+            subs,
+            channel,
+            uris,
+        }) = this.wants(&event)
+        else {
             continue;
         };
         drop(this);
