@@ -42,6 +42,51 @@ pub enum Command {
     /// Create, list and revoke API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Which tools agents may use: per tool, per key, presets, pause.
+    #[command(subcommand)]
+    Tools(ToolsCommand),
+    /// Read and change settings (rate limits, retention, upload folders, …).
+    #[command(subcommand)]
+    Settings(SettingsCommand),
+}
+
+#[derive(Subcommand)]
+pub enum ToolsCommand {
+    /// Show every tool and whether it is on (for a key, with --key).
+    List {
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// Turn tools on.
+    Enable {
+        tools: Vec<String>,
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// Turn tools off (hidden from agents; calling them answers `forbidden`).
+    Disable {
+        tools: Vec<String>,
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// Apply a preset: all, read_only, no_send, core.
+    Preset {
+        name: String,
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// Pause all agent access (every tool answers `forbidden`).
+    Pause,
+    /// Resume agent access.
+    Resume,
+}
+
+#[derive(Subcommand)]
+pub enum SettingsCommand {
+    /// Show all settings.
+    List,
+    /// Set a setting to a JSON value (e.g. `rate_limit_per_minute 0`).
+    Set { name: String, value: String },
 }
 
 #[derive(Args, Clone)]
@@ -79,4 +124,6 @@ pub enum KeysCommand {
     List,
     /// Revoke a key by ID (key_…); it stops working at once.
     Revoke { id: String },
+    /// Limit a key to some chats (chat_… or grp_… IDs); with no chats, lift the limit.
+    Restrict { id: String, chats: Vec<String> },
 }

@@ -14,13 +14,18 @@ use cli::{Cli, Command};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let quiet_logs = matches!(cli.command, Some(Command::Mcp(_)) | Some(Command::Keys(_)));
+    let quiet_logs = matches!(
+        cli.command,
+        Some(Command::Mcp(_) | Command::Keys(_) | Command::Tools(_) | Command::Settings(_))
+    );
     commands::init_logging(quiet_logs);
     let result = match cli.command {
         None => commands::desktop_or_serve(cli.global),
         Some(Command::Serve(args)) => commands::serve::run(cli.global, args),
         Some(Command::Mcp(args)) => commands::mcp::run(cli.global, args),
         Some(Command::Keys(cmd)) => commands::keys::run(cli.global, cmd),
+        Some(Command::Tools(cmd)) => commands::tools::run(cli.global, cmd),
+        Some(Command::Settings(cmd)) => commands::tools::settings(cli.global, cmd),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

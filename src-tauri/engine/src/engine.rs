@@ -6,16 +6,19 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use crate::accounts::{Accounts, Networks};
+use crate::audit::AuditLog;
 use crate::config::EngineConfig;
 use crate::events::EventBus;
 use crate::ingest::Ingest;
 use crate::keys::Keys;
+use crate::limits::Limits;
 use crate::model::AccountKind;
 use crate::presence::Presence;
 use crate::secrets::{self, KeySource, SecretsError};
 use crate::store::api_keys::KeyMode;
 use crate::store::{self, Store, StoreError};
-use crate::tools::Registry;
+use crate::tools::permissions::Permissions;
+use crate::tools::{InFlight, Registry};
 use crate::wa::sandbox::SandboxNetwork;
 use crate::wa::PairMethod;
 
@@ -46,6 +49,12 @@ pub struct Bootstrap {
 
 pub struct Engine {
     pub config: EngineConfig,
+    /// The port the MCP server actually listens on (known once bound).
+    listen_port: std::sync::atomic::AtomicU16,
+    pub permissions: Permissions,
+    pub limits: Limits,
+    pub audit: AuditLog,
+    pub inflight: InFlight,
     pub store: Store,
     pub bus: EventBus,
     pub keys: Keys,
@@ -106,7 +115,14 @@ impl Engine {
             live: None,
         };
         let accounts = Accounts::new(store.clone(), bus.clone(), ingest, networks, shutdown.clone());
+        let permissions = Permissions::new(store.clone());
+        permissions.spawn_watcher(shutdown.clone());
         let engine = Arc::new(Self {
+            listen_port: std::sync::atomic::AtomicU16::new(config.port),
+            permissions,
+            limits: Limits::default(),
+            audit: AuditLog::start(store.clone(), shutdown.clone()),
+            inflight: InFlight::default(),
             keys: Keys::new(store.clone()),
             config,
             store,
@@ -170,6 +186,15 @@ impl Engine {
                 }
             }
         });
+    }
+
+    /// Where the MCP server listens (for links it hands out).
+    pub fn port(&self) -> u16 {
+        self.listen_port.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn set_port(&self, port: u16) {
+        self.listen_port.store(port, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn shutdown_token(&self) -> CancellationToken {

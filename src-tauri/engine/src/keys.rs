@@ -52,6 +52,14 @@ pub struct Principal {
     pub key_id: KeyId,
     pub key_name: String,
     pub mode: KeyMode,
+    /// The only chats this key may see (`None`: every chat of its accounts).
+    pub chats: Option<Arc<Vec<crate::ids::ChatId>>>,
+}
+
+impl Principal {
+    pub fn may_see_chat(&self, chat: &crate::ids::ChatId) -> bool {
+        self.chats.as_ref().is_none_or(|c| c.contains(chat))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -105,6 +113,7 @@ impl Keys {
             created_at: now_ms(),
             last_used_at: None,
             revoked_at: None,
+            chats: None,
             hash: hash(&secret).to_vec(),
         };
         self.store.write(|tx| api_keys::insert(tx, &record))?;
@@ -183,28 +192,47 @@ impl Keys {
         Some(Ok(principal_of(&cached.record)))
     }
 
-    /// Whether a key (by ID) is still valid; the tool pipeline re-checks this on every
-    /// call so revocation also ends long-lived sessions.
-    pub fn is_active(&self, id: &KeyId) -> bool {
+    /// The key as it is now (revoked keys: none). The tool pipeline calls this on
+    /// every call, so a revocation or a new chat limit also reaches long-lived
+    /// sessions within seconds.
+    pub fn current(&self, id: &KeyId) -> Option<Principal> {
         let now = now_ms();
-        if self
+        if let Some(c) = self
             .cache
             .read()
             .values()
-            .any(|c| &c.record.id == id && now - c.fetched_at <= RECHECK_MS)
+            .find(|c| &c.record.id == id && now - c.fetched_at <= RECHECK_MS)
         {
-            return true;
+            return Some(principal_of(&c.record));
         }
-        let active = matches!(self.store.read(|c| api_keys::get(c, id)), Ok(Some(r)) if r.revoked_at.is_none());
+        let record = self
+            .store
+            .read(|c| api_keys::get(c, id))
+            .ok()
+            .flatten()
+            .filter(|r| r.revoked_at.is_none());
         let mut cache = self.cache.write();
-        if active {
-            for c in cache.values_mut().filter(|c| &c.record.id == id) {
-                c.fetched_at = now;
+        match record {
+            Some(r) => {
+                for c in cache.values_mut().filter(|c| &c.record.id == id) {
+                    c.record.chats = r.chats.clone();
+                    c.record.name = r.name.clone();
+                    c.fetched_at = now;
+                }
+                Some(principal_of(&r))
             }
-        } else {
-            cache.retain(|_, c| &c.record.id != id);
+            None => {
+                cache.retain(|_, c| &c.record.id != id);
+                None
+            }
         }
-        active
+    }
+
+    /// Limits a key to some chats, or lifts the limit.
+    pub fn set_chats(&self, id: &KeyId, chats: Option<&[crate::ids::ChatId]>) -> StoreResult<bool> {
+        let done = self.store.write(|tx| api_keys::set_chats(tx, id, chats))?;
+        self.cache.write().retain(|_, c| &c.record.id != id);
+        Ok(done)
     }
 }
 
@@ -213,5 +241,6 @@ fn principal_of(r: &ApiKeyRecord) -> Principal {
         key_id: r.id.clone(),
         key_name: r.name.clone(),
         mode: r.mode,
+        chats: r.chats.clone().map(Arc::new),
     }
 }

@@ -3,6 +3,7 @@
 //! desktop shell and the command line both sit on top of this crate.
 
 pub mod accounts;
+pub mod audit;
 pub mod config;
 pub mod engine;
 pub mod error;
@@ -10,7 +11,9 @@ pub mod events;
 pub mod ids;
 pub mod ingest;
 pub mod keys;
+pub mod limits;
 pub mod mcp;
+pub mod media;
 pub mod model;
 pub mod owner;
 pub mod phone;

@@ -37,6 +37,25 @@ pub fn run(global: Global, cmd: KeysCommand) -> anyhow::Result<()> {
                 println!("{}  {:4}  {:24}  {}  {}", k.id, k.mode.as_str(), k.name, k.hint, state);
             }
         }
+        KeysCommand::Restrict { id, chats } => {
+            let id = KeyId::parse(&id).with_context(|| format!("`{id}` is not a key ID (key_…)"))?;
+            let chats = chats
+                .iter()
+                .map(|c| {
+                    wuse_engine::ids::ChatId::parse(c)
+                        .or_else(|_| wuse_engine::ids::GroupId::parse(c).map(|g| g.chat_id()))
+                        .with_context(|| format!("`{c}` is not a chat or group ID"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let limit = (!chats.is_empty()).then_some(chats.as_slice());
+            if !keys.set_chats(&id, limit)? {
+                anyhow::bail!("no key {id}");
+            }
+            match limit {
+                Some(c) => println!("{id} may now see {} chat(s) only.", c.len()),
+                None => println!("{id} may see every chat again."),
+            }
+        }
         KeysCommand::Revoke { id } => {
             let id = KeyId::parse(&id).with_context(|| format!("`{id}` is not a key ID (key_…)"))?;
             if keys.revoke(&id)? {

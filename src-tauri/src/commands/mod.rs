@@ -3,6 +3,7 @@
 pub mod keys;
 pub mod mcp;
 pub mod serve;
+pub mod tools;
 
 use tracing_subscriber::EnvFilter;
 

@@ -33,6 +33,7 @@ async fn serve(global: Global, args: ServeArgs) -> anyhow::Result<()> {
         )
     })?;
     let port = listener.local_addr()?.port();
+    engine.set_port(port);
     lock.publish(port)?;
     tracing::info!(port, "listening");
 

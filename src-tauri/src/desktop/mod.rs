@@ -29,7 +29,9 @@ pub fn run(global: Global) -> anyhow::Result<()> {
             let engine = tauri::async_runtime::block_on(Engine::start(config))?;
             let listener = tauri::async_runtime::block_on(http::bind(port))
                 .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
-            lock.publish(listener.local_addr()?.port())?;
+            let port = listener.local_addr()?.port();
+            engine.set_port(port);
+            lock.publish(port)?;
             tauri::async_runtime::block_on(engine.bootstrap())?;
             let shutdown = engine.shutdown_token();
             tauri::async_runtime::spawn(http::serve(engine.clone(), listener, shutdown));

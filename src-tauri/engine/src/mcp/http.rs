@@ -65,8 +65,12 @@ pub fn router(engine: Arc<Engine>, port: u16, shutdown: CancellationToken) -> Ro
         .merge(legacy)
         .layer(middleware::from_fn_with_state(engine.clone(), guard::authenticate));
 
+    let media = Router::new()
+        .route("/media/{id}", get(super::media_route::get))
+        .with_state(engine.clone());
     Router::new()
         .route("/health", get(health))
+        .merge(media)
         .merge(authenticated)
         .fallback(guard::not_found)
         .layer(middleware::from_fn_with_state(Port(port), guard::check_host_and_origin))

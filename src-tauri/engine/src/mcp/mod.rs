@@ -4,6 +4,7 @@
 pub mod bridge;
 pub mod guard;
 pub mod http;
+mod media_route;
 pub mod resources;
 pub mod server;
 pub mod session;

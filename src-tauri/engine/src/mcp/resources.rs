@@ -82,6 +82,7 @@ pub fn list(ctx: &Ctx) -> ToolResult<Vec<Resource>> {
     let accounts = ctx.account_ids()?;
     let q = chats::ChatQuery {
         accounts: &accounts,
+        only: ctx.allowed_chats(),
         limit: RECENT_CHATS,
         ..Default::default()
     };
@@ -120,7 +121,7 @@ pub fn read(ctx: &Ctx, uri: &str) -> ToolResult<ResourceContents> {
                 accounts: &accounts,
                 after: after.unwrap_or(0),
                 types: None,
-                chats: None,
+                chats: ctx.allowed_chats(),
                 limit: 100,
             };
             let found = ctx.read(|c| {

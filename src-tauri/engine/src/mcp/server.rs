@@ -279,10 +279,18 @@ impl ServerHandler for WuseServer {
             .cloned()
             .collect();
         let mut rx = self.engine.bus.subscribe();
+        let mut tools_changed = self.engine.permissions.changes();
+        let want_tools = context.accepted().tools_list_changed == Some(true);
         loop {
             let event = tokio::select! {
                 () = context.cancelled() => return Ok(()),
                 e = rx.recv() => e,
+                _ = tools_changed.recv() => {
+                    if want_tools && context.sink().notify_tool_list_changed().await.is_err() {
+                        return Ok(());
+                    }
+                    continue;
+                }
             };
             let touched: Vec<String> = match event {
                 Ok(e) if ctx.sees_account(&e.account_id) => resources::touched_by(&e),

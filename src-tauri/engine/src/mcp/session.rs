@@ -74,7 +74,8 @@ impl SessionEvents {
     /// one it authenticated with).
     pub fn attach(self: &Arc<Self>, peer: &Peer<RoleServer>, principal: &Principal, claude_code: bool) {
         let mut st = self.state.lock();
-        if st.peer.is_none() {
+        let first = st.peer.is_none();
+        if first {
             st.peer = Some(peer.clone());
         }
         if st.principal.as_ref() != Some(principal) {
@@ -82,7 +83,10 @@ impl SessionEvents {
         }
         if claude_code && !st.auto_channel {
             st.auto_channel = true;
-            drop(st);
+        }
+        drop(st);
+        // Every session hears about tool list changes (permissions) from the start.
+        if first {
             self.ensure_task();
         }
     }
@@ -111,7 +115,11 @@ impl SessionEvents {
         let mut st = self.state.lock();
         let peer = st.peer.clone()?;
         let principal = st.principal.clone()?;
-        if !Ctx::new(self.engine.clone(), principal).sees_account(&event.account_id) {
+        let allowed_chat = event
+            .chat_id
+            .as_ref()
+            .map_or(principal.chats.is_none(), |c| principal.may_see_chat(c));
+        if !allowed_chat || !Ctx::new(self.engine.clone(), principal).sees_account(&event.account_id) {
             return None;
         }
         let mut subs = Vec::new();
@@ -185,8 +193,27 @@ pub fn channel_message(event: &Event) -> Option<Value> {
 
 async fn deliver(this: std::sync::Weak<SessionEvents>, mut rx: tokio::sync::broadcast::Receiver<Arc<Event>>) {
     let mut last_seen: Option<i64> = None;
+    let mut tools_changed = match this.upgrade() {
+        Some(s) => s.engine.permissions.changes(),
+        None => return,
+    };
     loop {
-        let event = match rx.recv().await {
+        let received = tokio::select! {
+            r = rx.recv() => r,
+            changed = tools_changed.recv() => {
+                if matches!(changed, Err(RecvError::Closed)) {
+                    return;
+                }
+                let Some(this) = this.upgrade() else { return };
+                let peer = this.state.lock().peer.clone();
+                drop(this);
+                if let Some(peer) = peer {
+                    let _ = tokio::time::timeout(SEND_TIMEOUT, peer.notify_tool_list_changed()).await;
+                }
+                continue;
+            }
+        };
+        let event = match received {
             Ok(e) => e,
             Err(RecvError::Closed) => return,
             Err(RecvError::Lagged(missed)) => {

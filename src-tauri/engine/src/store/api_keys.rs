@@ -44,11 +44,14 @@ pub struct ApiKeyRecord {
     pub last_used_at: Option<Millis>,
     #[serde(with = "iso::option", skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<Millis>,
+    /// The only chats this key may see (`None`: every chat).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chats: Option<Vec<crate::ids::ChatId>>,
     #[serde(skip)]
     pub hash: Vec<u8>,
 }
 
-const COLUMNS: &str = "id, name, mode, hint, created_at, last_used_at, revoked_at, hash";
+const COLUMNS: &str = "id, name, mode, hint, created_at, last_used_at, revoked_at, hash, chats";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<ApiKeyRecord> {
     Ok(ApiKeyRecord {
@@ -60,7 +63,14 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ApiKeyRecord> {
         last_used_at: r.get(5)?,
         revoked_at: r.get(6)?,
         hash: r.get(7)?,
+        chats: super::sql::opt_json(r.get(8)?),
     })
+}
+
+/// Limits a key to some chats (`None` lifts the limit).
+pub fn set_chats(c: &Connection, id: &KeyId, chats: Option<&[crate::ids::ChatId]>) -> StoreResult<bool> {
+    let json = chats.map(serde_json::to_string).transpose()?;
+    Ok(c.execute("UPDATE api_keys SET chats = ?2 WHERE id = ?1", params![id, json])? > 0)
 }
 
 pub fn insert(c: &Connection, rec: &ApiKeyRecord) -> StoreResult<()> {

@@ -214,10 +214,12 @@ pub fn list(
     c: &Connection,
     accounts: &[AccountId],
     query: Option<&str>,
+    only_chats: Option<&[crate::ids::ChatId]>,
     after: Option<(&str, &str)>,
     limit: usize,
 ) -> StoreResult<Vec<Contact>> {
     let accounts_json = serde_json::to_string(accounts)?;
+    let only = only_chats.map(serde_json::to_string).transpose()?;
     let pattern = query.map(|q| format!("%{}%", q.replace(['%', '_'], "")));
     let (after_name, after_id) = after.unwrap_or(("", ""));
     let mut stmt = c.prepare_cached(&format!(
@@ -225,10 +227,12 @@ pub fn list(
          WHERE co.account_id IN (SELECT value FROM json_each(?1))
            AND (?2 IS NULL OR {NAME_SQL} LIKE ?2 OR co.phone LIKE ?2)
            AND (sort_name, co.id) > (?3, ?4)
+           AND (?6 IS NULL OR EXISTS (SELECT 1 FROM chats ch WHERE ch.contact_id = co.id
+                                      AND ch.id IN (SELECT value FROM json_each(?6))))
          ORDER BY sort_name, co.id LIMIT ?5"
     ))?;
     let rows = stmt.query_map(
-        params![accounts_json, pattern, after_name, after_id, limit as i64],
+        params![accounts_json, pattern, after_name, after_id, limit as i64, only],
         from_row,
     )?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -254,6 +254,24 @@ pub fn content_of(c: &Connection, id: &MessageId) -> StoreResult<Option<WaConten
     Ok(Some(content))
 }
 
+/// The stored blob of a message's media, once we hold it.
+pub fn media_id_of(c: &Connection, id: &MessageId) -> StoreResult<Option<MediaId>> {
+    Ok(
+        c.query_row("SELECT media_id FROM messages WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?
+            .flatten(),
+    )
+}
+
+/// Where a message's media is on WhatsApp's servers, and what it is.
+pub fn remote_media(c: &Connection, id: &MessageId) -> StoreResult<Option<(RemoteMedia, MediaInfo)>> {
+    let data: Option<Option<String>> = c
+        .query_row("SELECT data FROM messages WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?;
+    let extra: Extra = super::sql::opt_json(data.flatten()).unwrap_or_default();
+    Ok(extra.remote.zip(extra.media))
+}
+
 pub fn set_edited(c: &Connection, id: &MessageId, text: &str, at: Millis) -> StoreResult<bool> {
     Ok(c.execute(
         "UPDATE messages SET text = ?2, edited_at = ?3 WHERE id = ?1 AND revoked_at IS NULL",
@@ -461,6 +479,21 @@ fn attach_reactions(c: &Connection, messages: &mut [Message]) -> StoreResult<()>
         }
     }
     Ok(())
+}
+
+/// Several messages by ID (in no particular order), with reactions.
+pub fn get_many(c: &Connection, ids: &[MessageId]) -> StoreResult<Vec<Message>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = serde_json::to_string(ids)?;
+    let mut stmt = c.prepare_cached(&format!(
+        "{MESSAGE_SELECT} WHERE m.id IN (SELECT value FROM json_each(?1))"
+    ))?;
+    let rows = stmt.query_map([list], message_from_row)?;
+    let mut messages: Vec<Message> = rows.map(|r| r.map(|(m, _)| m)).collect::<Result<_, _>>()?;
+    attach_reactions(c, &mut messages)?;
+    Ok(messages)
 }
 
 pub fn get(c: &Connection, id: &MessageId) -> StoreResult<Option<Message>> {

@@ -7,7 +7,10 @@ use rusqlite::Connection;
 
 use super::{StoreError, StoreResult};
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_core.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/0001_core.sql")),
+    (2, include_str!("migrations/0002_surface.sql")),
+];
 
 pub fn latest() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.0)

@@ -6,12 +6,17 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod audit;
 pub mod chats;
 pub mod contacts;
 pub mod events;
 pub mod groups;
+pub mod idempotency;
+pub mod media;
 pub mod messages;
 mod migrations;
+pub mod permissions;
+pub mod search;
 pub mod settings;
 
 use std::path::{Path, PathBuf};

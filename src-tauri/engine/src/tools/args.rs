@@ -93,3 +93,62 @@ pub fn check_text(field: &str, text: &str, max_chars: usize, problems: &mut Prob
         problems.push((field.into(), format!("at most {max_chars} characters")));
     }
 }
+
+/// A person as agents name them: a contact ID or a phone number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PersonArg {
+    Contact(crate::ids::ContactId),
+    Phone(Phone),
+}
+
+impl PersonArg {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if Phone::looks_like(s) {
+            return Phone::parse(s).map(Self::Phone).map_err(|e| e.to_string());
+        }
+        crate::ids::ContactId::parse(s)
+            .map(Self::Contact)
+            .map_err(|_| "expected a contact ID (ct_…) or a phone number in E.164 form (+14155550198)".into())
+    }
+}
+
+impl fmt::Display for PersonArg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Contact(c) => c.fmt(f),
+            Self::Phone(p) => p.fmt(f),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for PersonArg {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Self::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+impl JsonSchema for PersonArg {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "PersonRef".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A contact ID (ct_…) or a phone number in E.164 form (+14155550198)",
+            "minLength": 1,
+            "maxLength": 64,
+        })
+    }
+}
+
+pub fn check_idempotency_key(k: Option<&str>, problems: &mut Problems) {
+    if let Some(k) = k {
+        if k.is_empty() || k.len() > 200 {
+            problems.push(("idempotency_key".into(), "1 to 200 characters".into()));
+        }
+    }
+}

@@ -190,7 +190,7 @@ async fn list_chats(ctx: Ctx, a: ListChatsArgs) -> ToolResult<Output> {
         kind: a.kind,
         label: a.label.as_deref(),
         name: a.query.as_deref(),
-        only: None,
+        only: ctx.allowed_chats(),
         after: after.as_ref().map(|(t, id)| (*t, id.as_str())),
         limit: limit + 1,
     };

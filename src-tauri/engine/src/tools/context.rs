@@ -26,6 +26,9 @@ pub struct Ctx {
     pub progress: Progress,
     /// The MCP session, when the transport has one (event subscriptions live there).
     pub session: Option<Arc<dyn super::session::SessionApi>>,
+    /// Set when the call carries an idempotency key: sends derive their WhatsApp
+    /// message IDs from it, so a retried send is the same message.
+    pub idempotency_seed: Option<String>,
 }
 
 impl Ctx {
@@ -36,6 +39,7 @@ impl Ctx {
             principal,
             progress: Progress::default(),
             session: None,
+            idempotency_seed: None,
         }
     }
 
@@ -116,13 +120,26 @@ impl Ctx {
         self.engine.accounts.client(account)
     }
 
+    /// The chats this key is limited to, if it is.
+    pub fn allowed_chats(&self) -> Option<&[ChatId]> {
+        self.principal.chats.as_deref().map(Vec::as_slice)
+    }
+
+    /// Chats outside a key's allowlist do not exist for it.
+    fn visible(&self, chat: ChatRef, shown_as: &dyn std::fmt::Display) -> ToolResult<ChatRef> {
+        if !self.principal.may_see_chat(&chat.id) {
+            return Err(ToolError::not_found("chat", shown_as));
+        }
+        Ok(chat)
+    }
+
     /// A chat the key may see, by chat ID or group ID.
     fn chat_by_id(&self, id: &ChatId, shown_as: &dyn std::fmt::Display) -> ToolResult<ChatRef> {
         let chat = self
             .read(|c| chats::get_ref(c, id))?
             .ok_or_else(|| ToolError::not_found("chat", shown_as))?;
         self.account_by_id(&chat.account_id)?;
-        Ok(chat)
+        self.visible(chat, shown_as)
     }
 
     /// An existing chat, however the agent named it.
@@ -132,8 +149,10 @@ impl Ctx {
             ChatRefArg::Group(g) => self.chat_by_id(&g.chat_id(), g),
             ChatRefArg::Phone(p) => {
                 let account = self.account(account)?;
-                self.read(|c| chats::find_by_jid(c, &account.id, &Jid::from_phone(p)))?
-                    .ok_or_else(|| ToolError::not_found("chat with", p))
+                let chat = self
+                    .read(|c| chats::find_by_jid(c, &account.id, &Jid::from_phone(p)))?
+                    .ok_or_else(|| ToolError::not_found("chat with", p))?;
+                self.visible(chat, p)
             }
         }
     }
@@ -147,7 +166,12 @@ impl Ctx {
         let account = self.account(account)?;
         let jid = Jid::from_phone(phone);
         if let Some(chat) = self.read(|c| chats::find_by_jid(c, &account.id, &jid))? {
-            return Ok((chat, false));
+            return Ok((self.visible(chat, phone)?, false));
+        }
+        if self.allowed_chats().is_some() {
+            return Err(ToolError::forbidden(
+                "this key may only use the chats it was given; it cannot start new ones",
+            ));
         }
         let client = self.client(&account.id)?;
         let checks = client
@@ -169,9 +193,71 @@ impl Ctx {
     pub fn message(&self, id: &MessageId) -> ToolResult<MessageRef> {
         let m = self
             .read(|c| messages::get_ref(c, id))?
-            .filter(|m| !m.deleted_for_me)
+            .filter(|m| !m.deleted_for_me && self.principal.may_see_chat(&m.chat_id))
             .ok_or_else(|| ToolError::not_found("message", id))?;
         self.account_by_id(&m.account_id)?;
         Ok(m)
+    }
+}
+
+impl Ctx {
+    /// A person of an account: (account, JID to address them, contact ID if known).
+    pub fn person(
+        &self,
+        account: Option<&AccountId>,
+        who: &super::args::PersonArg,
+    ) -> ToolResult<(Account, Jid, Option<crate::ids::ContactId>)> {
+        use crate::store::contacts;
+        match who {
+            super::args::PersonArg::Contact(id) => {
+                let owner = self
+                    .read(|c| contacts::account_of(c, id))?
+                    .ok_or_else(|| ToolError::not_found("contact", id))?;
+                let account = self.account_by_id(&owner)?;
+                let (pn, lid) = self.read(|c| contacts::jids(c, id))?.unwrap_or((None, None));
+                let jid = pn.or(lid).ok_or_else(|| ToolError::not_found("contact", id))?;
+                self.check_person_visible(&account.id, id)?;
+                Ok((account, jid, Some(id.clone())))
+            }
+            super::args::PersonArg::Phone(p) => {
+                let account = self.account(account)?;
+                let jid = Jid::from_phone(p);
+                let id = self.read(|c| contacts::by_jid(c, &account.id, &jid))?;
+                if let Some(id) = &id {
+                    self.check_person_visible(&account.id, id)?;
+                } else if self.allowed_chats().is_some() {
+                    return Err(ToolError::not_found("contact", p));
+                }
+                Ok((account, jid, id))
+            }
+        }
+    }
+
+    /// A key limited to some chats sees only the people of its 1:1 chats.
+    fn check_person_visible(&self, account: &AccountId, contact: &crate::ids::ContactId) -> ToolResult<()> {
+        if self.allowed_chats().is_none() {
+            return Ok(());
+        }
+        let chat = self.read(|c| {
+            Ok(c.query_row(
+                "SELECT id FROM chats WHERE account_id = ?1 AND contact_id = ?2 AND kind = 'direct'",
+                rusqlite::params![account, contact],
+                |r| r.get::<_, ChatId>(0),
+            )
+            .ok())
+        })?;
+        match chat {
+            Some(c) if self.principal.may_see_chat(&c) => Ok(()),
+            _ => Err(ToolError::not_found("contact", contact)),
+        }
+    }
+
+    /// The group chat named by a group or chat ID.
+    pub fn group(&self, r: &ChatRefArg) -> ToolResult<ChatRef> {
+        let chat = self.chat(None, r)?;
+        if chat.kind != crate::model::ChatKind::Group {
+            return Err(ToolError::invalid("group", "that chat is not a group"));
+        }
+        Ok(chat)
     }
 }

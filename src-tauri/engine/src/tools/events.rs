@@ -132,7 +132,7 @@ async fn subscribe_events(ctx: Ctx, a: SubscribeArgs) -> ToolResult<Output> {
     let filter = EventFilter {
         types: parse_types(&a.types),
         account_ids: a.account_ids.clone(),
-        chat_ids: chat_ids(&ctx, &a.chats, None)?,
+        chat_ids: chat_ids(&ctx, &a.chats, None)?.or_else(|| ctx.allowed_chats().map(<[_]>::to_vec)),
     };
     let sub = session.subscribe(&ctx.principal, filter, a.claude_channel)?;
     let latest = ctx.read(events::latest_seq)?;
@@ -169,7 +169,8 @@ async fn get_events(ctx: Ctx, a: GetEventsArgs) -> ToolResult<Output> {
         None => ctx.account_ids()?,
     };
     let types = parse_types(&a.types);
-    let chats = chat_ids(&ctx, &a.chats, a.account_id.as_ref())?;
+    // A key limited to some chats reads only their events.
+    let chats = chat_ids(&ctx, &a.chats, a.account_id.as_ref())?.or_else(|| ctx.allowed_chats().map(<[_]>::to_vec));
     let limit = a.limit.map_or(DEFAULT_EVENTS, |l| l as usize);
     // Listen before reading, so an event landing in between is not missed.
     let mut live = ctx.engine.bus.subscribe();

@@ -4,17 +4,18 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::args::{check_text, ChatRefArg, Problems, Validate};
+use super::args::{check_idempotency_key, check_text, ChatRefArg, Problems, Validate};
 use super::{tool, wa_error, Ctx, Effect, Family, Output, ToolSpec};
 use crate::error::{ErrorCode, ToolError, ToolResult};
 use crate::events::EventType;
-use crate::ids::{AccountId, MessageId};
+use crate::ids::{AccountId, MediaId, MessageId};
 use crate::ingest::message_json;
-use crate::model::{ContactCard, Location, MessageStatus, MessageType};
+use crate::model::{ContactCard, Location, MediaInfo, MessageStatus, MessageType};
 use crate::store::chats::{self, ChatRef};
+use crate::store::media::MediaMeta;
 use crate::store::messages::{self, MessageRef};
 use crate::time::now_ms;
-use crate::wa::{AppStateChange, MsgKey, Outgoing, WaContent, WaMessage};
+use crate::wa::{AppStateChange, MediaBlob, MsgKey, Outgoing, WaContent, WaMedia, WaMessage};
 
 /// WhatsApp's limits.
 pub const MAX_TEXT: usize = 65_536;
@@ -42,6 +43,18 @@ pub struct SendArgs {
     account_id: Option<AccountId>,
     /// The text of a text message.
     text: Option<String>,
+    /// Media to send (from upload_media): a picture, video, audio or document, by its type.
+    media_id: Option<MediaId>,
+    /// The caption of a picture, video or document.
+    caption: Option<String>,
+    /// Send audio as a voice note (push-to-talk).
+    #[serde(default)]
+    voice_note: bool,
+    /// Send a picture or video as a document (original quality, with its file name).
+    #[serde(default)]
+    as_document: bool,
+    /// The file name shown for a document.
+    file_name: Option<String>,
     /// A location to share.
     location: Option<Location>,
     /// A contact card to share.
@@ -56,49 +69,119 @@ pub struct SendArgs {
 }
 
 impl SendArgs {
-    fn content(&self) -> Option<WaContent> {
+    /// What to send, with media resolved from the store.
+    fn content(&self, ctx: &Ctx) -> ToolResult<WaContent> {
         if let Some(t) = &self.text {
-            return Some(WaContent::text(t.clone()));
+            return Ok(WaContent::text(t.clone()));
         }
         if let Some(l) = &self.location {
-            return Some(WaContent::Location(l.clone()));
+            return Ok(WaContent::Location(l.clone()));
         }
-        self.contact.as_ref().map(|c| {
-            let vcard = c.vcard.clone().unwrap_or_else(|| {
-                format!(
-                    "BEGIN:VCARD\nVERSION:3.0\nFN:{}\nTEL;type=CELL;waid={}:{}\nEND:VCARD",
-                    c.name,
-                    c.phone.as_ref().map(|p| p.digits()).unwrap_or_default(),
-                    c.phone.as_ref().map(|p| p.as_str()).unwrap_or_default()
-                )
-            });
-            WaContent::Contact(ContactCard {
-                display_name: c.name.clone(),
-                vcard,
-            })
-        })
+        if let Some(id) = &self.media_id {
+            let meta = super::media::visible_media(ctx, id)?;
+            return Ok(media_content(
+                &meta,
+                self.caption.clone(),
+                self.voice_note,
+                self.as_document,
+                self.file_name.clone(),
+            ));
+        }
+        let c = self
+            .contact
+            .as_ref()
+            .ok_or_else(|| ToolError::invalid("text", "nothing to send"))?;
+        let vcard = c.vcard.clone().unwrap_or_else(|| {
+            format!(
+                "BEGIN:VCARD\nVERSION:3.0\nFN:{}\nTEL;type=CELL;waid={}:{}\nEND:VCARD",
+                c.name,
+                c.phone.as_ref().map(|p| p.digits()).unwrap_or_default(),
+                c.phone.as_ref().map(|p| p.as_str()).unwrap_or_default()
+            )
+        });
+        Ok(WaContent::Contact(ContactCard {
+            display_name: c.name.clone(),
+            vcard,
+        }))
+    }
+}
+
+/// A stored blob as message content: the kind follows its type.
+pub fn media_content(
+    meta: &MediaMeta,
+    caption: Option<String>,
+    voice_note: bool,
+    as_document: bool,
+    file_name: Option<String>,
+) -> WaContent {
+    let media = WaMedia {
+        info: MediaInfo {
+            id: Some(meta.id.clone()),
+            mime: meta.mime.clone(),
+            size: Some(meta.size),
+            file_name: file_name.or_else(|| meta.file_name.clone()),
+            width: meta.width,
+            height: meta.height,
+            duration_s: meta.duration_s,
+            voice_note: voice_note && meta.mime.starts_with("audio/"),
+        },
+        blob: MediaBlob::Local { id: meta.id.clone() },
+    };
+    let top = meta.mime.split('/').next().unwrap_or("");
+    match top {
+        _ if as_document => WaContent::Document { media, caption },
+        "image" if meta.mime == "image/webp" && caption.is_none() => WaContent::Sticker { media },
+        "image" => WaContent::Image { media, caption },
+        "video" => WaContent::Video { media, caption },
+        "audio" => WaContent::Audio { media },
+        _ => WaContent::Document { media, caption },
     }
 }
 
 impl Validate for SendArgs {
     fn validate(&self, p: &mut Problems) {
-        let kinds = [self.text.is_some(), self.location.is_some(), self.contact.is_some()]
-            .iter()
-            .filter(|b| **b)
-            .count();
+        let kinds = [
+            self.text.is_some(),
+            self.media_id.is_some(),
+            self.location.is_some(),
+            self.contact.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
         if kinds == 0 {
             p.push((
                 "text".into(),
-                "give what to send: `text`, `location` or `contact`".into(),
+                "give what to send: `text`, `media_id`, `location` or `contact`".into(),
             ));
         } else if kinds > 1 {
             p.push((
                 "text".into(),
-                "give only one of `text`, `location` and `contact`".into(),
+                "give only one of `text`, `media_id`, `location` and `contact`".into(),
             ));
         }
         if let Some(t) = &self.text {
             check_text("text", t, MAX_TEXT, p);
+        }
+        if let Some(c) = &self.caption {
+            if self.media_id.is_none() {
+                p.push(("caption".into(), "a caption goes with `media_id`".into()));
+            } else if c.chars().count() > MAX_TEXT {
+                p.push(("caption".into(), format!("at most {MAX_TEXT} characters")));
+            }
+        }
+        if (self.voice_note || self.as_document || self.file_name.is_some()) && self.media_id.is_none() {
+            p.push((
+                "media_id".into(),
+                "`voice_note`, `as_document` and `file_name` go with `media_id`".into(),
+            ));
+        }
+        if self
+            .file_name
+            .as_ref()
+            .is_some_and(|f| f.is_empty() || f.chars().count() > 255 || f.contains(['/', '\\']))
+        {
+            p.push(("file_name".into(), "a plain file name, 1 to 255 characters".into()));
         }
         if let Some(l) = &self.location {
             if !(-90.0..=90.0).contains(&l.latitude) || l.latitude.is_nan() {
@@ -120,14 +203,6 @@ impl Validate for SendArgs {
             }
         }
         check_idempotency_key(self.idempotency_key.as_deref(), p);
-    }
-}
-
-pub fn check_idempotency_key(k: Option<&str>, p: &mut Problems) {
-    if let Some(k) = k {
-        if k.is_empty() || k.len() > 200 {
-            p.push(("idempotency_key".into(), "1 to 200 characters".into()));
-        }
     }
 }
 
@@ -226,6 +301,9 @@ pub struct ForwardArgs {
     message_id: MessageId,
     /// Up to 5 chats (chat IDs, group IDs or E.164 numbers) of the same account.
     to: Vec<ChatRefArg>,
+    /// Check every target and show what would be forwarded, without sending.
+    #[serde(default)]
+    dry_run: bool,
     idempotency_key: Option<String>,
 }
 impl Validate for ForwardArgs {
@@ -237,6 +315,36 @@ impl Validate for ForwardArgs {
     }
 }
 
+/// With an idempotency key, the WhatsApp message ID is derived from it (and the chat),
+/// so a retried send is the same message: the recipient never gets it twice.
+fn message_id_for(ctx: &Ctx, chat: &ChatRef) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let seed = ctx.idempotency_seed.as_ref()?;
+    let digest = Sha256::digest(format!("{seed}|{}", chat.id));
+    Some(format!("3EB0{}", hex::encode_upper(&digest[..8])))
+}
+
+/// The send-safety limit: messages to chats with no history (strangers) are capped
+/// per account and minute, because mass messaging gets WhatsApp accounts banned.
+fn check_new_chat_limit(ctx: &Ctx, chat: &ChatRef) -> ToolResult<()> {
+    let fresh = ctx.read(|c| {
+        Ok(c.query_row(
+            "SELECT NOT EXISTS (SELECT 1 FROM messages WHERE chat_id = ?1)",
+            [&chat.id],
+            |r| r.get::<_, bool>(0),
+        )?)
+    })?;
+    if !fresh || chat.kind != crate::model::ChatKind::Direct {
+        return Ok(());
+    }
+    ctx.engine.limits.new_chat_send(&ctx.engine.store, chat.account_id.as_str()).map_err(|wait| {
+        ToolError::rate_limited(
+            wait,
+            format!("this account sent to too many new chats in the last minute (a WhatsApp ban risk); retry in {wait} ms"),
+        )
+    })
+}
+
 /// Sends `content` to `chat` and records it as sent (store + `message.sent`).
 pub async fn send_and_store(
     ctx: &Ctx,
@@ -246,10 +354,12 @@ pub async fn send_and_store(
     forwarded: bool,
 ) -> ToolResult<serde_json::Value> {
     let client = ctx.client(&chat.account_id)?;
+    check_new_chat_limit(ctx, chat)?;
     let outgoing = Outgoing {
         content: content.clone(),
         reply_to: reply_to.map(|r| r.key.clone()),
         forwarded,
+        id: message_id_for(ctx, chat),
     };
     let sent = client.send(&chat.jid, &outgoing).await.map_err(wa_error)?;
     let account = chat.account_id.clone();
@@ -286,9 +396,7 @@ pub async fn send_and_store(
 }
 
 async fn send_message(ctx: Ctx, a: SendArgs) -> ToolResult<Output> {
-    let content = a
-        .content()
-        .ok_or_else(|| ToolError::invalid("text", "nothing to send"))?;
+    let content = a.content(&ctx)?;
     let (chat, opened) = ctx.chat_or_open(a.account_id.as_ref(), &a.chat).await?;
     let reply = match &a.reply_to {
         Some(id) => {
@@ -520,6 +628,17 @@ async fn forward_message(ctx: Ctx, a: ForwardArgs) -> ToolResult<Output> {
         }
         targets.push(chat);
     }
+    if a.dry_run {
+        let chats: Vec<_> = targets
+            .iter()
+            .map(|t| ctx.read(|c| chats::get(c, &t.id)))
+            .collect::<Result<_, _>>()?;
+        return Ok(Output::json(json!({
+            "dry_run": true,
+            "would_forward": { "type": messages::type_of(&content), "content": content, "to": chats },
+        }))?
+        .untrusted());
+    }
     let mut sent = Vec::new();
     for chat in &targets {
         sent.push(send_and_store(&ctx, chat, content.clone(), None, true).await?);
@@ -530,7 +649,7 @@ async fn forward_message(ctx: Ctx, a: ForwardArgs) -> ToolResult<Output> {
 pub fn tools() -> Vec<ToolSpec> {
     vec![
         tool("send_message", "Send a message", Family::Messages, Effect::Write,
-            "Send a message to a chat ID, group ID or phone number (E.164; starts a 1:1 chat if needed): `text`, a `location` or a `contact` card, optionally quoting `reply_to`. `dry_run` checks everything and shows what would be sent. Pass an `idempotency_key` to make retries safe. The answer arrives later: wait for it with get_events (wait_ms) or list_messages with `after`.",
+            "Send a message to a chat ID, group ID or phone number (E.164; starts a 1:1 chat if needed): `text`; or `media_id` from upload_media (picture, video, audio, voice note with `voice_note`, or document) with an optional `caption`; or a `location`; or a `contact` card; optionally quoting `reply_to`. `dry_run` checks everything and shows what would be sent. Pass an `idempotency_key` to make retries safe. The answer arrives later: wait for it with get_events (wait_ms) or list_messages with `after`.",
             send_message).sends(),
         tool("get_message", "Get a message", Family::Messages, Effect::Read,
             "Get one message with its sender, content, media info, delivery status, reactions and edit or deletion state.",

@@ -4,13 +4,20 @@
 mod accounts;
 pub mod args;
 mod chats;
+mod contacts;
 mod context;
 mod events;
+mod groups;
+pub mod media;
 mod messages;
 pub mod output;
 pub mod paging;
+pub mod permissions;
 mod pipeline;
+mod presence;
+mod profile;
 pub mod progress;
+mod search;
 pub mod session;
 
 use std::collections::HashMap;
@@ -27,7 +34,7 @@ use serde_json::{Map, Value};
 pub use args::Validate;
 pub use context::Ctx;
 pub use output::Output;
-pub use pipeline::{call, CallOutcome, Caller};
+pub use pipeline::{call, CallOutcome, Caller, InFlight};
 
 use crate::error::{ErrorCode, ToolError, ToolResult};
 use crate::wa::WaError;
@@ -60,6 +67,8 @@ pub enum Effect {
 
 #[async_trait]
 pub trait Handler: Send + Sync {
+    /// Checks the arguments without doing anything.
+    fn validate(&self, args: &Value) -> ToolResult<()>;
     async fn call(&self, ctx: Ctx, args: Value) -> ToolResult<Output>;
 }
 
@@ -87,6 +96,10 @@ where
     F: Fn(Ctx, A) -> Fut + Send + Sync,
     Fut: Future<Output = ToolResult<Output>> + Send,
 {
+    fn validate(&self, args: &Value) -> ToolResult<()> {
+        parse::<A>(args.clone()).map(|_| ())
+    }
+
     async fn call(&self, ctx: Ctx, args: Value) -> ToolResult<Output> {
         let args = parse::<A>(args)?;
         (self.f)(ctx, args).await
@@ -206,6 +219,12 @@ impl Registry {
         tools.extend(accounts::tools());
         tools.extend(messages::tools());
         tools.extend(chats::tools());
+        tools.extend(groups::tools());
+        tools.extend(contacts::tools());
+        tools.extend(media::tools());
+        tools.extend(presence::tools());
+        tools.extend(profile::tools());
+        tools.extend(search::tools());
         tools.extend(events::tools());
         let index = tools.iter().enumerate().map(|(i, t)| (t.name, i)).collect();
         Self { tools, index }
@@ -220,10 +239,18 @@ impl Registry {
     }
 }
 
-/// The tools a key may see and call.
+/// The tools a key may see and call (none while agent access is paused).
 pub fn visible<'a>(engine: &'a crate::engine::Engine, principal: &crate::keys::Principal) -> Vec<&'a ToolSpec> {
-    let _ = principal;
-    engine.tools.all().iter().collect()
+    if engine.permissions.paused() {
+        return Vec::new();
+    }
+    let switches = engine.permissions.effective(&principal.key_id).unwrap_or_default();
+    engine
+        .tools
+        .all()
+        .iter()
+        .filter(|t| switches.get(t.name).copied().unwrap_or(true))
+        .collect()
 }
 
 /// How backend failures read to agents.

@@ -130,6 +130,9 @@ pub struct Outgoing {
     pub content: WaContent,
     pub reply_to: Option<MsgKey>,
     pub forwarded: bool,
+    /// The WhatsApp message ID to use (derived from an idempotency key, so a retried
+    /// send is the same message); the backend makes one up when `None`.
+    pub id: Option<String>,
 }
 
 /// What the network says about a message it accepted.

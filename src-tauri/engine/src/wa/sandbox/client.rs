@@ -186,7 +186,7 @@ impl WaClient for SandboxClient {
         self.check()?;
         let (me, push_name, me_jid) = self.me()?;
         let sent = Sent {
-            id: wa_message_id(&mut rand::rng()),
+            id: message.id.clone().unwrap_or_else(|| wa_message_id(&mut rand::rng())),
             ts: now_ms(),
         };
         let mut persona = None;

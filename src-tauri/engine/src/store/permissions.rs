@@ -1,0 +1,31 @@
+//! Per-tool switches: global (`*`) and per API key.
+
+use std::collections::HashMap;
+
+use rusqlite::{params, Connection};
+
+use super::StoreResult;
+
+pub const GLOBAL: &str = "*";
+
+/// The switches set for one scope (tools not listed follow the next level).
+pub fn for_scope(c: &Connection, scope: &str) -> StoreResult<HashMap<String, bool>> {
+    let mut stmt = c.prepare_cached("SELECT tool, enabled FROM tool_permissions WHERE scope = ?1")?;
+    let rows = stmt.query_map([scope], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn set(c: &Connection, scope: &str, tool: &str, enabled: bool) -> StoreResult<()> {
+    c.execute(
+        "INSERT INTO tool_permissions (scope, tool, enabled) VALUES (?1, ?2, ?3)
+         ON CONFLICT (scope, tool) DO UPDATE SET enabled = excluded.enabled",
+        params![scope, tool, enabled],
+    )?;
+    Ok(())
+}
+
+/// Removes every switch of a scope (back to the defaults, or to the global ones).
+pub fn clear(c: &Connection, scope: &str) -> StoreResult<()> {
+    c.execute("DELETE FROM tool_permissions WHERE scope = ?1", [scope])?;
+    Ok(())
+}

@@ -1,0 +1,218 @@
+//! Which tools a key may use: per-tool switches (global, then per key), presets, and
+//! the kill switch that pauses all agent access. A disabled tool is hidden from
+//! `tools/list` and answers `forbidden` if called anyway.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+
+use super::{Effect, Registry};
+use crate::ids::KeyId;
+use crate::store::{permissions as table, settings, Store, StoreResult};
+
+const PAUSED: &str = "agents_paused";
+/// Bumped on every change, so other processes' changes are noticed.
+const VERSION: &str = "permissions_version";
+
+/// Ready-made sets of tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Preset {
+    /// Every tool.
+    All,
+    /// Only tools that read.
+    ReadOnly,
+    /// Everything except what other people would see (sending, reacting, groups, profile).
+    NoSend,
+    /// About 20 essential tools, for clients that degrade with many tools (Cursor near
+    /// 40, Windsurf 100 across all servers).
+    Core,
+}
+
+impl Preset {
+    pub const ALL: [Preset; 4] = [Preset::All, Preset::ReadOnly, Preset::NoSend, Preset::Core];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::ReadOnly => "read_only",
+            Self::NoSend => "no_send",
+            Self::Core => "core",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+/// The compact toolset: what most agent work needs.
+pub const CORE: &[&str] = &[
+    "list_accounts",
+    "get_account_status",
+    "list_chats",
+    "get_chat",
+    "open_chat",
+    "list_messages",
+    "get_message",
+    "search_messages",
+    "send_message",
+    "mark_chat_read",
+    "add_reaction",
+    "forward_message",
+    "list_contacts",
+    "get_contact",
+    "check_whatsapp",
+    "get_group",
+    "list_group_participants",
+    "upload_media",
+    "download_media",
+    "get_events",
+    "subscribe_events",
+];
+
+/// Where a switch applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    Global,
+    Key(KeyId),
+}
+
+impl Scope {
+    fn key(&self) -> &str {
+        match self {
+            Self::Global => table::GLOBAL,
+            Self::Key(k) => k.as_str(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Permissions {
+    store: Store,
+    changes: broadcast::Sender<()>,
+}
+
+impl Permissions {
+    pub fn new(store: Store) -> Self {
+        let (changes, _) = broadcast::channel(16);
+        Self { store, changes }
+    }
+
+    /// Fires when the set of usable tools may have changed (for `tools/list_changed`).
+    pub fn changes(&self) -> broadcast::Receiver<()> {
+        self.changes.subscribe()
+    }
+
+    pub fn paused(&self) -> bool {
+        self.store
+            .read(|c| settings::get::<bool>(c, PAUSED))
+            .ok()
+            .flatten()
+            .unwrap_or(false)
+    }
+
+    /// The kill switch: while paused, every tool answers `forbidden`.
+    pub fn set_paused(&self, paused: bool) -> StoreResult<()> {
+        self.store.write(|tx| {
+            settings::set(tx, PAUSED, &paused)?;
+            bump(tx)
+        })?;
+        let _ = self.changes.send(());
+        Ok(())
+    }
+
+    /// Each tool's state for a key: its own switch, else the global one, else on.
+    pub fn effective(&self, key: &KeyId) -> StoreResult<HashMap<String, bool>> {
+        let (global, own) = self
+            .store
+            .read(|c| Ok((table::for_scope(c, table::GLOBAL)?, table::for_scope(c, key.as_str())?)))?;
+        let mut out = global;
+        out.extend(own);
+        Ok(out)
+    }
+
+    pub fn is_enabled(&self, key: &KeyId, tool: &str) -> bool {
+        match self.effective(key) {
+            Ok(map) => map.get(tool).copied().unwrap_or(true),
+            Err(e) => {
+                // Fail closed: a broken permission table allows nothing.
+                tracing::error!(error = %e, "could not read tool permissions");
+                false
+            }
+        }
+    }
+
+    /// The switches set at one level (not the effective state).
+    pub fn overrides(&self, scope: &Scope) -> StoreResult<BTreeMap<String, bool>> {
+        Ok(self
+            .store
+            .read(|c| table::for_scope(c, scope.key()))?
+            .into_iter()
+            .collect())
+    }
+
+    pub fn set(&self, scope: &Scope, tool: &str, enabled: bool) -> StoreResult<()> {
+        self.store.write(|tx| {
+            table::set(tx, scope.key(), tool, enabled)?;
+            bump(tx)
+        })?;
+        let _ = self.changes.send(());
+        Ok(())
+    }
+
+    /// Replaces a scope's switches with a preset.
+    pub fn apply_preset(&self, scope: &Scope, preset: Preset, registry: &Registry) -> StoreResult<()> {
+        self.store.write(|tx| {
+            table::clear(tx, scope.key())?;
+            for t in registry.all() {
+                let on = match preset {
+                    Preset::All => true,
+                    Preset::ReadOnly => t.effect == Effect::Read,
+                    Preset::NoSend => !t.sends,
+                    Preset::Core => CORE.contains(&t.name),
+                };
+                // A key's "all" means: everything, whatever the global switches say.
+                if !on || (preset == Preset::All && matches!(scope, Scope::Key(_))) {
+                    table::set(tx, scope.key(), t.name, on)?;
+                }
+            }
+            bump(tx)
+        })?;
+        let _ = self.changes.send(());
+        Ok(())
+    }
+
+    /// Watches for changes made by other processes (the CLI) and announces them.
+    pub fn spawn_watcher(&self, shutdown: tokio_util::sync::CancellationToken) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let mut last = this.version();
+            loop {
+                tokio::select! {
+                    () = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
+                    () = shutdown.cancelled() => return,
+                }
+                let now = this.version();
+                if now != last {
+                    last = now;
+                    let _ = this.changes.send(());
+                }
+            }
+        });
+    }
+
+    fn version(&self) -> u64 {
+        self.store
+            .read(|c| settings::get::<u64>(c, VERSION))
+            .ok()
+            .flatten()
+            .unwrap_or(0)
+    }
+}
+
+fn bump(tx: &rusqlite::Connection) -> StoreResult<()> {
+    let v = settings::get::<u64>(tx, VERSION)?.unwrap_or(0);
+    settings::set(tx, VERSION, &(v + 1))
+}
