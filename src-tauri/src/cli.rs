@@ -48,6 +48,15 @@ pub enum Command {
     /// Read and change settings (rate limits, retention, upload folders, …).
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// What agents did: the latest tool calls (message bodies redacted), one JSON per line.
+    Activity {
+        /// How many calls to show.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Only calls of this tool.
+        #[arg(long)]
+        tool: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -86,7 +95,11 @@ pub enum SettingsCommand {
     /// Show all settings.
     List,
     /// Set a setting to a JSON value (e.g. `rate_limit_per_minute 0`).
-    Set { name: String, value: String },
+    Set {
+        name: String,
+        #[arg(allow_hyphen_values = true)]
+        value: String,
+    },
 }
 
 #[derive(Args, Clone)]

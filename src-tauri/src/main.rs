@@ -16,7 +16,7 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let quiet_logs = matches!(
         cli.command,
-        Some(Command::Mcp(_) | Command::Keys(_) | Command::Tools(_) | Command::Settings(_))
+        Some(Command::Mcp(_) | Command::Keys(_) | Command::Tools(_) | Command::Settings(_) | Command::Activity { .. })
     );
     commands::init_logging(quiet_logs);
     let result = match cli.command {
@@ -26,6 +26,7 @@ fn main() -> std::process::ExitCode {
         Some(Command::Keys(cmd)) => commands::keys::run(cli.global, cmd),
         Some(Command::Tools(cmd)) => commands::tools::run(cli.global, cmd),
         Some(Command::Settings(cmd)) => commands::tools::settings(cli.global, cmd),
+        Some(Command::Activity { limit, tool }) => commands::tools::activity(cli.global, limit, tool),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -110,3 +110,12 @@ pub fn settings(global: Global, cmd: SettingsCommand) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+pub fn activity(global: Global, limit: usize, tool: Option<String>) -> anyhow::Result<()> {
+    let (store, _) = open_store(&global.data_dir())?;
+    let entries = store.read(|c| wuse_engine::store::audit::recent(c, None, tool.as_deref(), limit))?;
+    for e in entries.iter().rev() {
+        println!("{}", serde_json::to_string(e)?);
+    }
+    Ok(())
+}

@@ -152,6 +152,8 @@ impl ServerHandler for WuseServer {
         ctx: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
         let principal = self.principal(&ctx)?;
+        // A session that lists tools hears when the list changes.
+        self.session_for(&ctx, &principal);
         let tools = tools::visible(&self.engine, &principal)
             .into_iter()
             .map(describe)

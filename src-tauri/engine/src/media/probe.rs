@@ -66,9 +66,14 @@ pub fn wav_duration_ms<R: Read + Seek>(mut r: R) -> Option<i64> {
     }
 }
 
+/// Width and height in pixels.
+pub type Dims = (u32, u32);
+/// What a box walker does with a box body it cares about.
+type Visit<'a> = &'a mut dyn FnMut(&[u8; 4], &[u8]) -> Option<()>;
+
 /// Walks ISO BMFF boxes (MP4, M4A, MOV, 3GP) for the movie duration and the video
 /// track's width and height.
-pub fn mp4_info<R: Read + Seek>(mut r: R, len: u64) -> Option<(Option<i64>, Option<(u32, u32)>)> {
+pub fn mp4_info<R: Read + Seek>(mut r: R, len: u64) -> Option<(Option<i64>, Option<Dims>)> {
     let mut duration = None;
     let mut dims = None;
     walk_boxes(&mut r, 0, len, 0, &mut |kind, body| match kind {
@@ -81,8 +86,8 @@ pub fn mp4_info<R: Read + Seek>(mut r: R, len: u64) -> Option<(Option<i64>, Opti
             } else {
                 (read_u32_be(&body[12..16]) as u64, read_u32_be(&body[16..20]) as u64)
             };
-            if scale > 0 {
-                duration = Some((dur * 1000 / scale) as i64);
+            if let Some(ms) = (dur * 1000).checked_div(scale) {
+                duration = Some(ms as i64);
             }
             Some(())
         }
@@ -100,13 +105,7 @@ pub fn mp4_info<R: Read + Seek>(mut r: R, len: u64) -> Option<(Option<i64>, Opti
     Some((duration, dims))
 }
 
-fn walk_boxes<R: Read + Seek>(
-    r: &mut R,
-    start: u64,
-    end: u64,
-    depth: u32,
-    visit: &mut dyn FnMut(&[u8; 4], &[u8]) -> Option<()>,
-) -> Option<()> {
+fn walk_boxes<R: Read + Seek>(r: &mut R, start: u64, end: u64, depth: u32, visit: Visit<'_>) -> Option<()> {
     let mut pos = start;
     while pos + 8 <= end && depth < 8 {
         r.seek(SeekFrom::Start(pos)).ok()?;
@@ -146,7 +145,7 @@ fn walk_boxes<R: Read + Seek>(
 pub fn ogg_duration_ms<R: Read + Seek>(mut r: R, len: u64) -> Option<i64> {
     let mut head = vec![0u8; 4096.min(len as usize)];
     r.read_exact(&mut head).ok()?;
-    if &head[..4] != b"OggS" {
+    if !head.starts_with(b"OggS") {
         return None;
     }
     let (rate, skip) = if let Some(i) = find(&head, b"OpusHead") {

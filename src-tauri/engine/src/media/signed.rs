@@ -12,7 +12,17 @@ use crate::store::{settings, Store, StoreResult};
 use crate::time::Millis;
 
 pub const VALID_MS: Millis = 24 * 60 * 60 * 1000;
+/// Setting: how long download links stay valid (default 24 hours).
+pub const VALID_SETTING: &str = "media_url_valid_ms";
 const SECRET_SETTING: &str = "media_url_secret";
+
+pub fn valid_ms(store: &Store) -> Millis {
+    store
+        .read(|c| settings::get::<Millis>(c, VALID_SETTING))
+        .ok()
+        .flatten()
+        .unwrap_or(VALID_MS)
+}
 
 /// The signing secret (created on first use; it never leaves the store).
 pub fn secret(store: &Store) -> StoreResult<Vec<u8>> {

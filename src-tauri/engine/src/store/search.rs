@@ -170,7 +170,7 @@ mod tests {
         assert_eq!(n("ORÇAMENTO"), 1);
         assert_eq!(n("orc*"), 1);
         assert_eq!(n("near and"), 1);
-        assert_eq!(n("\"the and\""), 0);
+        assert_eq!(n("\"and the\""), 0, "phrases keep their order");
         assert_eq!(n("\"near the\""), 1);
     }
 

@@ -182,7 +182,7 @@ async fn get_media_metadata(ctx: Ctx, a: MediaArgs) -> ToolResult<Output> {
 /// A signed URL for a blob, on this server.
 pub fn signed_url(ctx: &Ctx, id: &MediaId) -> ToolResult<(String, i64)> {
     let secret = signed::secret(&ctx.engine.store)?;
-    let exp = now_ms() + signed::VALID_MS;
+    let exp = now_ms() + signed::valid_ms(&ctx.engine.store);
     let port = ctx.engine.port();
     Ok((
         format!("http://127.0.0.1:{port}{}", signed::sign(&secret, id, exp)),

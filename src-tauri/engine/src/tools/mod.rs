@@ -200,6 +200,11 @@ where
 }
 
 impl ToolSpec {
+    /// Checks arguments as a call would, without doing anything.
+    pub fn validate(&self, args: &Value) -> ToolResult<()> {
+        self.handler.validate(args)
+    }
+
     /// Marks a tool as one that sends something to other people.
     pub fn sends(mut self) -> Self {
         self.sends = true;

@@ -37,10 +37,13 @@ pub struct Caller {
     pub session: Option<Arc<dyn SessionApi>>,
 }
 
+/// (API key, idempotency key).
+type Slot = (KeyId, String);
+
 /// Calls in flight per (key, idempotency key): concurrent duplicates wait for the first.
 #[derive(Default)]
 pub struct InFlight {
-    locks: Mutex<HashMap<(KeyId, String), Arc<tokio::sync::Mutex<()>>>>,
+    locks: Mutex<HashMap<Slot, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 pub async fn call(engine: &Arc<Engine>, principal: &Principal, name: &str, args: Value, caller: Caller) -> CallOutcome {
