@@ -13,6 +13,9 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+    /// Start in the tray without opening the window (used when starting at login).
+    #[arg(long)]
+    pub hidden: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -42,6 +45,9 @@ pub enum Command {
     /// Create, list and revoke API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Detect MCP clients and write their config (the window's one-click install).
+    #[command(subcommand)]
+    Clients(ClientsCommand),
     /// Which tools agents may use: per tool, per key, presets, pause.
     #[command(subcommand)]
     Tools(ToolsCommand),
@@ -57,6 +63,31 @@ pub enum Command {
         #[arg(long)]
         tool: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+pub enum ClientsCommand {
+    /// The MCP clients on this machine and whether WhatsApp-Use is in their config.
+    List,
+    /// Add WhatsApp-Use to a client's config (claude-desktop, claude-code, cursor,
+    /// cline, vscode, windsurf, zed), showing the change first.
+    Install {
+        name: String,
+        /// Use this key (wuse_…); by default a new key is made for the client.
+        #[arg(long, env = "WUSE_API_KEY")]
+        key: Option<String>,
+        /// Make the new key a test key (sandbox accounts).
+        #[arg(long)]
+        test: bool,
+        /// Give the new key only the core toolset (~20 tools).
+        #[arg(long)]
+        core: bool,
+        /// Show the change without making it.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Take WhatsApp-Use out of a client's config.
+    Remove { name: String },
 }
 
 #[derive(Subcommand)]
@@ -104,9 +135,9 @@ pub enum SettingsCommand {
 
 #[derive(Args, Clone)]
 pub struct ServeArgs {
-    /// Port on 127.0.0.1 (0 picks a free one).
-    #[arg(long, env = "WUSE_PORT", default_value_t = wuse_engine::config::DEFAULT_PORT)]
-    pub port: u16,
+    /// Port on 127.0.0.1 (0 picks a free one; default: the Settings port, else 7474).
+    #[arg(long, env = "WUSE_PORT")]
+    pub port: Option<u16>,
     /// Do not create the first-run sandbox account and test key.
     #[arg(long)]
     pub no_bootstrap: bool,

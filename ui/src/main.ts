@@ -1,10 +1,22 @@
-// The window. Pages arrive with the desktop shell; this first view says where the
-// MCP server listens.
-const app = document.querySelector<HTMLDivElement>("#app");
-if (app) {
-  app.innerHTML = `
-    <main style="font-family: system-ui, sans-serif; padding: 2rem; max-width: 40rem">
-      <h1>WhatsApp-Use</h1>
-      <p>The MCP server runs on <code>http://127.0.0.1:7474/mcp</code>.</p>
-    </main>`;
+import "./styles.css";
+
+import { App } from "./app";
+import { AccountsPage } from "./pages/accounts";
+import { ActivityPage } from "./pages/activity";
+import { ClientsPage } from "./pages/clients";
+import { KeysPage } from "./pages/keys";
+import { PermissionsPage } from "./pages/permissions";
+import { SettingsPage } from "./pages/settings";
+
+const root = document.querySelector<HTMLElement>("#app");
+if (root) {
+  const app = new App(root, [
+    new AccountsPage(),
+    new KeysPage(),
+    new PermissionsPage(),
+    new ClientsPage(),
+    new ActivityPage(),
+    new SettingsPage(),
+  ]);
+  void app.start();
 }

@@ -31,20 +31,39 @@ pub struct Entry {
 #[derive(Clone)]
 pub struct AuditLog {
     tx: mpsc::Sender<Entry>,
+    /// Calls as they happen, for the window (bodies redacted like the log).
+    live: tokio::sync::broadcast::Sender<std::sync::Arc<crate::store::audit::AuditEntry>>,
 }
 
 impl AuditLog {
     pub fn start(store: Store, shutdown: CancellationToken) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
         tokio::spawn(writer(store, rx, shutdown));
-        Self { tx }
+        let (live, _) = tokio::sync::broadcast::channel(256);
+        Self { tx, live }
     }
 
     /// Queues an entry; if the writer is far behind, the entry is dropped and logged.
     pub fn record(&self, entry: Entry) {
+        if self.live.receiver_count() > 0 {
+            let _ = self.live.send(std::sync::Arc::new(crate::store::audit::AuditEntry {
+                seq: 0,
+                at: entry.at,
+                key_id: Some(entry.key_id.clone()),
+                key_name: Some(entry.key_name.clone()),
+                tool: entry.tool.clone(),
+                args: redact(&entry.args),
+                outcome: entry.outcome.clone(),
+                duration_ms: entry.duration_ms,
+            }));
+        }
         if self.tx.try_send(entry).is_err() {
             tracing::warn!("audit queue full; an entry was dropped");
         }
+    }
+
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<std::sync::Arc<crate::store::audit::AuditEntry>> {
+        self.live.subscribe()
     }
 }
 

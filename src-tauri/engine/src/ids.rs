@@ -75,6 +75,7 @@ macro_rules! typed_id {
     ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[cfg_attr(feature = "specta", derive(specta::Type), specta(transparent))]
         pub struct $name(String);
 
         impl $name {

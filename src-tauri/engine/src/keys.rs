@@ -96,8 +96,20 @@ impl Keys {
         }
     }
 
-    /// Creates a key; returns its record and the secret, which is never stored.
+        /// Creates a key; returns its record and the secret, which is never stored.
     pub fn create(&self, mode: KeyMode, name: Option<&str>) -> StoreResult<(ApiKeyRecord, String)> {
+        let (record, secret) = Self::prepare(mode, name);
+        self.store.write(|tx| api_keys::insert(tx, &record))?;
+        Ok((record, secret))
+    }
+
+    /// Stores a key made by `prepare`.
+    pub fn insert(&self, record: &ApiKeyRecord) -> StoreResult<()> {
+        self.store.write(|tx| api_keys::insert(tx, record))
+    }
+
+    /// Makes a key without storing it yet (to show exactly where it will go first).
+    pub fn prepare(mode: KeyMode, name: Option<&str>) -> (ApiKeyRecord, String) {
         let mut rng = rand::rng();
         let body: String = (0..SECRET_CHARS)
             .map(|_| BASE62[rng.random_range(0..BASE62.len())] as char)
@@ -114,10 +126,9 @@ impl Keys {
             last_used_at: None,
             revoked_at: None,
             chats: None,
-            hash: hash(&secret).to_vec(),
+                        hash: hash(&secret).to_vec(),
         };
-        self.store.write(|tx| api_keys::insert(tx, &record))?;
-        Ok((record, secret))
+        (record, secret)
     }
 
     pub fn list(&self) -> StoreResult<Vec<ApiKeyRecord>> {

@@ -4,7 +4,9 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod clients;
 pub mod config;
+pub mod control;
 pub mod engine;
 pub mod error;
 pub mod events;

@@ -1,5 +1,6 @@
 //! What each command does. Commands are thin: the engine does the work.
 
+pub mod clients;
 pub mod keys;
 pub mod mcp;
 pub mod serve;
@@ -36,21 +37,17 @@ fn has_display() -> bool {
 }
 
 /// No command: the tray app, or `serve` where there is no display (or no desktop build).
-pub fn desktop_or_serve(global: Global) -> anyhow::Result<()> {
+pub fn desktop_or_serve(global: Global, hidden: bool) -> anyhow::Result<()> {
     #[cfg(feature = "desktop")]
     if has_display() {
-        return crate::desktop::run(global);
+        return crate::desktop::run(global, hidden);
     }
+    let _ = hidden;
     if !has_display() {
         eprintln!("No display found: running headless (`whatsapp-use serve`).");
     }
-    serve::run(
-        global,
-        crate::cli::ServeArgs {
-            port: wuse_engine::config::DEFAULT_PORT,
-            no_bootstrap: false,
-        },
-    )
+    let port = std::env::var("WUSE_PORT").ok().and_then(|p| p.parse().ok());
+    serve::run(global, crate::cli::ServeArgs { port, no_bootstrap: false })
 }
 
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

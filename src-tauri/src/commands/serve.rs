@@ -23,14 +23,11 @@ async fn serve(global: Global, args: ServeArgs) -> anyhow::Result<()> {
     let lock = OwnerLock::acquire(&data_dir)?;
     tracing::info!(data_dir = %data_dir.display(), "starting the engine");
     let mut config = EngineConfig::new(data_dir.clone());
-    config.port = args.port;
     config.bootstrap = !args.no_bootstrap;
     let engine = Engine::start(config).await?;
-    let listener = http::bind(args.port).await.with_context(|| {
-        format!(
-            "cannot listen on 127.0.0.1:{} (is another program using it? pick one with --port)",
-            args.port
-        )
+    let port = port_for(&engine, args.port);
+    let listener = http::bind(port).await.with_context(|| {
+        format!("cannot listen on 127.0.0.1:{port} (is another program using it? pick one with --port)")
     })?;
     let port = listener.local_addr()?.port();
     engine.set_port(port);
@@ -113,6 +110,19 @@ async fn print_pairing(engine: Arc<Engine>) {
             }
         }
     }
+}
+
+/// The port to listen on: the one asked for, else the Settings one, else 7474.
+pub fn port_for(engine: &Engine, asked: Option<u16>) -> u16 {
+    asked
+        .or_else(|| {
+            engine
+                .store
+                .read(|c| wuse_engine::store::settings::get::<u16>(c, wuse_engine::control::settings::PORT_SETTING))
+                .ok()
+                .flatten()
+        })
+        .unwrap_or(wuse_engine::config::DEFAULT_PORT)
 }
 
 async fn wait_for_signal() {

@@ -1,45 +1,132 @@
 //! The desktop app: the engine and its MCP server run inside this process; the
-//! window shows them. (The full shell — tray, pages, typed commands — grows here.)
+//! window shows them and the tray keeps them at hand. Thin: the window's operations
+//! live in the engine's `control` module; this wires them to commands, events, the
+//! tray and the window's life (closing hides it, a second launch focuses it).
+
+mod bindings;
+mod commands;
+mod events;
+mod tray;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use anyhow::Context;
-use tauri::Manager;
+use tauri::{Manager, WindowEvent};
+use tauri_specta::Event;
 use wuse_engine::config::EngineConfig;
+use wuse_engine::control::activity;
 use wuse_engine::mcp::http;
 use wuse_engine::owner::OwnerLock;
 use wuse_engine::Engine;
 
 use crate::cli::Global;
 
-pub fn run(global: Global) -> anyhow::Result<()> {
+/// Set when the person chose Quit (closing the window only hides it).
+static QUITTING: AtomicBool = AtomicBool::new(false);
+
+pub fn run(global: Global, hidden: bool) -> anyhow::Result<()> {
     let data_dir = global.data_dir();
     std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
-    let lock = OwnerLock::acquire(&data_dir)?;
-    let port: u16 = std::env::var("WUSE_PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(wuse_engine::config::DEFAULT_PORT);
+    let builder = bindings::builder();
 
     tauri::Builder::default()
+        // A second launch shows the running app instead of starting another.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| tray::show_window(app)))
+        .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, Some(vec!["--hidden"])))
+        .plugin(tauri_plugin_shell::init())
+        .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
-            let handle = app.handle().clone();
-            let config = EngineConfig {
-                port,
-                ..EngineConfig::new(data_dir.clone())
-            };
-            let engine = tauri::async_runtime::block_on(Engine::start(config))?;
+            builder.mount_events(app);
+            let lock = OwnerLock::acquire(&data_dir)?;
+            let engine = tauri::async_runtime::block_on(Engine::start(EngineConfig::new(data_dir.clone())))?;
+            let asked = std::env::var("WUSE_PORT").ok().and_then(|p| p.parse().ok());
+            let port = crate::commands::serve::port_for(&engine, asked);
             let listener = tauri::async_runtime::block_on(http::bind(port))
-                .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
+                .with_context(|| format!("cannot listen on 127.0.0.1:{port} (change the port in Settings or with WUSE_PORT)"))?;
             let port = listener.local_addr()?.port();
             engine.set_port(port);
             lock.publish(port)?;
             tauri::async_runtime::block_on(engine.bootstrap())?;
-            let shutdown = engine.shutdown_token();
-            tauri::async_runtime::spawn(http::serve(engine.clone(), listener, shutdown));
-            handle.manage(engine);
-            handle.manage(lock);
+            tauri::async_runtime::spawn(http::serve(engine.clone(), listener, engine.shutdown_token()));
+            let handle = app.handle().clone();
+            tray::create(&handle, engine.clone())?;
+            forward_to_window(&handle, &engine);
+            app.manage(engine);
+            app.manage(lock);
+            app.manage(wuse_engine::control::clients::Pending::default());
+            if hidden {
+                if let Some(w) = app.get_webview_window("main") {
+                    let _ = w.hide();
+                }
+            }
             Ok(())
         })
-        .run(tauri::generate_context!())
-        .context("the desktop app failed")?;
+        .on_window_event(|window, event| {
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                if !QUITTING.load(Ordering::SeqCst) {
+                    let _ = window.hide();
+                    api.prevent_close();
+                }
+            }
+        })
+        .build(tauri::generate_context!())
+        .context("the desktop app failed to start")?
+        .run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                if let Some(engine) = app.try_state::<Arc<Engine>>() {
+                    tauri::async_runtime::block_on(engine.shutdown());
+                }
+            }
+        });
     Ok(())
+}
+
+/// Engine happenings become window events (and tray updates).
+fn forward_to_window(app: &tauri::AppHandle, engine: &Arc<Engine>) {
+    let (a, e) = (app.clone(), engine.clone());
+    tauri::async_runtime::spawn(async move {
+        let mut changes = e.accounts.changes();
+        while let Ok(account_id) = changes.recv().await {
+            let _ = events::AccountsChanged { account_id }.emit(&a);
+            tray::refresh(&a, &e);
+        }
+    });
+    let (a, e) = (app.clone(), engine.clone());
+    tauri::async_runtime::spawn(async move {
+        let mut bus = e.bus.subscribe();
+        loop {
+            match bus.recv().await {
+                Ok(event) => {
+                    let _ = events::ActivityAppended { item: activity::from_event(&event) }.emit(&a);
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(_) => return,
+            }
+        }
+    });
+    let (a, e) = (app.clone(), engine.clone());
+    tauri::async_runtime::spawn(async move {
+        let mut calls = e.audit.subscribe();
+        let mut n = 0u64;
+        loop {
+            match calls.recv().await {
+                Ok(call) => {
+                    n += 1;
+                    let item = activity::from_call(format!("call_live_{n}"), &call);
+                    let _ = events::ActivityAppended { item }.emit(&a);
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(_) => return,
+            }
+        }
+    });
+    let (a, e) = (app.clone(), engine.clone());
+    tauri::async_runtime::spawn(async move {
+        let mut tools = e.permissions.changes();
+        while tools.recv().await.is_ok() {
+            let _ = events::ToolsChanged {}.emit(&a);
+            tray::refresh(&a, &e);
+        }
+    });
 }

@@ -17,6 +17,7 @@ macro_rules! event_types {
     ($($variant:ident => $name:literal),* $(,)?) => {
         /// The event types agents can subscribe to.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
         pub enum EventType {
             $(#[serde(rename = $name)] $variant,)*
         }

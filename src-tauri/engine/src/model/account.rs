@@ -8,6 +8,7 @@ use crate::wa::Jid;
 /// Whether an account is a real WhatsApp account or lives in the sandbox network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum AccountKind {
     Live,
     Sandbox,
@@ -32,6 +33,7 @@ impl AccountKind {
 /// The account's connection state machine (SPEC `get_account_status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum AccountStatus {
     /// Waiting for the phone to scan the QR code or enter the pairing code.
     Pairing,

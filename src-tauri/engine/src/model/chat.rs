@@ -6,6 +6,7 @@ use crate::phone::Phone;
 use crate::time::{iso, Millis};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum ChatKind {
     /// One person.

@@ -10,6 +10,7 @@ use crate::time::{iso, now_ms, Millis};
 /// Which accounts a key reaches: live keys live accounts, test keys the sandbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum KeyMode {
     Live,
     Test,

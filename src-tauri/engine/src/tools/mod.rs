@@ -42,6 +42,7 @@ use crate::wa::WaError;
 /// Tool families, as the window groups permission toggles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Family {
     Accounts,
     Messages,
@@ -58,6 +59,7 @@ pub enum Family {
 /// What a tool does to the world (MCP tool annotations, presets, idempotency).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Effect {
     Read,
     Write,

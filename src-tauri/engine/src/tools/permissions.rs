@@ -18,6 +18,7 @@ const VERSION: &str = "permissions_version";
 /// Ready-made sets of tools.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Preset {
     /// Every tool.
     All,

@@ -1,0 +1,140 @@
+//! The Clients page: each MCP client on this machine, and one-click install or
+//! removal after showing the exact change. Installing makes a key for that client
+//! (so its use shows, and it can be revoked alone); the preview already holds the
+//! real new key, which is stored only when the change is confirmed.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use parking_lot::Mutex;
+use serde::{Deserialize, Serialize};
+
+use super::keys::KeyView;
+use super::{ControlError, ControlResult};
+use crate::clients::{self, ClientId, ClientStatus, Env, Plan, Server};
+use crate::engine::Engine;
+use crate::keys::Keys;
+use crate::store::api_keys::{ApiKeyRecord, KeyMode};
+use crate::tools::permissions::{Preset, Scope};
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ClientView {
+    #[serde(flatten)]
+    pub status: ClientStatus,
+    /// Tools an agent of this client would see now.
+    pub tools_visible: u32,
+    /// Set when that is more than the client handles well.
+    pub warning: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct InstallRequest {
+    pub client: ClientId,
+    pub mode: KeyMode,
+    /// Give the new key the compact core toolset (for clients that cap tools).
+    pub core_tools: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Preview {
+    /// Confirms this exact change with `install`/`remove`.
+    pub token: String,
+    pub plan: Plan,
+    /// The key the client will use (created on confirm).
+    pub key_hint: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Installed {
+    pub path: String,
+    pub backup: Option<String>,
+    pub key: Option<KeyView>,
+}
+
+/// Previews waiting for a confirmation, with the key each would create.
+#[derive(Default)]
+pub struct Pending {
+    previews: Mutex<HashMap<String, (Plan, Option<(ApiKeyRecord, bool)>)>>,
+}
+
+/// Tools a new key sees: every tool the global switches leave on.
+fn visible_tools(engine: &Engine) -> u32 {
+    let global = engine.permissions.overrides(&Scope::Global).unwrap_or_default();
+    engine.tools.all().iter().filter(|t| global.get(t.name).copied().unwrap_or(true)).count() as u32
+}
+
+pub fn list(engine: &Engine, env: &Env) -> Vec<ClientView> {
+    let tools = visible_tools(engine);
+    clients::statuses(env)
+        .into_iter()
+        .map(|status| {
+            let warning = status.tool_limit.filter(|l| tools > *l).map(|l| {
+                format!("{} handles about {l} tools at most; WhatsApp-Use offers {tools}. Install with the core toolset.", status.name)
+            });
+            ClientView { status, tools_visible: tools, warning }
+        })
+        .collect()
+}
+
+/// The program clients start for stdio (an AppImage's own path, not its mount).
+pub fn command_path() -> PathBuf {
+    if let Some(appimage) = std::env::var_os("APPIMAGE") {
+        return PathBuf::from(appimage);
+    }
+    std::env::current_exe().unwrap_or_else(|_| PathBuf::from("whatsapp-use"))
+}
+
+fn client_error(e: clients::ClientError) -> ControlError {
+    ControlError { code: "invalid_request".into(), message: e.to_string() }
+}
+
+pub fn preview_install(engine: &Engine, env: &Env, pending: &Pending, req: &InstallRequest) -> ControlResult<Preview> {
+    let spec = clients::catalog_spec(req.client);
+    let (record, secret) = Keys::prepare(req.mode, Some(spec.name));
+    let server = Server { url: format!("http://127.0.0.1:{}/mcp", engine.port()), command: command_path(), api_key: secret };
+    let plan = clients::plan(env, req.client, &server).map_err(client_error)?;
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    let hint = Some(record.hint.clone());
+    pending.previews.lock().insert(token.clone(), (plan.clone(), Some((record, req.core_tools))));
+    Ok(Preview { token, plan, key_hint: hint })
+}
+
+pub fn preview_remove(env: &Env, pending: &Pending, client: ClientId) -> ControlResult<Option<Preview>> {
+    let Some(plan) = clients::remove_plan(env, client).map_err(client_error)? else { return Ok(None) };
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    pending.previews.lock().insert(token.clone(), (plan.clone(), None));
+    Ok(Some(Preview { token, plan, key_hint: None }))
+}
+
+/// Makes a previewed change (install or remove).
+pub fn confirm(engine: &Engine, pending: &Pending, token: &str) -> ControlResult<Installed> {
+    let (plan, key) = pending
+        .previews
+        .lock()
+        .remove(token)
+        .ok_or_else(|| ControlError::invalid("that preview is gone; preview the change again"))?;
+    // Store the key first: a config pointing at an unknown key would only fail.
+    if let Some((record, core)) = &key {
+        engine.keys.insert(record)?;
+        if *core {
+            engine.permissions.apply_preset(&Scope::Key(record.id.clone()), Preset::Core, &engine.tools)?;
+        }
+    }
+    match clients::apply(&plan) {
+        Ok(backup) => Ok(Installed {
+            path: plan.path.clone(),
+            backup: backup.map(|b| b.display().to_string()),
+            key: key.map(|(r, _)| super::keys::list(engine).ok().and_then(|l| l.into_iter().find(|k| k.id == r.id))).flatten(),
+        }),
+        Err(e) => {
+            if let Some((record, _)) = &key {
+                let _ = engine.keys.revoke(&record.id);
+            }
+            Err(client_error(e))
+        }
+    }
+}

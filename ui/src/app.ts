@@ -1,0 +1,93 @@
+// The window: a sidebar of pages, the server status, and the page shown.
+import { html, render, type TemplateResult } from "lit-html";
+
+import { backend, on, type SettingsView } from "./lib/backend";
+
+/** A page of the window. `update` asks the app to render the page again. */
+export interface Page {
+  readonly id: string;
+  readonly title: string;
+  mount(update: () => void): Promise<void> | void;
+  unmount?(): void;
+  view(): TemplateResult;
+}
+
+export class App {
+  private current: Page;
+  private settings: SettingsView | null = null;
+  private unlisten: Array<() => void> = [];
+
+  constructor(
+    private root: HTMLElement,
+    private pages: Page[],
+  ) {
+    this.current = this.pageFor(location.hash) ?? pages[0];
+  }
+
+  private pageFor(hash: string): Page | undefined {
+    const id = hash.replace(/^#\/?/, "");
+    return this.pages.find((p) => p.id === id);
+  }
+
+  async start(): Promise<void> {
+    window.addEventListener("hashchange", () => {
+      const next = this.pageFor(location.hash);
+      if (next && next !== this.current) void this.show(next);
+    });
+    this.unlisten.push(await on.toolsChanged(() => void this.refreshStatus()));
+    await this.refreshStatus();
+    await this.show(this.current);
+  }
+
+  private async refreshStatus(): Promise<void> {
+    try {
+      this.settings = await backend.getSettings();
+    } catch {
+      this.settings = null;
+    }
+    this.render();
+  }
+
+  async show(page: Page): Promise<void> {
+    this.current.unmount?.();
+    this.current = page;
+    if (location.hash !== `#/${page.id}`) history.replaceState(null, "", `#/${page.id}`);
+    this.render();
+    await page.mount(() => this.render());
+    this.render();
+  }
+
+  render(): void {
+    const s = this.settings;
+    render(
+      html`<div class="layout">
+        <nav class="sidebar" aria-label="Pages">
+          <div class="brand"><img src="/icon.png" alt="" /><span>WhatsApp-Use</span></div>
+          ${this.pages.map(
+            (p) =>
+              html`<a
+                href="#/${p.id}"
+                class=${p === this.current ? "active" : ""}
+                data-testid="nav-${p.id}"
+                aria-current=${p === this.current ? "page" : "false"}
+                >${p.title}</a
+              >`,
+          )}
+          <div class="server" data-testid="server-status">
+            ${s
+              ? html`${s.paused
+                    ? html`<span class="pill bad">Agent access paused</span>`
+                    : html`<span class="pill ok">Serving agents</span>`}
+                  <code title="MCP endpoint">${s.mcp_url}</code>`
+              : html`<span class="pill off">Starting…</span>`}
+          </div>
+        </nav>
+        <main class="content" data-testid="page-${this.current.id}">
+          <h1>${this.current.title}</h1>
+          ${this.current.view()}
+        </main>
+      </div>`,
+      this.root,
+    );
+  }
+}

@@ -1,0 +1,204 @@
+// Accounts: pair by on-screen QR (refreshed as it rotates) or phone code, live
+// status, reconnect, log out, delete.
+import { html, nothing, type TemplateResult } from "lit-html";
+
+import type { Page } from "../app";
+import { confirmAction, emptyState, errorBanner, loading, pill } from "../components";
+import { relativeTime } from "../format";
+import { backend, on, type AccountKind, type AccountView, type AccountStatus } from "../lib/backend";
+
+const STATUS: Record<AccountStatus, [string, "ok" | "warn" | "off" | "bad"]> = {
+  connected: ["Connected", "ok"],
+  pairing: ["Waiting for the phone", "warn"],
+  disconnected: ["Disconnected", "warn"],
+  expired: ["Pairing expired", "off"],
+  logged_out: ["Logged out", "off"],
+};
+
+export class AccountsPage implements Page {
+  readonly id = "accounts";
+  readonly title = "Accounts";
+  accounts: AccountView[] | null = null;
+  error: unknown = null;
+  busy = new Set<string>();
+  adding = false;
+  form = { kind: "live" as AccountKind, method: "qr" as "qr" | "code", phone: "", label: "" };
+  private update = () => {};
+  private stop: Array<() => void> = [];
+
+  async mount(update: () => void): Promise<void> {
+    this.update = update;
+    this.stop.push(await on.accountsChanged(() => void this.load()));
+    await this.load();
+  }
+
+  unmount(): void {
+    this.stop.forEach((s) => s());
+    this.stop = [];
+  }
+
+  async load(): Promise<void> {
+    try {
+      this.accounts = await backend.listAccounts();
+      this.error = null;
+    } catch (e) {
+      this.error = e;
+    }
+    this.update();
+  }
+
+  private async act(id: string, what: () => Promise<unknown>): Promise<void> {
+    this.busy.add(id);
+    this.update();
+    try {
+      await what();
+      this.error = null;
+    } catch (e) {
+      this.error = e;
+    }
+    this.busy.delete(id);
+    await this.load();
+  }
+
+  async pair(): Promise<void> {
+    const { kind, method, phone, label } = this.form;
+    await this.act("new", async () => {
+      await backend.pairAccount({
+        kind,
+        phone: method === "code" ? phone : null,
+        label: label || null,
+        account_id: null,
+      });
+      this.adding = false;
+      this.form = { ...this.form, phone: "", label: "" };
+    });
+  }
+
+  async remove(a: AccountView): Promise<void> {
+    const who = a.label ?? a.phone ?? a.id;
+    if (await confirmAction(`Delete ${who} and all its chats, messages and media from this computer? This cannot be undone.`)) {
+      await this.act(a.id, () => backend.deleteAccount(a.id));
+    }
+  }
+
+  private addForm(): TemplateResult {
+    const f = this.form;
+    return html`<form
+      class="card add"
+      data-testid="pair-form"
+      @submit=${(e: Event) => {
+        e.preventDefault();
+        void this.pair();
+      }}
+    >
+      <div class="row">
+        <label>Account
+          <select data-testid="pair-kind" @change=${(e: Event) => (f.kind = (e.target as HTMLSelectElement).value as AccountKind)}>
+            <option value="live" ?selected=${f.kind === "live"}>My WhatsApp</option>
+            <option value="sandbox" ?selected=${f.kind === "sandbox"}>Sandbox (test keys)</option>
+          </select>
+        </label>
+        <label>Link with
+          <select
+            data-testid="pair-method"
+            @change=${(e: Event) => {
+              f.method = (e.target as HTMLSelectElement).value as "qr" | "code";
+              this.update();
+            }}
+          >
+            <option value="qr" ?selected=${f.method === "qr"}>QR code</option>
+            <option value="code" ?selected=${f.method === "code"}>Phone number code</option>
+          </select>
+        </label>
+        ${f.method === "code"
+          ? html`<label>Phone number
+              <input
+                data-testid="pair-phone"
+                placeholder="+14155550198"
+                .value=${f.phone}
+                @input=${(e: Event) => (f.phone = (e.target as HTMLInputElement).value)}
+              />
+            </label>`
+          : nothing}
+        <label>Label (optional)
+          <input data-testid="pair-label" placeholder="Work phone" .value=${f.label} @input=${(e: Event) => (f.label = (e.target as HTMLInputElement).value)} />
+        </label>
+      </div>
+      <div class="row end">
+        <button type="button" class="secondary" @click=${() => ((this.adding = false), this.update())}>Cancel</button>
+        <button type="submit" data-testid="pair-start" ?disabled=${this.busy.has("new")}>
+          ${this.busy.has("new") ? "Starting…" : "Show pairing code"}
+        </button>
+      </div>
+    </form>`;
+  }
+
+  private pairing(a: AccountView): TemplateResult {
+    const p = a.pairing;
+    if (!p) return html`<p class="muted">Preparing…</p>`;
+    if (p.code) {
+      return html`<div class="pairing">
+        <p>On the phone: WhatsApp → Settings → Linked devices → Link a device → <em>Link with phone number instead</em>, then type:</p>
+        <div class="code" data-testid="pair-code">${p.code}</div>
+      </div>`;
+    }
+    return html`<div class="pairing">
+      ${p.qr_png ? html`<img class="qr" data-testid="pair-qr" src=${p.qr_png} alt="QR code to scan with WhatsApp" />` : loading("the QR code")}
+      <ol>
+        <li>Open WhatsApp on the phone.</li>
+        <li>Settings → Linked devices → Link a device.</li>
+        <li>Point the phone at this code. It refreshes by itself.</li>
+      </ol>
+      ${a.kind === "sandbox" ? html`<p class="muted">The sandbox phone scans by itself in a few seconds.</p>` : nothing}
+    </div>`;
+  }
+
+  private card(a: AccountView): TemplateResult {
+    const [label, tone] = STATUS[a.status];
+    const busy = this.busy.has(a.id);
+    const paired = a.status === "connected" || a.status === "disconnected";
+    return html`<article class="card account" data-testid="account-${a.id}" data-status=${a.status}>
+      <header>
+        <div>
+          <div class="title">${a.label ?? a.name ?? "WhatsApp account"} ${a.kind === "sandbox" ? pill("sandbox", "info") : nothing}</div>
+          <div class="muted">${a.phone ?? "not paired yet"} · <code>${a.id}</code></div>
+        </div>
+        <span data-testid="account-status">${pill(label, tone)}</span>
+      </header>
+      ${a.status_detail ? html`<p class="muted detail">${a.status_detail}</p>` : nothing}
+      ${a.history_progress !== null && a.history_progress < 100
+        ? html`<div class="progress" title="History sync"><div style="width: ${a.history_progress}%"></div></div>
+            <p class="muted">Syncing history… ${a.history_progress}%</p>`
+        : nothing}
+      ${a.status === "pairing" ? this.pairing(a) : nothing}
+      <footer>
+        <span class="muted">${a.connected_at ? `Connected ${relativeTime(a.connected_at)}` : `Added ${relativeTime(a.created_at)}`}</span>
+        <div class="actions">
+          ${paired
+            ? html`<button class="secondary" ?disabled=${busy} @click=${() => this.act(a.id, () => backend.reconnectAccount(a.id))}>Reconnect</button>
+                <button class="secondary" ?disabled=${busy} @click=${() => this.act(a.id, () => backend.logoutAccount(a.id))}>Log out</button>`
+            : html`<button
+                class="secondary"
+                ?disabled=${busy || a.status === "pairing"}
+                @click=${() =>
+                  this.act(a.id, () => backend.pairAccount({ kind: a.kind, phone: null, label: null, account_id: a.id }))}
+              >
+                Pair again
+              </button>`}
+          <button class="danger" data-testid="account-delete" ?disabled=${busy} @click=${() => this.remove(a)}>Delete</button>
+        </div>
+      </footer>
+    </article>`;
+  }
+
+  view(): TemplateResult {
+    if (this.accounts === null) return this.error ? errorBanner(this.error, () => this.load()) : loading("accounts");
+    const add = html`<button data-testid="add-account" @click=${() => ((this.adding = true), this.update())}>Add an account</button>`;
+    return html`${this.error ? errorBanner(this.error) : nothing}
+      <div class="toolbar">${this.adding ? nothing : add}</div>
+      ${this.adding ? this.addForm() : nothing}
+      ${this.accounts.length === 0 && !this.adding
+        ? emptyState("No accounts yet", "Link your WhatsApp as a new device, or pair a sandbox account to try things with a test key.", add)
+        : html`<div class="cards">${this.accounts.map((a) => this.card(a))}</div>`}`;
+  }
+}

@@ -1,0 +1,132 @@
+// Clients: each MCP client found on this machine, with one-click install or
+// removal after showing exactly what changes in its config file.
+import { html, nothing, type TemplateResult } from "lit-html";
+
+import type { Page } from "../app";
+import { emptyState, errorBanner, loading, modal, pill } from "../components";
+import { backend, type ClientView, type KeyMode, type Preview } from "../lib/backend";
+
+/** The preview hides the new key's secret; the file gets the real one. */
+function mask(text: string): string {
+  return text.replace(/(wuse_(?:live|test)_[A-Za-z0-9]{4})[A-Za-z0-9]+/g, "$1…");
+}
+
+export class ClientsPage implements Page {
+  readonly id = "clients";
+  readonly title = "MCP clients";
+  clients: ClientView[] | null = null;
+  error: unknown = null;
+  done = "";
+  mode: KeyMode = "live";
+  private update = () => {};
+
+  async mount(update: () => void): Promise<void> {
+    this.update = update;
+    await this.load();
+  }
+
+  async load(): Promise<void> {
+    try {
+      this.clients = await backend.listClients();
+      this.error = null;
+    } catch (e) {
+      this.error = e;
+    }
+    this.update();
+  }
+
+  private show(preview: Preview, action: string): void {
+    const p = preview.plan;
+    modal((close) => {
+      const apply = async () => {
+        close();
+        try {
+          const result = await backend.confirmClientChange(preview.token);
+          this.done = `${action}: ${result.path}${result.backup ? ` (the old file is kept as ${result.backup})` : ""}.${result.key ? ` It uses the new key “${result.key.name}”.` : ""}`;
+          this.error = null;
+        } catch (e) {
+          this.error = e;
+        }
+        await this.load();
+      };
+      return html`<h2>${action} — ${p.path}</h2>
+        ${preview.key_hint ? html`<p class="muted">A new key (${preview.key_hint}) is made for this client when you confirm.</p>` : nothing}
+        <div class="diff" data-testid="client-diff">
+          <div><div class="muted">Now</div><pre>${p.before === null ? "(no file yet)" : mask(p.before)}</pre></div>
+          <div><div class="muted">After</div><pre>${mask(p.after)}</pre></div>
+        </div>
+        <div class="dialog-actions">
+          <button class="secondary" @click=${close}>Cancel</button>
+          <button data-testid="client-confirm" @click=${apply}>${action}</button>
+        </div>`;
+    });
+  }
+
+  async install(c: ClientView): Promise<void> {
+    try {
+      const core = c.warning !== null;
+      this.show(await backend.previewClientInstall({ client: c.id, mode: this.mode, core_tools: core }), c.installed ? "Update" : "Install");
+    } catch (e) {
+      this.error = e;
+      this.update();
+    }
+  }
+
+  async remove(c: ClientView): Promise<void> {
+    try {
+      const preview = await backend.previewClientRemove(c.id);
+      if (preview) this.show(preview, "Remove");
+      else await this.load();
+    } catch (e) {
+      this.error = e;
+      this.update();
+    }
+  }
+
+  private card(c: ClientView): TemplateResult {
+    const state = c.unreadable
+      ? pill("config unreadable", "bad")
+      : c.installed
+        ? pill("installed", "ok")
+        : c.detected
+          ? pill("found", "info")
+          : pill("not found", "off");
+    return html`<article class="card client" data-testid="client-${c.id}" data-installed=${c.installed}>
+      <header>
+        <div>
+          <div class="title">${c.name}</div>
+          <div class="muted"><code>${c.config_path}</code></div>
+        </div>
+        ${state}
+      </header>
+      <p class="muted">${c.transport} · ${c.notes}</p>
+      ${c.warning ? html`<p class="banner error">${c.warning}</p>` : nothing}
+      ${c.unreadable ? html`<p class="muted">The file is not plain JSON (${c.unreadable}); it will not be changed. Install shows the entry to paste.</p>` : nothing}
+      <footer>
+        <span class="muted">Agents here would see ${c.warning ? "the core toolset" : `${c.tools_visible} tools`}.</span>
+        <div class="actions">
+          ${c.installed ? html`<button class="secondary" data-testid="client-remove" @click=${() => this.remove(c)}>Remove</button>` : nothing}
+          <button data-testid="client-install" @click=${() => this.install(c)}>${c.installed ? "Update" : "Install"}</button>
+        </div>
+      </footer>
+    </article>`;
+  }
+
+  view(): TemplateResult {
+    if (this.clients === null) return this.error ? errorBanner(this.error, () => this.load()) : loading("clients");
+    return html`${this.error ? errorBanner(this.error) : nothing}
+      ${this.done ? html`<div class="banner ok" role="status" data-testid="client-done">${this.done}</div>` : nothing}
+      <div class="toolbar">
+        <p class="muted">Installing writes WhatsApp-Use into the client's own config file, with a key made just for it.</p>
+        <label>Key for new installs
+          <select data-testid="client-mode" @change=${(e: Event) => (this.mode = (e.target as HTMLSelectElement).value as KeyMode)}>
+            <option value="live" ?selected=${this.mode === "live"}>Live (my accounts)</option>
+            <option value="test" ?selected=${this.mode === "test"}>Test (sandbox)</option>
+          </select>
+        </label>
+      </div>
+      ${this.clients.length === 0
+        ? emptyState("No clients", "No supported MCP client was found.")
+        : html`<div class="cards">${this.clients.map((c) => this.card(c))}</div>`}`;
+  }
+}

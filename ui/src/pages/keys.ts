@@ -1,0 +1,169 @@
+// Keys: create live or test keys (the secret shown once, with a copy button),
+// revoke, see when each was last used, limit a key to some chats.
+import { html, nothing, type TemplateResult } from "lit-html";
+
+import type { Page } from "../app";
+import { confirmAction, emptyState, errorBanner, loading, modal, pill } from "../components";
+import { relativeTime } from "../format";
+import { backend, copyText, type ChatPick, type CreatedKey, type KeyMode, type KeyView } from "../lib/backend";
+
+export class KeysPage implements Page {
+  readonly id = "keys";
+  readonly title = "API keys";
+  keys: KeyView[] | null = null;
+  error: unknown = null;
+  mode: KeyMode = "test";
+  name = "";
+  created: CreatedKey | null = null;
+  copied = false;
+  private update = () => {};
+
+  async mount(update: () => void): Promise<void> {
+    this.update = update;
+    await this.load();
+  }
+
+  async load(): Promise<void> {
+    try {
+      this.keys = await backend.listKeys();
+      this.error = null;
+    } catch (e) {
+      this.error = e;
+    }
+    this.update();
+  }
+
+  async create(): Promise<void> {
+    try {
+      this.created = await backend.createKey(this.mode, this.name.trim() || null);
+      this.copied = false;
+      this.name = "";
+    } catch (e) {
+      this.error = e;
+    }
+    await this.load();
+  }
+
+  async revoke(k: KeyView): Promise<void> {
+    if (await confirmAction(`Revoke “${k.name}”? Agents using it lose access at once.`, "Revoke")) {
+      try {
+        await backend.revokeKey(k.id);
+      } catch (e) {
+        this.error = e;
+      }
+      await this.load();
+    }
+  }
+
+  async limit(k: KeyView): Promise<void> {
+    let chats: ChatPick[];
+    try {
+      chats = await backend.recentChats();
+    } catch (e) {
+      this.error = e;
+      this.update();
+      return;
+    }
+    const chosen = new Set(k.chats ?? []);
+    modal((close) => {
+      const save = async (all: boolean) => {
+        close();
+        try {
+          await backend.restrictKey(k.id, all ? null : [...chosen]);
+        } catch (e) {
+          this.error = e;
+        }
+        await this.load();
+      };
+      return html`<h2>Chats “${k.name}” may see</h2>
+        <p class="muted">A limited key sees, searches and sends only in these chats, and cannot start new ones.</p>
+        <div class="picklist">
+          ${chats.map(
+            (c) => html`<label
+              ><input
+                type="checkbox"
+                .checked=${chosen.has(c.id)}
+                @change=${(e: Event) => ((e.target as HTMLInputElement).checked ? chosen.add(c.id) : chosen.delete(c.id))}
+              />
+              ${c.name} <span class="muted">${c.kind}</span></label
+            >`,
+          )}
+        </div>
+        <div class="dialog-actions">
+          <button class="secondary" @click=${() => save(true)}>Every chat</button>
+          <button @click=${() => save(false)}>Only the chosen</button>
+        </div>`;
+    });
+  }
+
+  private secret(c: CreatedKey): TemplateResult {
+    return html`<div class="card secret" data-testid="new-key" role="alert">
+      <div class="title">Your new ${c.key.mode} key — copy it now, it is shown only once</div>
+      <div class="secret-row">
+        <code data-testid="new-key-secret">${c.secret}</code>
+        <button
+          data-testid="copy-key"
+          @click=${async () => {
+            await copyText(c.secret);
+            this.copied = true;
+            this.update();
+          }}
+        >
+          ${this.copied ? "Copied" : "Copy"}
+        </button>
+      </div>
+      <p class="muted">
+        Use it as <code>Authorization: Bearer …</code> over HTTP, or as <code>WUSE_API_KEY</code> for <code>whatsapp-use mcp</code>.
+        Only its hash is stored.
+      </p>
+      <button class="link" @click=${() => ((this.created = null), this.update())}>I saved it — hide it</button>
+    </div>`;
+  }
+
+  view(): TemplateResult {
+    if (this.keys === null) return this.error ? errorBanner(this.error, () => this.load()) : loading("keys");
+    return html`${this.error ? errorBanner(this.error) : nothing}
+      <form
+        class="card row"
+        data-testid="key-form"
+        @submit=${(e: Event) => {
+          e.preventDefault();
+          void this.create();
+        }}
+      >
+        <label>Kind
+          <select data-testid="key-mode" @change=${(e: Event) => (this.mode = (e.target as HTMLSelectElement).value as KeyMode)}>
+            <option value="test" ?selected=${this.mode === "test"}>Test key — sandbox accounts</option>
+            <option value="live" ?selected=${this.mode === "live"}>Live key — your real accounts</option>
+          </select>
+        </label>
+        <label>Name
+          <input data-testid="key-name" placeholder="Claude Desktop" .value=${this.name} @input=${(e: Event) => (this.name = (e.target as HTMLInputElement).value)} />
+        </label>
+        <button type="submit" data-testid="key-create">Create key</button>
+      </form>
+      ${this.created ? this.secret(this.created) : nothing}
+      ${this.keys.length === 0
+        ? emptyState("No keys yet", "Create a key for each agent or MCP client, so you can see what each did and revoke one without the others.")
+        : html`<table class="list" data-testid="key-list">
+            <thead><tr><th>Name</th><th>Kind</th><th>Key</th><th>Created</th><th>Last used</th><th></th></tr></thead>
+            <tbody>
+              ${this.keys.map(
+                (k) => html`<tr data-testid="key-${k.id}" class=${k.revoked_at ? "revoked" : ""}>
+                  <td>${k.name}${k.chats ? html` ${pill(`${k.chats.length} chat${k.chats.length === 1 ? "" : "s"}`, "info")}` : nothing}</td>
+                  <td>${pill(k.mode, k.mode === "live" ? "warn" : "info")}</td>
+                  <td><code>${k.hint}</code></td>
+                  <td>${relativeTime(k.created_at)}</td>
+                  <td>${k.last_used_at ? relativeTime(k.last_used_at) : html`<span class="muted">never</span>`}</td>
+                  <td class="actions">
+                    ${k.revoked_at
+                      ? pill("revoked", "off")
+                      : html`<button class="secondary" @click=${() => this.limit(k)}>Chats…</button>
+                          <button class="danger" data-testid="key-revoke" @click=${() => this.revoke(k)}>Revoke</button>`}
+                  </td>
+                </tr>`,
+              )}
+            </tbody>
+          </table>`}`;
+  }
+}
