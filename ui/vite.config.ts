@@ -4,5 +4,6 @@ import { defineConfig } from "vite";
 export default defineConfig({
   clearScreen: false,
   build: { outDir: "dist", emptyOutDir: true, target: "es2022" },
-  test: { environment: "node" },
+  // Unit tests run the pages in jsdom against Tauri's IPC mocks (src/test/).
+  test: { environment: "jsdom", setupFiles: ["./src/test/env.ts", "./src/test/setup.ts"] },
 });

@@ -34,7 +34,12 @@ export class App {
       const next = this.pageFor(location.hash);
       if (next && next !== this.current) void this.show(next);
     });
-    this.unlisten.push(await on.toolsChanged(() => void this.refreshStatus()));
+    // The page shows even if live updates cannot be had; it then refreshes on use.
+    try {
+      this.unlisten.push(await on.toolsChanged(() => void this.refreshStatus()));
+    } catch (e) {
+      console.error("live updates unavailable", e);
+    }
     await this.refreshStatus();
     await this.show(this.current);
   }
@@ -49,7 +54,7 @@ export class App {
   }
 
   async show(page: Page): Promise<void> {
-    this.current.unmount?.();
+    if (page !== this.current) this.current.unmount?.();
     this.current = page;
     if (location.hash !== `#/${page.id}`) history.replaceState(null, "", `#/${page.id}`);
     this.render();

@@ -1,5 +1,6 @@
 // Small building blocks shared by the pages.
 import { html, nothing, render, type TemplateResult } from "lit-html";
+import { live } from "lit-html/directives/live.js";
 
 export function emptyState(title: string, text: string, action?: TemplateResult): TemplateResult {
   return html`<div class="empty" role="status">
@@ -33,7 +34,7 @@ export function toggle(
       role="switch"
       aria-label=${label}
       data-testid=${opts.testId ?? nothing}
-      .checked=${checked}
+      .checked=${live(checked) /* live: a refused change puts the switch back */}
       ?disabled=${opts.disabled ?? false}
       @change=${(e: Event) => onChange((e.target as HTMLInputElement).checked)}
     />

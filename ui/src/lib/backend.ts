@@ -38,7 +38,10 @@ export class BackendError extends Error {
 async function unwrap<T>(r: Promise<Result<T, ControlError>>): Promise<T> {
   const res = await r;
   if (res.status === "ok") return res.data;
-  throw new BackendError(res.error.code, res.error.message);
+  // Tauri itself fails with a bare string (bad arguments, unknown command).
+  const error: ControlError | string = res.error;
+  if (typeof error === "string") throw new BackendError("server_error", error);
+  throw new BackendError(error.code, error.message);
 }
 
 export const backend = {

@@ -50,14 +50,19 @@ export class AccountsPage implements Page {
   private async act(id: string, what: () => Promise<unknown>): Promise<void> {
     this.busy.add(id);
     this.update();
+    let failed: unknown = null;
     try {
       await what();
-      this.error = null;
     } catch (e) {
-      this.error = e;
+      failed = e;
     }
     this.busy.delete(id);
     await this.load();
+    // After the reload, which clears the error when it succeeds.
+    if (failed) {
+      this.error = failed;
+      this.update();
+    }
   }
 
   async pair(): Promise<void> {

@@ -17,6 +17,7 @@ export class ActivityPage implements Page {
   kind: ActivityKind | null = null;
   search = "";
   open = new Set<string>();
+  private asked = 0;
   private update = () => {};
   private stop: Array<() => void> = [];
 
@@ -45,10 +46,15 @@ export class ActivityPage implements Page {
   }
 
   async load(): Promise<void> {
+    // Typing searches on each key; only the latest query's answer counts.
+    const asked = ++this.asked;
     try {
-      this.items = await backend.getActivity({ kind: this.kind, search: this.search || null, limit: 200 });
+      const items = await backend.getActivity({ kind: this.kind, search: this.search || null, limit: 200 });
+      if (asked !== this.asked) return;
+      this.items = items;
       this.error = null;
     } catch (e) {
+      if (asked !== this.asked) return;
       this.error = e;
     }
     this.update();

@@ -40,14 +40,19 @@ export class ClientsPage implements Page {
     modal((close) => {
       const apply = async () => {
         close();
+        let failed: unknown = null;
         try {
           const result = await backend.confirmClientChange(preview.token);
           this.done = `${action}: ${result.path}${result.backup ? ` (the old file is kept as ${result.backup})` : ""}.${result.key ? ` It uses the new key “${result.key.name}”.` : ""}`;
-          this.error = null;
         } catch (e) {
-          this.error = e;
+          failed = e;
         }
         await this.load();
+        // After the reload, which clears the error when it succeeds.
+        if (failed) {
+          this.error = failed;
+          this.update();
+        }
       };
       return html`<h2>${action} — ${p.path}</h2>
         ${preview.key_hint ? html`<p class="muted">A new key (${preview.key_hint}) is made for this client when you confirm.</p>` : nothing}

@@ -1,6 +1,7 @@
 // Keys: create live or test keys (the secret shown once, with a copy button),
 // revoke, see when each was last used, limit a key to some chats.
 import { html, nothing, type TemplateResult } from "lit-html";
+import { live } from "lit-html/directives/live.js";
 
 import type { Page } from "../app";
 import { confirmAction, emptyState, errorBanner, loading, modal, pill } from "../components";
@@ -33,25 +34,36 @@ export class KeysPage implements Page {
     this.update();
   }
 
+  /** Reloads the list, then shows what failed (the reload clears old errors). */
+  private async reload(failed: unknown): Promise<void> {
+    await this.load();
+    if (failed) {
+      this.error = failed;
+      this.update();
+    }
+  }
+
   async create(): Promise<void> {
+    let failed: unknown = null;
     try {
       this.created = await backend.createKey(this.mode, this.name.trim() || null);
       this.copied = false;
       this.name = "";
     } catch (e) {
-      this.error = e;
+      failed = e;
     }
-    await this.load();
+    await this.reload(failed);
   }
 
   async revoke(k: KeyView): Promise<void> {
     if (await confirmAction(`Revoke “${k.name}”? Agents using it lose access at once.`, "Revoke")) {
+      let failed: unknown = null;
       try {
         await backend.revokeKey(k.id);
       } catch (e) {
-        this.error = e;
+        failed = e;
       }
-      await this.load();
+      await this.reload(failed);
     }
   }
 
@@ -68,12 +80,13 @@ export class KeysPage implements Page {
     modal((close) => {
       const save = async (all: boolean) => {
         close();
+        let failed: unknown = null;
         try {
           await backend.restrictKey(k.id, all ? null : [...chosen]);
         } catch (e) {
-          this.error = e;
+          failed = e;
         }
-        await this.load();
+        await this.reload(failed);
       };
       return html`<h2>Chats “${k.name}” may see</h2>
         <p class="muted">A limited key sees, searches and sends only in these chats, and cannot start new ones.</p>
@@ -138,7 +151,7 @@ export class KeysPage implements Page {
           </select>
         </label>
         <label>Name
-          <input data-testid="key-name" placeholder="Claude Desktop" .value=${this.name} @input=${(e: Event) => (this.name = (e.target as HTMLInputElement).value)} />
+          <input data-testid="key-name" placeholder="Claude Desktop" .value=${live(this.name)} @input=${(e: Event) => (this.name = (e.target as HTMLInputElement).value)} />
         </label>
         <button type="submit" data-testid="key-create">Create key</button>
       </form>

@@ -63,12 +63,18 @@ export class PermissionsPage implements Page {
   }
 
   private async run(what: () => Promise<unknown>): Promise<void> {
+    let failed: unknown = null;
     try {
       await what();
     } catch (e) {
-      this.error = e;
+      failed = e;
     }
     await this.load();
+    // After the reload, which clears the error when it succeeds.
+    if (failed) {
+      this.error = failed;
+      this.update();
+    }
   }
 
   view(): TemplateResult {

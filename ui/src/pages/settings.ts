@@ -51,6 +51,22 @@ export class SettingsPage implements Page {
     this.update();
   }
 
+  async pause(paused: boolean): Promise<void> {
+    let failed: unknown = null;
+    try {
+      await backend.setPaused(paused);
+    } catch (e) {
+      failed = e;
+    }
+    await this.load();
+    // After the reload, which clears the error when it succeeds.
+    if (failed) {
+      this.error = failed;
+      this.saved = "";
+      this.update();
+    }
+  }
+
   private number(label: string, value: number, help: string, onSave: (v: number) => void, testId: string): TemplateResult {
     return html`<label class="setting">
       <span>${label}<span class="muted"> — ${help}</span></span>
@@ -60,8 +76,10 @@ export class SettingsPage implements Page {
         data-testid=${testId}
         .value=${String(value)}
         @change=${(e: Event) => {
-          const v = Number((e.target as HTMLInputElement).value);
-          if (Number.isFinite(v)) onSave(v);
+          // An empty or unreadable field reads as "", which Number() takes for 0.
+          const raw = (e.target as HTMLInputElement).value.trim();
+          const v = Number(raw);
+          if (raw !== "" && Number.isFinite(v)) onSave(v);
         }}
       />
     </label>`;
@@ -84,10 +102,7 @@ export class SettingsPage implements Page {
       <section class="card">
         <h2>Agents</h2>
         <div class="setting"><span>Agent access<span class="muted"> — off pauses every tool</span></span>
-          ${toggle(!s.paused, "Agent access", async (on_) => {
-            await backend.setPaused(!on_);
-            await this.load();
-          }, { testId: "settings-pause" })}</div>
+          ${toggle(!s.paused, "Agent access", (on_) => this.pause(!on_), { testId: "settings-pause" })}</div>
         ${this.number("Tool calls per minute per key", s.rate_limit_per_minute, "0 for no limit", (v) => this.save({ rate_limit_per_minute: v }, "Rate limit"), "setting-rate")}
         ${this.number("Messages per minute to new chats", s.new_chat_sends_per_minute, "protects the account from WhatsApp's anti-spam bans", (v) => this.save({ new_chat_sends_per_minute: v }, "Send-safety limit"), "setting-new-chats")}
         <div class="setting"><span>Keep message bodies in the activity log</span>

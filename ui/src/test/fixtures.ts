@@ -1,0 +1,95 @@
+// Sample backend values, shaped like the generated bindings' types.
+import type { AccountView, ActivityItem, ClientView, KeyView, ToolView, ToolsView } from "../lib/backend";
+
+const NOW = new Date().toISOString();
+
+export function account(over: Partial<AccountView> = {}): AccountView {
+  return {
+    id: "acc_1",
+    kind: "live",
+    label: "Work phone",
+    status: "connected",
+    status_detail: null,
+    phone: "+14155550198",
+    name: "Ada",
+    created_at: NOW,
+    paired_at: NOW,
+    connected_at: NOW,
+    history_progress: null,
+    pairing: null,
+    ...over,
+  };
+}
+
+export function key(over: Partial<KeyView> = {}): KeyView {
+  return {
+    id: "key_1",
+    name: "Claude Desktop",
+    mode: "test",
+    hint: "wuse_test_abcd…",
+    created_at: NOW,
+    last_used_at: null,
+    revoked_at: null,
+    chats: null,
+    ...over,
+  };
+}
+
+export function tool(over: Partial<ToolView> = {}): ToolView {
+  return {
+    name: "send_message",
+    title: "Send a message",
+    description: "Sends a text message.",
+    family: "messages",
+    effect: "write",
+    sends: true,
+    enabled: true,
+    global: null,
+    key: null,
+    ...over,
+  };
+}
+
+export function tools(list: ToolView[], over: Partial<ToolsView> = {}): ToolsView {
+  return {
+    paused: false,
+    presets: ["all", "read_only", "no_send", "core"],
+    tools: list,
+    enabled_count: list.filter((t) => t.enabled).length,
+    ...over,
+  };
+}
+
+export function client(over: Partial<ClientView> = {}): ClientView {
+  return {
+    id: "claude_desktop",
+    name: "Claude Desktop",
+    config_path: "/home/me/.config/Claude/claude_desktop_config.json",
+    detected: true,
+    installed: false,
+    unreadable: null,
+    transport: "stdio",
+    tool_limit: null,
+    notes: "Restart Claude Desktop after installing.",
+    tools_visible: 64,
+    warning: null,
+    ...over,
+  };
+}
+
+export function activity(over: Partial<ActivityItem> = {}): ActivityItem {
+  return {
+    id: "act_1",
+    kind: "event",
+    at: NOW,
+    title: "message.received",
+    summary: "Ada: hello there",
+    account_id: "acc_1",
+    chat_id: "123@s.whatsapp.net",
+    outcome: null,
+    key_name: null,
+    duration_ms: null,
+    detail: { text: "hello there" },
+    ...over,
+  };
+}
