@@ -54,6 +54,9 @@ pub enum Command {
     /// Read and change settings (rate limits, retention, upload folders, …).
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// Bring history from other WhatsApp tools into an account.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// What agents did: the latest tool calls (message bodies redacted), one JSON per line.
     Activity {
         /// How many calls to show.
@@ -170,4 +173,39 @@ pub enum KeysCommand {
     Revoke { id: String },
     /// Limit a key to some chats (chat_… or grp_… IDs); with no chats, lift the limit.
     Restrict { id: String, chats: Vec<String> },
+}
+
+#[derive(Subcommand)]
+pub enum ImportCommand {
+    /// The messages.db of whatsapp-mcp's whatsmeow bridge (whatsapp-bridge/store/messages.db).
+    Whatsmeow {
+        /// Path of messages.db (names are also read from whatsapp.db beside it, if there).
+        path: PathBuf,
+        /// The account to import into (acc_…).
+        #[arg(long)]
+        account: String,
+    },
+    /// A chat exported from WhatsApp ("Export chat"): the .txt, or the unzipped folder with its media.
+    Export {
+        /// The .txt, or the folder holding it and the attached files.
+        path: PathBuf,
+        /// The account to import into (acc_…).
+        #[arg(long)]
+        account: String,
+        /// The chat's name (default: from the file name, "WhatsApp Chat with NAME").
+        #[arg(long)]
+        chat_name: Option<String>,
+        /// The chat's JID (e.g. 14155550198@s.whatsapp.net, 1203…@g.us), to merge with the live chat.
+        #[arg(long)]
+        chat_jid: Option<String>,
+        /// Your name as it appears in the export: those messages are marked as yours.
+        #[arg(long)]
+        me: Option<String>,
+        /// How dates are written: dmy, mdy or ymd (default: found from the file).
+        #[arg(long)]
+        date_order: Option<String>,
+        /// The phone's UTC offset when the times were written, e.g. +01:00 (default: this computer's time zone).
+        #[arg(long, allow_hyphen_values = true)]
+        utc_offset: Option<String>,
+    },
 }

@@ -27,13 +27,14 @@ fn main() -> std::process::ExitCode {
     );
     commands::init_logging(quiet_logs);
     let result = match cli.command {
-                None => commands::desktop_or_serve(cli.global, cli.hidden),
+        None => commands::desktop_or_serve(cli.global, cli.hidden),
         Some(Command::Serve(args)) => commands::serve::run(cli.global, args),
         Some(Command::Mcp(args)) => commands::mcp::run(cli.global, args),
         Some(Command::Keys(cmd)) => commands::keys::run(cli.global, cmd),
         Some(Command::Clients(cmd)) => commands::clients::run(cli.global, cmd),
         Some(Command::Tools(cmd)) => commands::tools::run(cli.global, cmd),
         Some(Command::Settings(cmd)) => commands::tools::settings(cli.global, cmd),
+        Some(Command::Import(cmd)) => commands::import::run(cli.global, cmd),
         Some(Command::Activity { limit, tool }) => commands::tools::activity(cli.global, limit, tool),
     };
     match result {

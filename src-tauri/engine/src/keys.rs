@@ -96,7 +96,7 @@ impl Keys {
         }
     }
 
-        /// Creates a key; returns its record and the secret, which is never stored.
+    /// Creates a key; returns its record and the secret, which is never stored.
     pub fn create(&self, mode: KeyMode, name: Option<&str>) -> StoreResult<(ApiKeyRecord, String)> {
         let (record, secret) = Self::prepare(mode, name);
         self.store.write(|tx| api_keys::insert(tx, &record))?;
@@ -126,7 +126,7 @@ impl Keys {
             last_used_at: None,
             revoked_at: None,
             chats: None,
-                        hash: hash(&secret).to_vec(),
+            hash: hash(&secret).to_vec(),
         };
         (record, secret)
     }

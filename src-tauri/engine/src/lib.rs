@@ -11,6 +11,7 @@ pub mod engine;
 pub mod error;
 pub mod events;
 pub mod ids;
+pub mod import;
 pub mod ingest;
 pub mod keys;
 pub mod limits;

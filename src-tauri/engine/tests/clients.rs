@@ -35,16 +35,32 @@ fn paths_per_os_match_each_clients_conventions() {
         let got = spec.candidate_paths(&env(root, os))[0].clone();
         assert_eq!(got, root.join("home").join(tail), "{id:?} on {os:?}");
     };
-    expect(Os::Macos, ClientId::ClaudeDesktop, "Library/Application Support/Claude/claude_desktop_config.json");
-    expect(Os::Windows, ClientId::ClaudeDesktop, "AppData/Roaming/Claude/claude_desktop_config.json");
-    expect(Os::Linux, ClientId::ClaudeDesktop, ".config/Claude/claude_desktop_config.json");
+    expect(
+        Os::Macos,
+        ClientId::ClaudeDesktop,
+        "Library/Application Support/Claude/claude_desktop_config.json",
+    );
+    expect(
+        Os::Windows,
+        ClientId::ClaudeDesktop,
+        "AppData/Roaming/Claude/claude_desktop_config.json",
+    );
+    expect(
+        Os::Linux,
+        ClientId::ClaudeDesktop,
+        ".config/Claude/claude_desktop_config.json",
+    );
     for os in [Os::Linux, Os::Macos, Os::Windows] {
         expect(os, ClientId::ClaudeCode, ".claude.json");
         expect(os, ClientId::Cursor, ".cursor/mcp.json");
         expect(os, ClientId::Windsurf, ".codeium/windsurf/mcp_config.json");
         expect(os, ClientId::Cline, ".cline/data/settings/cline_mcp_settings.json");
     }
-    expect(Os::Macos, ClientId::Vscode, "Library/Application Support/Code/User/mcp.json");
+    expect(
+        Os::Macos,
+        ClientId::Vscode,
+        "Library/Application Support/Code/User/mcp.json",
+    );
     expect(Os::Windows, ClientId::Vscode, "AppData/Roaming/Code/User/mcp.json");
     expect(Os::Linux, ClientId::Vscode, ".config/Code/User/mcp.json");
     expect(Os::Linux, ClientId::Zed, ".config/zed/settings.json");
@@ -132,7 +148,10 @@ fn merging_keeps_other_servers_unknown_fields_and_order_with_a_backup() {
     apply(&r).unwrap();
     let doc = read(&r.path);
     assert!(doc["mcpServers"].get("whatsapp").is_none() && doc["mcpServers"].get("github").is_some());
-    assert!(remove_plan(&e, ClientId::ClaudeCode).unwrap().is_none(), "nothing left to remove");
+    assert!(
+        remove_plan(&e, ClientId::ClaudeCode).unwrap().is_none(),
+        "nothing left to remove"
+    );
 }
 
 #[test]
@@ -146,7 +165,10 @@ fn invalid_json_is_refused_and_left_untouched() {
     match plan(&e, ClientId::Zed, &server()) {
         Err(ClientError::NotJson { snippet, root, .. }) => {
             assert_eq!(root, "context_servers");
-            assert!(snippet.contains("\"whatsapp\"") && snippet.contains("Bearer"), "says what to paste");
+            assert!(
+                snippet.contains("\"whatsapp\"") && snippet.contains("Bearer"),
+                "says what to paste"
+            );
         }
         other => panic!("expected NotJson, got {other:?}"),
     }
@@ -155,9 +177,15 @@ fn invalid_json_is_refused_and_left_untouched() {
     let cursor = dir.path().join("home/.cursor/mcp.json");
     std::fs::create_dir_all(cursor.parent().unwrap()).unwrap();
     std::fs::write(&cursor, r#"{"mcpServers": ["not", "an", "object"]}"#).unwrap();
-    assert!(matches!(plan(&e, ClientId::Cursor, &server()), Err(ClientError::BadShape { .. })));
+    assert!(matches!(
+        plan(&e, ClientId::Cursor, &server()),
+        Err(ClientError::BadShape { .. })
+    ));
     std::fs::write(&cursor, "[1,2]").unwrap();
-    assert!(matches!(plan(&e, ClientId::Cursor, &server()), Err(ClientError::BadShape { .. })));
+    assert!(matches!(
+        plan(&e, ClientId::Cursor, &server()),
+        Err(ClientError::BadShape { .. })
+    ));
 }
 
 #[test]
@@ -179,12 +207,24 @@ fn status_reports_detection_installation_and_unreadable_files() {
     assert_eq!(all.len(), 7);
     assert!(all.iter().all(|s| !s.detected && !s.installed));
     std::fs::create_dir_all(dir.path().join("home/.cursor")).unwrap();
-    let cursor = clients::statuses(&e).into_iter().find(|s| s.id == ClientId::Cursor).unwrap();
+    let cursor = clients::statuses(&e)
+        .into_iter()
+        .find(|s| s.id == ClientId::Cursor)
+        .unwrap();
     assert!(cursor.detected && !cursor.installed && cursor.tool_limit == Some(40));
     apply(&plan(&e, ClientId::Cursor, &server()).unwrap()).unwrap();
-    assert!(clients::statuses(&e).into_iter().find(|s| s.id == ClientId::Cursor).unwrap().installed);
+    assert!(
+        clients::statuses(&e)
+            .into_iter()
+            .find(|s| s.id == ClientId::Cursor)
+            .unwrap()
+            .installed
+    );
     std::fs::write(dir.path().join("home/.cursor/mcp.json"), "{oops").unwrap();
-    let broken = clients::statuses(&e).into_iter().find(|s| s.id == ClientId::Cursor).unwrap();
+    let broken = clients::statuses(&e)
+        .into_iter()
+        .find(|s| s.id == ClientId::Cursor)
+        .unwrap();
     assert!(broken.unreadable.is_some() && !broken.installed);
     assert_eq!(ClientId::parse("vs-code"), Some(ClientId::Vscode));
     assert_eq!(ClientId::parse("Claude Desktop"), Some(ClientId::ClaudeDesktop));

@@ -19,13 +19,15 @@ fn client(name: &str) -> anyhow::Result<ClientId> {
 
 /// The port clients should use: the running owner's, else the configured one.
 fn port(global: &Global, store: &wuse_engine::store::Store) -> u16 {
-    wuse_engine::owner::read(&global.data_dir()).map(|o| o.port).unwrap_or_else(|| {
-        store
-            .read(|c| wuse_engine::store::settings::get::<u16>(c, wuse_engine::control::settings::PORT_SETTING))
-            .ok()
-            .flatten()
-            .unwrap_or(wuse_engine::config::DEFAULT_PORT)
-    })
+    wuse_engine::owner::read(&global.data_dir())
+        .map(|o| o.port)
+        .unwrap_or_else(|| {
+            store
+                .read(|c| wuse_engine::store::settings::get::<u16>(c, wuse_engine::control::settings::PORT_SETTING))
+                .ok()
+                .flatten()
+                .unwrap_or(wuse_engine::config::DEFAULT_PORT)
+        })
 }
 
 pub fn run(global: Global, cmd: ClientsCommand) -> anyhow::Result<()> {
@@ -42,7 +44,13 @@ pub fn run(global: Global, cmd: ClientsCommand) -> anyhow::Result<()> {
                 println!("{:15} {:24} {}", s.name, state, s.config_path);
             }
         }
-        ClientsCommand::Install { name, key, test, core, dry_run } => {
+        ClientsCommand::Install {
+            name,
+            key,
+            test,
+            core,
+            dry_run,
+        } => {
             let id = client(&name)?;
             let (store, _) = open_store(&global.data_dir())?;
             let keys = Keys::new(store.clone());
@@ -59,10 +67,22 @@ pub fn run(global: Global, cmd: ClientsCommand) -> anyhow::Result<()> {
                     (secret, Some(record))
                 }
             };
-            let server = Server { url: format!("http://127.0.0.1:{}/mcp", port(&global, &store)), command: command_path(), api_key: secret };
+            let server = Server {
+                url: format!("http://127.0.0.1:{}/mcp", port(&global, &store)),
+                command: command_path(),
+                api_key: secret,
+            };
             let plan = clients::plan(&env, id, &server)?;
-            println!("{} {}", if plan.creates_file { "Creating" } else { "Changing" }, plan.path);
-            println!("--- after ---\n{}", plan.after.replace(&server.api_key, &format!("{}…", &server.api_key[..14])));
+            println!(
+                "{} {}",
+                if plan.creates_file { "Creating" } else { "Changing" },
+                plan.path
+            );
+            println!(
+                "--- after ---\n{}",
+                plan.after
+                    .replace(&server.api_key, &format!("{}…", &server.api_key[..14]))
+            );
             if dry_run {
                 println!("(dry run: nothing written)");
                 return Ok(());
@@ -70,9 +90,18 @@ pub fn run(global: Global, cmd: ClientsCommand) -> anyhow::Result<()> {
             if let Some(record) = &new_key {
                 keys.insert(record)?;
                 if core {
-                    Permissions::new(store.clone()).apply_preset(&Scope::Key(record.id.clone()), Preset::Core, &Registry::standard())?;
+                    Permissions::new(store.clone()).apply_preset(
+                        &Scope::Key(record.id.clone()),
+                        Preset::Core,
+                        &Registry::standard(),
+                    )?;
                 }
-                println!("Made key {} ({}) for {}.", record.id, record.hint, clients::catalog_spec(id).name);
+                println!(
+                    "Made key {} ({}) for {}.",
+                    record.id,
+                    record.hint,
+                    clients::catalog_spec(id).name
+                );
             }
             let backup = clients::apply(&plan)?;
             if let Some(b) = backup {

@@ -1,6 +1,7 @@
 //! What each command does. Commands are thin: the engine does the work.
 
 pub mod clients;
+pub mod import;
 pub mod keys;
 pub mod mcp;
 pub mod serve;
@@ -47,7 +48,13 @@ pub fn desktop_or_serve(global: Global, hidden: bool) -> anyhow::Result<()> {
         eprintln!("No display found: running headless (`whatsapp-use serve`).");
     }
     let port = std::env::var("WUSE_PORT").ok().and_then(|p| p.parse().ok());
-    serve::run(global, crate::cli::ServeArgs { port, no_bootstrap: false })
+    serve::run(
+        global,
+        crate::cli::ServeArgs {
+            port,
+            no_bootstrap: false,
+        },
+    )
 }
 
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

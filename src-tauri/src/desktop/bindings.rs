@@ -31,7 +31,11 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::preview_client_remove,
             commands::confirm_client_change,
         ])
-        .events(collect_events![events::AccountsChanged, events::ActivityAppended, events::ToolsChanged])
+        .events(collect_events![
+            events::AccountsChanged,
+            events::ActivityAppended,
+            events::ToolsChanged
+        ])
 }
 
 #[cfg(test)]

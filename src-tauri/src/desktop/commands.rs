@@ -7,8 +7,8 @@ use tauri::{AppHandle, State};
 use tauri_plugin_autostart::ManagerExt;
 use wuse_engine::clients::{ClientId, Env};
 use wuse_engine::control::accounts::{AccountView, ChatPick, PairRequest};
-use wuse_engine::control::clients::{ClientView, InstallRequest, Installed, Pending, Preview};
 use wuse_engine::control::activity::{ActivityItem, ActivityQuery};
+use wuse_engine::control::clients::{ClientView, InstallRequest, Installed, Pending, Preview};
 use wuse_engine::control::keys::{CreatedKey, KeyView};
 use wuse_engine::control::settings::{SettingsPatch, SettingsView};
 use wuse_engine::control::tools::ToolsView;
@@ -135,7 +135,11 @@ pub fn list_clients(engine: E<'_>) -> Vec<ClientView> {
 
 #[tauri::command]
 #[specta::specta]
-pub fn preview_client_install(engine: E<'_>, pending: State<'_, Pending>, request: InstallRequest) -> ControlResult<Preview> {
+pub fn preview_client_install(
+    engine: E<'_>,
+    pending: State<'_, Pending>,
+    request: InstallRequest,
+) -> ControlResult<Preview> {
     control::clients::preview_install(&engine, &Env::current(), &pending, &request)
 }
 

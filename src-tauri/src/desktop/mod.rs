@@ -32,8 +32,13 @@ pub fn run(global: Global, hidden: bool) -> anyhow::Result<()> {
 
     tauri::Builder::default()
         // A second launch shows the running app instead of starting another.
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| tray::show_window(app)))
-        .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, Some(vec!["--hidden"])))
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            tray::show_window(app)
+        }))
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec!["--hidden"]),
+        ))
         .plugin(tauri_plugin_shell::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
@@ -42,8 +47,9 @@ pub fn run(global: Global, hidden: bool) -> anyhow::Result<()> {
             let engine = tauri::async_runtime::block_on(Engine::start(EngineConfig::new(data_dir.clone())))?;
             let asked = std::env::var("WUSE_PORT").ok().and_then(|p| p.parse().ok());
             let port = crate::commands::serve::port_for(&engine, asked);
-            let listener = tauri::async_runtime::block_on(http::bind(port))
-                .with_context(|| format!("cannot listen on 127.0.0.1:{port} (change the port in Settings or with WUSE_PORT)"))?;
+            let listener = tauri::async_runtime::block_on(http::bind(port)).with_context(|| {
+                format!("cannot listen on 127.0.0.1:{port} (change the port in Settings or with WUSE_PORT)")
+            })?;
             let port = listener.local_addr()?.port();
             engine.set_port(port);
             lock.publish(port)?;
@@ -98,7 +104,10 @@ fn forward_to_window(app: &tauri::AppHandle, engine: &Arc<Engine>) {
         loop {
             match bus.recv().await {
                 Ok(event) => {
-                    let _ = events::ActivityAppended { item: activity::from_event(&event) }.emit(&a);
+                    let _ = events::ActivityAppended {
+                        item: activity::from_event(&event),
+                    }
+                    .emit(&a);
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(_) => return,

@@ -28,15 +28,42 @@ fn menu(app: &AppHandle, engine: &Engine) -> tauri::Result<Menu<Wry>> {
         menu.append(&MenuItem::with_id(app, "none", "No accounts yet", false, None::<&str>)?)?;
     }
     for a in accounts {
-        let who = a.label.clone().or(a.push_name.clone()).unwrap_or_else(|| a.id.to_string());
+        let who = a
+            .label
+            .clone()
+            .or(a.push_name.clone())
+            .unwrap_or_else(|| a.id.to_string());
         let phone = a.phone.map(|p| format!(" {p}")).unwrap_or_default();
-        let line = format!("{} {who}{phone} — {}", status_dot(a.status), a.status.as_str().replace('_', " "));
-        menu.append(&MenuItem::with_id(app, format!("account:{}", a.id), line, false, None::<&str>)?)?;
+        let line = format!(
+            "{} {who}{phone} — {}",
+            status_dot(a.status),
+            a.status.as_str().replace('_', " ")
+        );
+        menu.append(&MenuItem::with_id(
+            app,
+            format!("account:{}", a.id),
+            line,
+            false,
+            None::<&str>,
+        )?)?;
     }
     menu.append(&PredefinedMenuItem::separator(app)?)?;
-    menu.append(&MenuItem::with_id(app, "open", "Open WhatsApp-Use", true, None::<&str>)?)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        "open",
+        "Open WhatsApp-Use",
+        true,
+        None::<&str>,
+    )?)?;
     let paused = engine.permissions.paused();
-    menu.append(&CheckMenuItem::with_id(app, "pause", "Pause agent access", true, paused, None::<&str>)?)?;
+    menu.append(&CheckMenuItem::with_id(
+        app,
+        "pause",
+        "Pause agent access",
+        true,
+        paused,
+        None::<&str>,
+    )?)?;
     menu.append(&PredefinedMenuItem::separator(app)?)?;
     menu.append(&MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?)?;
     Ok(menu)
@@ -74,7 +101,12 @@ pub fn create(app: &AppHandle, engine: Arc<Engine>) -> tauri::Result<()> {
             _ => {}
         })
         .on_tray_icon_event(|tray, event| {
-            if let TrayIconEvent::Click { button: MouseButton::Left, button_state: MouseButtonState::Up, .. } = event {
+            if let TrayIconEvent::Click {
+                button: MouseButton::Left,
+                button_state: MouseButtonState::Up,
+                ..
+            } = event
+            {
                 show_window(tray.app_handle());
             }
         })

@@ -24,7 +24,10 @@ impl ClientId {
     pub fn parse(s: &str) -> Option<Self> {
         let s = s.to_ascii_lowercase().replace(['-', ' '], "_");
         CLIENTS.iter().map(|c| c.id).find(|id| {
-            serde_json::to_value(id).ok().and_then(|v| v.as_str().map(|v| v == s)).unwrap_or(false)
+            serde_json::to_value(id)
+                .ok()
+                .and_then(|v| v.as_str().map(|v| v == s))
+                .unwrap_or(false)
                 || (s == "vs_code" && *id == ClientId::Vscode)
         })
     }
@@ -70,7 +73,11 @@ impl ClientSpec {
     /// The config file: the first candidate that exists, else the preferred one.
     pub fn config_path(&self, env: &Env) -> PathBuf {
         let candidates = (self.paths)(env);
-        candidates.iter().find(|p| p.exists()).cloned().unwrap_or_else(|| candidates[0].clone())
+        candidates
+            .iter()
+            .find(|p| p.exists())
+            .cloned()
+            .unwrap_or_else(|| candidates[0].clone())
     }
 
     /// Folders whose presence says the client is installed.

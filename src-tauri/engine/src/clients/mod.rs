@@ -57,7 +57,9 @@ impl Env {
         Self {
             os,
             appdata: std::env::var_os("APPDATA").map(PathBuf::from),
-            xdg_config: std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()).map(PathBuf::from),
+            xdg_config: std::env::var_os("XDG_CONFIG_HOME")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
             home,
         }
     }
@@ -68,7 +70,10 @@ impl Env {
         match self.os {
             Os::Linux => self.xdg_config.clone().unwrap_or_else(|| self.home.join(".config")),
             Os::Macos => self.home.join("Library").join("Application Support"),
-            Os::Windows => self.appdata.clone().unwrap_or_else(|| self.home.join("AppData").join("Roaming")),
+            Os::Windows => self
+                .appdata
+                .clone()
+                .unwrap_or_else(|| self.home.join("AppData").join("Roaming")),
         }
     }
 }
@@ -85,7 +90,12 @@ pub struct Server {
 /// The entry a client gets, by how the client takes servers.
 pub fn entry(spec: &ClientSpec, server: &Server) -> Value {
     let bearer = format!("Bearer {}", server.api_key);
-    let headers = || Value::Object(Map::from_iter([("Authorization".to_owned(), Value::String(bearer.clone()))]));
+    let headers = || {
+        Value::Object(Map::from_iter([(
+            "Authorization".to_owned(),
+            Value::String(bearer.clone()),
+        )]))
+    };
     let stdio = |with_type: bool| {
         let mut m = Map::new();
         if with_type {
@@ -93,7 +103,13 @@ pub fn entry(spec: &ClientSpec, server: &Server) -> Value {
         }
         m.insert("command".into(), server.command.display().to_string().into());
         m.insert("args".into(), Value::Array(vec!["mcp".into()]));
-        m.insert("env".into(), Value::Object(Map::from_iter([("WUSE_API_KEY".to_owned(), Value::String(server.api_key.clone()))])));
+        m.insert(
+            "env".into(),
+            Value::Object(Map::from_iter([(
+                "WUSE_API_KEY".to_owned(),
+                Value::String(server.api_key.clone()),
+            )])),
+        );
         Value::Object(m)
     };
     let mut m = Map::new();

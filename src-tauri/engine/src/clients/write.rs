@@ -13,7 +13,12 @@ pub enum ClientError {
     #[error(
         "{path} is not valid JSON ({reason}), so it was left untouched. Fix it, or add this under `{root}` by hand:\n{snippet}"
     )]
-    NotJson { path: String, reason: String, root: String, snippet: String },
+    NotJson {
+        path: String,
+        reason: String,
+        root: String,
+        snippet: String,
+    },
     #[error("`{root}` in {path} is not a JSON object, so the file was left untouched")]
     BadShape { path: String, root: String },
     #[error("the file changed since the preview; look at the change again")]
@@ -45,7 +50,10 @@ fn read(path: &Path) -> Result<Option<String>, ClientError> {
     match std::fs::read_to_string(path) {
         Ok(s) => Ok(Some(s)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(ClientError::Io { path: path.display().to_string(), source }),
+        Err(source) => Err(ClientError::Io {
+            path: path.display().to_string(),
+            source,
+        }),
     }
 }
 
@@ -57,11 +65,16 @@ fn pretty(v: &Value) -> String {
 
 /// Parses the current file for a merge, refusing anything that is not a JSON object.
 fn parse(path: &Path, text: Option<&str>, root: &str, our: &Value) -> Result<Map<String, Value>, ClientError> {
-    let Some(text) = text.filter(|t| !t.trim().is_empty()) else { return Ok(Map::new()) };
+    let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
+        return Ok(Map::new());
+    };
     let snippet = pretty(&Value::Object(Map::from_iter([(SERVER_NAME.to_owned(), our.clone())])));
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(ClientError::BadShape { path: path.display().to_string(), root: "(the top level)".into() }),
+        Ok(_) => Err(ClientError::BadShape {
+            path: path.display().to_string(),
+            root: "(the top level)".into(),
+        }),
         Err(e) => Err(ClientError::NotJson {
             path: path.display().to_string(),
             reason: e.to_string(),
@@ -71,7 +84,14 @@ fn parse(path: &Path, text: Option<&str>, root: &str, our: &Value) -> Result<Map
     }
 }
 
-fn changed(client: ClientId, path: &Path, before: Option<String>, mut doc: Map<String, Value>, edit: impl FnOnce(&mut Map<String, Value>), our: &Value) -> Plan {
+fn changed(
+    client: ClientId,
+    path: &Path,
+    before: Option<String>,
+    mut doc: Map<String, Value>,
+    edit: impl FnOnce(&mut Map<String, Value>),
+    our: &Value,
+) -> Plan {
     edit(&mut doc);
     Plan {
         client,
@@ -91,7 +111,10 @@ pub fn plan(env: &Env, client: ClientId, server: &Server) -> Result<Plan, Client
     let our = entry(spec, server);
     let doc = parse(&path, before.as_deref(), spec.root_key, &our)?;
     if doc.get(spec.root_key).is_some_and(|r| !r.is_object()) {
-        return Err(ClientError::BadShape { path: path.display().to_string(), root: spec.root_key.into() });
+        return Err(ClientError::BadShape {
+            path: path.display().to_string(),
+            root: spec.root_key.into(),
+        });
     }
     let root = spec.root_key;
     let value = our.clone();
@@ -139,7 +162,10 @@ pub fn remove_plan(env: &Env, client: ClientId) -> Result<Option<Plan>, ClientEr
 /// as `<name>.wuse-backup`; the new one replaces it atomically (same permissions).
 pub fn apply(plan: &Plan) -> Result<Option<PathBuf>, ClientError> {
     let path = Path::new(&plan.path);
-    let io = |source| ClientError::Io { path: plan.path.clone(), source };
+    let io = |source| ClientError::Io {
+        path: plan.path.clone(),
+        source,
+    };
     if read(path)? != plan.before {
         return Err(ClientError::Changed);
     }
@@ -148,13 +174,19 @@ pub fn apply(plan: &Plan) -> Result<Option<PathBuf>, ClientError> {
     }
     let backup = match &plan.before {
         Some(old) => {
-            let b = path.with_file_name(format!("{}.wuse-backup", path.file_name().unwrap_or_default().to_string_lossy()));
+            let b = path.with_file_name(format!(
+                "{}.wuse-backup",
+                path.file_name().unwrap_or_default().to_string_lossy()
+            ));
             std::fs::write(&b, old).map_err(io)?;
             Some(b)
         }
         None => None,
     };
-    let tmp = path.with_file_name(format!(".{}.wuse-tmp", path.file_name().unwrap_or_default().to_string_lossy()));
+    let tmp = path.with_file_name(format!(
+        ".{}.wuse-tmp",
+        path.file_name().unwrap_or_default().to_string_lossy()
+    ));
     {
         let mut f = std::fs::File::create(&tmp).map_err(io)?;
         f.write_all(plan.after.as_bytes()).map_err(io)?;

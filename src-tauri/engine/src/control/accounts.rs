@@ -46,7 +46,10 @@ fn view(engine: &Engine, a: Account) -> AccountView {
     let pairing = engine.accounts.pairing(&a.id).map(|p| PairingView {
         method: p.method.into(),
         qr_png: p.qr.as_deref().and_then(crate::qr::png).map(|png| {
-            format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(png))
+            format!(
+                "data:image/png;base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(png)
+            )
         }),
         qr: p.qr,
         qr_expires_at: iso_opt(p.qr_expires_at),
@@ -69,11 +72,19 @@ fn view(engine: &Engine, a: Account) -> AccountView {
 }
 
 pub fn list(engine: &Engine) -> ControlResult<Vec<AccountView>> {
-    Ok(engine.accounts.list(None)?.into_iter().map(|a| view(engine, a)).collect())
+    Ok(engine
+        .accounts
+        .list(None)?
+        .into_iter()
+        .map(|a| view(engine, a))
+        .collect())
 }
 
 pub fn get(engine: &Engine, id: &AccountId) -> ControlResult<AccountView> {
-    let a = engine.accounts.get(id)?.ok_or_else(|| ControlError::invalid(format!("no account {id}")))?;
+    let a = engine
+        .accounts
+        .get(id)?
+        .ok_or_else(|| ControlError::invalid(format!("no account {id}")))?;
     Ok(view(engine, a))
 }
 
@@ -95,11 +106,17 @@ pub async fn pair(engine: &Arc<Engine>, req: PairRequest) -> ControlResult<Accou
         None => PairMethod::Qr,
     };
     let label = req.label.as_deref().map(str::trim).filter(|l| !l.is_empty());
-    let id = engine.accounts.pair(req.kind, method, label, req.account_id.as_ref()).await?;
+    let id = engine
+        .accounts
+        .pair(req.kind, method, label, req.account_id.as_ref())
+        .await?;
     let accounts = &engine.accounts;
     accounts
         .wait_until(&id, Duration::from_secs(10), |a| {
-            a.status != AccountStatus::Pairing || accounts.pairing(&a.id).is_some_and(|p| p.qr.is_some() || p.code.is_some())
+            a.status != AccountStatus::Pairing
+                || accounts
+                    .pairing(&a.id)
+                    .is_some_and(|p| p.qr.is_some() || p.code.is_some())
         })
         .await?;
     get(engine, &id)
@@ -130,12 +147,20 @@ pub struct ChatPick {
 /// The most recently active chats of every account.
 pub fn recent_chats(engine: &Engine, limit: u32) -> ControlResult<Vec<ChatPick>> {
     let accounts: Vec<AccountId> = engine.accounts.list(None)?.into_iter().map(|a| a.id).collect();
-    let q = crate::store::chats::ChatQuery { accounts: &accounts, limit: limit.clamp(1, 500) as usize, ..Default::default() };
+    let q = crate::store::chats::ChatQuery {
+        accounts: &accounts,
+        limit: limit.clamp(1, 500) as usize,
+        ..Default::default()
+    };
     let chats = engine.store.read(|c| crate::store::chats::list(c, &q))?;
     Ok(chats
         .into_iter()
         .map(|c| ChatPick {
-            name: c.name.clone().or_else(|| c.phone.as_ref().map(|p| p.to_string())).unwrap_or_else(|| c.id.to_string()),
+            name: c
+                .name
+                .clone()
+                .or_else(|| c.phone.as_ref().map(|p| p.to_string()))
+                .unwrap_or_else(|| c.id.to_string()),
             id: c.id,
             account_id: c.account_id,
             kind: c.kind,

@@ -57,7 +57,11 @@ fn who(v: &Value) -> String {
 fn body(m: &Value) -> String {
     let text = s(m, "/text");
     let kind = s(m, "/type");
-    let shown = if text.is_empty() { format!("[{kind}]") } else { text.to_owned() };
+    let shown = if text.is_empty() {
+        format!("[{kind}]")
+    } else {
+        text.to_owned()
+    };
     let mut out: String = shown.chars().take(140).collect();
     if shown.chars().count() > 140 {
         out.push('…');
@@ -73,7 +77,15 @@ pub fn summarize(e: &Event) -> String {
         EventType::MessageEdited => format!("Edited: {}", body(&d["message"])),
         EventType::MessageDeleted => format!("A message was deleted ({})", s(d, "/scope")),
         EventType::MessageRead => format!("{} read your message", who(&d["by"])),
-        EventType::ReactionAdded => format!("{} reacted {}", if d["from_me"] == true { "You".into() } else { who(&d["sender"]) }, s(d, "/emoji")),
+        EventType::ReactionAdded => format!(
+            "{} reacted {}",
+            if d["from_me"] == true {
+                "You".into()
+            } else {
+                who(&d["sender"])
+            },
+            s(d, "/emoji")
+        ),
         EventType::ReactionRemoved => "A reaction was removed".into(),
         EventType::AccountPaired => format!("Account paired ({})", s(d, "/phone")),
         EventType::AccountConnected => "Account connected".into(),
@@ -82,14 +94,33 @@ pub fn summarize(e: &Event) -> String {
         EventType::GroupCreated => format!("Group created: {}", s(d, "/group/subject")),
         EventType::GroupUpdated => "Group updated".into(),
         EventType::GroupParticipantAdded | EventType::GroupParticipantRemoved => {
-            let people: Vec<String> = d["participants"].as_array().map(|a| a.iter().map(who).collect()).unwrap_or_default();
-            let verb = if e.kind == EventType::GroupParticipantAdded { "added to" } else { "removed from" };
+            let people: Vec<String> = d["participants"]
+                .as_array()
+                .map(|a| a.iter().map(who).collect())
+                .unwrap_or_default();
+            let verb = if e.kind == EventType::GroupParticipantAdded {
+                "added to"
+            } else {
+                "removed from"
+            };
             format!("{} {verb} the group", people.join(", "))
         }
-        EventType::TypingStarted => format!("{} is {}…", who(&d["sender"]), if s(d, "/state") == "recording" { "recording" } else { "typing" }),
+        EventType::TypingStarted => format!(
+            "{} is {}…",
+            who(&d["sender"]),
+            if s(d, "/state") == "recording" {
+                "recording"
+            } else {
+                "typing"
+            }
+        ),
         EventType::TypingStopped => format!("{} stopped typing", who(&d["sender"])),
         EventType::PresenceChanged => {
-            format!("{} is {}", who(&d["contact"]), if d["online"] == true { "online" } else { "offline" })
+            format!(
+                "{} is {}",
+                who(&d["contact"]),
+                if d["online"] == true { "online" } else { "offline" }
+            )
         }
     }
 }
@@ -111,15 +142,31 @@ pub fn from_event(e: &Event) -> ActivityItem {
 }
 
 pub fn from_call(id: String, a: &AuditEntry) -> ActivityItem {
-    let outcome = if a.outcome == "ok" { "".to_owned() } else { format!(" → {}", a.outcome) };
+    let outcome = if a.outcome == "ok" {
+        "".to_owned()
+    } else {
+        format!(" → {}", a.outcome)
+    };
     ActivityItem {
         id,
         kind: ActivityKind::Call,
         at: iso(a.at),
         title: a.tool.clone(),
-        summary: format!("{} called {}{outcome}", a.key_name.as_deref().unwrap_or("an agent"), a.tool),
-        account_id: a.args.get("account_id").and_then(Value::as_str).and_then(|s| AccountId::parse(s).ok()),
-        chat_id: a.args.get("chat").and_then(Value::as_str).and_then(|s| ChatId::parse(s).ok()),
+        summary: format!(
+            "{} called {}{outcome}",
+            a.key_name.as_deref().unwrap_or("an agent"),
+            a.tool
+        ),
+        account_id: a
+            .args
+            .get("account_id")
+            .and_then(Value::as_str)
+            .and_then(|s| AccountId::parse(s).ok()),
+        chat_id: a
+            .args
+            .get("chat")
+            .and_then(Value::as_str)
+            .and_then(|s| ChatId::parse(s).ok()),
         outcome: Some(a.outcome.clone()),
         key_name: a.key_name.clone(),
         duration_ms: Some(a.duration_ms),
@@ -144,14 +191,25 @@ pub fn recent(engine: &Engine, q: &ActivityQuery) -> ControlResult<Vec<ActivityI
     let mut items = Vec::new();
     if q.kind != Some(ActivityKind::Call) {
         let accounts: Vec<AccountId> = engine.accounts.list(None)?.into_iter().map(|a| a.id).collect();
-        let query = EventQuery { accounts: &accounts, after: 0, types: None, chats: None, limit: fetch };
+        let query = EventQuery {
+            accounts: &accounts,
+            after: 0,
+            types: None,
+            chats: None,
+            limit: fetch,
+        };
         items.extend(engine.store.read(|c| log::latest(c, &query))?.iter().map(from_event));
     }
     if q.kind != Some(ActivityKind::Event) {
         let calls = engine.store.read(|c| audit::recent(c, None, None, fetch))?;
         items.extend(calls.iter().map(|a| from_call(format!("call_{}", a.seq), a)));
     }
-    if let Some(words) = q.search.as_deref().map(str::to_lowercase).filter(|w| !w.trim().is_empty()) {
+    if let Some(words) = q
+        .search
+        .as_deref()
+        .map(str::to_lowercase)
+        .filter(|w| !w.trim().is_empty())
+    {
         items.retain(|i| {
             let hay = format!("{} {}", i.title, i.summary).to_lowercase();
             words.split_whitespace().all(|w| hay.contains(w))

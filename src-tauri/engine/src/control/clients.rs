@@ -55,16 +55,24 @@ pub struct Installed {
     pub key: Option<KeyView>,
 }
 
+/// A key a confirmed install creates: its record, and whether it gets the core toolset.
+type NewKey = (ApiKeyRecord, bool);
+
 /// Previews waiting for a confirmation, with the key each would create.
 #[derive(Default)]
 pub struct Pending {
-    previews: Mutex<HashMap<String, (Plan, Option<(ApiKeyRecord, bool)>)>>,
+    previews: Mutex<HashMap<String, (Plan, Option<NewKey>)>>,
 }
 
 /// Tools a new key sees: every tool the global switches leave on.
 fn visible_tools(engine: &Engine) -> u32 {
     let global = engine.permissions.overrides(&Scope::Global).unwrap_or_default();
-    engine.tools.all().iter().filter(|t| global.get(t.name).copied().unwrap_or(true)).count() as u32
+    engine
+        .tools
+        .all()
+        .iter()
+        .filter(|t| global.get(t.name).copied().unwrap_or(true))
+        .count() as u32
 }
 
 pub fn list(engine: &Engine, env: &Env) -> Vec<ClientView> {
@@ -73,9 +81,16 @@ pub fn list(engine: &Engine, env: &Env) -> Vec<ClientView> {
         .into_iter()
         .map(|status| {
             let warning = status.tool_limit.filter(|l| tools > *l).map(|l| {
-                format!("{} handles about {l} tools at most; WhatsApp-Use offers {tools}. Install with the core toolset.", status.name)
+                format!(
+                    "{} handles about {l} tools at most; WhatsApp-Use offers {tools}. Install with the core toolset.",
+                    status.name
+                )
             });
-            ClientView { status, tools_visible: tools, warning }
+            ClientView {
+                status,
+                tools_visible: tools,
+                warning,
+            }
         })
         .collect()
 }
@@ -89,25 +104,45 @@ pub fn command_path() -> PathBuf {
 }
 
 fn client_error(e: clients::ClientError) -> ControlError {
-    ControlError { code: "invalid_request".into(), message: e.to_string() }
+    ControlError {
+        code: "invalid_request".into(),
+        message: e.to_string(),
+    }
 }
 
 pub fn preview_install(engine: &Engine, env: &Env, pending: &Pending, req: &InstallRequest) -> ControlResult<Preview> {
     let spec = clients::catalog_spec(req.client);
     let (record, secret) = Keys::prepare(req.mode, Some(spec.name));
-    let server = Server { url: format!("http://127.0.0.1:{}/mcp", engine.port()), command: command_path(), api_key: secret };
+    let server = Server {
+        url: format!("http://127.0.0.1:{}/mcp", engine.port()),
+        command: command_path(),
+        api_key: secret,
+    };
     let plan = clients::plan(env, req.client, &server).map_err(client_error)?;
     let token = uuid::Uuid::new_v4().simple().to_string();
     let hint = Some(record.hint.clone());
-    pending.previews.lock().insert(token.clone(), (plan.clone(), Some((record, req.core_tools))));
-    Ok(Preview { token, plan, key_hint: hint })
+    pending
+        .previews
+        .lock()
+        .insert(token.clone(), (plan.clone(), Some((record, req.core_tools))));
+    Ok(Preview {
+        token,
+        plan,
+        key_hint: hint,
+    })
 }
 
 pub fn preview_remove(env: &Env, pending: &Pending, client: ClientId) -> ControlResult<Option<Preview>> {
-    let Some(plan) = clients::remove_plan(env, client).map_err(client_error)? else { return Ok(None) };
+    let Some(plan) = clients::remove_plan(env, client).map_err(client_error)? else {
+        return Ok(None);
+    };
     let token = uuid::Uuid::new_v4().simple().to_string();
     pending.previews.lock().insert(token.clone(), (plan.clone(), None));
-    Ok(Some(Preview { token, plan, key_hint: None }))
+    Ok(Some(Preview {
+        token,
+        plan,
+        key_hint: None,
+    }))
 }
 
 /// Makes a previewed change (install or remove).
@@ -121,14 +156,20 @@ pub fn confirm(engine: &Engine, pending: &Pending, token: &str) -> ControlResult
     if let Some((record, core)) = &key {
         engine.keys.insert(record)?;
         if *core {
-            engine.permissions.apply_preset(&Scope::Key(record.id.clone()), Preset::Core, &engine.tools)?;
+            engine
+                .permissions
+                .apply_preset(&Scope::Key(record.id.clone()), Preset::Core, &engine.tools)?;
         }
     }
     match clients::apply(&plan) {
         Ok(backup) => Ok(Installed {
             path: plan.path.clone(),
             backup: backup.map(|b| b.display().to_string()),
-            key: key.map(|(r, _)| super::keys::list(engine).ok().and_then(|l| l.into_iter().find(|k| k.id == r.id))).flatten(),
+            key: key.and_then(|(r, _)| {
+                super::keys::list(engine)
+                    .ok()
+                    .and_then(|l| l.into_iter().find(|k| k.id == r.id))
+            }),
         }),
         Err(e) => {
             if let Some((record, _)) = &key {

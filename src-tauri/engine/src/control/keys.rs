@@ -51,7 +51,10 @@ pub fn create(engine: &Engine, mode: KeyMode, name: Option<&str>) -> ControlResu
         return Err(ControlError::invalid("a key name has at most 64 characters"));
     }
     let (record, secret) = engine.keys.create(mode, name)?;
-    Ok(CreatedKey { key: view(record), secret })
+    Ok(CreatedKey {
+        key: view(record),
+        secret,
+    })
 }
 
 pub fn revoke(engine: &Engine, id: &KeyId) -> ControlResult<()> {

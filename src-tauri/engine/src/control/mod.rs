@@ -30,19 +30,28 @@ pub struct ControlError {
 
 impl From<crate::error::ToolError> for ControlError {
     fn from(e: crate::error::ToolError) -> Self {
-        Self { code: e.code.as_str().into(), message: e.message }
+        Self {
+            code: e.code.as_str().into(),
+            message: e.message,
+        }
     }
 }
 
 impl From<crate::store::StoreError> for ControlError {
     fn from(e: crate::store::StoreError) -> Self {
-        Self { code: "server_error".into(), message: e.to_string() }
+        Self {
+            code: "server_error".into(),
+            message: e.to_string(),
+        }
     }
 }
 
 impl ControlError {
     pub fn invalid(message: impl Into<String>) -> Self {
-        Self { code: "invalid_request".into(), message: message.into() }
+        Self {
+            code: "invalid_request".into(),
+            message: message.into(),
+        }
     }
 }
 

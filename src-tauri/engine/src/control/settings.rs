@@ -59,7 +59,10 @@ pub fn view(engine: &Engine) -> ControlResult<SettingsView> {
         event_retention_days: get(engine, RETENTION_SETTING)?.unwrap_or(crate::config::DEFAULT_EVENT_RETENTION_DAYS),
         rate_limit_per_minute: get(engine, CALLS_SETTING)?.unwrap_or(DEFAULT_CALLS_PER_MINUTE),
         new_chat_sends_per_minute: get(engine, NEW_CHATS_SETTING)?.unwrap_or(DEFAULT_NEW_CHAT_SENDS_PER_MINUTE),
-        upload_roots: crate::media::upload_roots(&engine.store).iter().map(|p| p.display().to_string()).collect(),
+        upload_roots: crate::media::upload_roots(&engine.store)
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
         audit_bodies: get(engine, crate::audit::BODIES_SETTING)?.unwrap_or(false),
         version: env!("CARGO_PKG_VERSION").into(),
     })

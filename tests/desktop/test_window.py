@@ -1,0 +1,145 @@
+"""The window, for real: each test does what a person does in the app (click, type,
+choose) and checks what they would see, and what an agent then sees over MCP.
+
+One app runs for the whole module; the tests build on each other in order, like a
+first session with the app: see the sandbox account, pair another by QR, make a key,
+turn a tool off, install a client, watch agents in Activity, pause everything."""
+import json
+
+import pytest
+
+from client import ToolError, streamable
+
+ECHO = "+14155550199"
+ACCOUNT = '[data-testid^="account-acc_"]'
+
+
+@pytest.fixture(scope="module")
+def secrets():
+    """Key secrets the window showed, by name."""
+    return {}
+
+
+def test_first_start_shows_the_sandbox_account_connected(desktop):
+    ui = desktop.ui
+    ui.find('[data-testid="page-accounts"]', timeout=30)
+    ui.wait(lambda: ui.find_all(f'{ACCOUNT}[data-status="connected"]'), 30, "the sandbox account to connect")
+    assert desktop.url in ui.text('[data-testid="server-status"]')
+    desktop.shot("accounts")
+
+
+def test_pair_a_sandbox_account_by_qr(desktop):
+    ui = desktop.ui
+    before = len(ui.find_all(ACCOUNT))
+    ui.click('[data-testid="add-account"]')
+    ui.select('[data-testid="pair-kind"]', "sandbox")
+    ui.select('[data-testid="pair-method"]', "qr")
+    ui.type('[data-testid="pair-label"]', "Second phone")
+    ui.click('[data-testid="pair-start"]')
+    # A real QR image (PNG data) is on screen while the sandbox phone gets to it.
+    src = ui.attr('[data-testid="pair-qr"]', "src")
+    assert src.startswith("data:image/png;base64,") and len(src) > 500
+    desktop.shot("pairing-qr")
+    ui.wait(lambda: len(ui.find_all(f'{ACCOUNT}[data-status="connected"]')) == before + 1, 30,
+            "the new account to connect")
+    assert "Second phone" in ui.text("main")
+    assert not ui.find_all('[data-testid="pair-qr"]')
+
+
+def test_create_a_key_and_see_it_listed(desktop, secrets):
+    ui = desktop.ui
+    ui.go("keys")
+    ui.select('[data-testid="key-mode"]', "test")
+    ui.type('[data-testid="key-name"]', "e2e agent")
+    ui.click('[data-testid="key-create"]')
+    secret = ui.wait(lambda: ui.text('[data-testid="new-key-secret"]').strip(), 10, "the new secret")
+    assert secret.startswith("wuse_test_")
+    secrets["e2e"] = secret
+    ui.wait(lambda: "e2e agent" in ui.text('[data-testid="key-list"]'), 10, "the key in the list")
+    assert secret not in ui.text('[data-testid="key-list"]'), "the list shows a hint, never the secret"
+    desktop.shot("keys")
+
+
+@pytest.mark.anyio
+async def test_a_tool_turned_off_disappears_for_agents(desktop, secrets):
+    ui = desktop.ui
+    async with streamable(desktop.url, secrets["e2e"]) as agent:
+        assert "add_reaction" in await agent.tool_names()
+    ui.go("permissions")
+    count = ui.text('[data-testid="tool-count"]')
+    ui.click('[data-testid="tool-add_reaction"] label.switch')
+    ui.wait(lambda: ui.text('[data-testid="tool-count"]') != count, 10, "the tool count to change")
+    desktop.shot("permissions")
+    async with streamable(desktop.url, secrets["e2e"]) as agent:
+        assert "add_reaction" not in await agent.tool_names()
+        err = await agent.error("add_reaction", {"message_id": "msg_0000000000000000", "emoji": "👍"})
+        assert err["code"] == "forbidden"
+    ui.click('[data-testid="tool-add_reaction"] label.switch')
+    ui.wait(lambda: ui.text('[data-testid="tool-count"]') == count, 10, "the tool to be back")
+
+
+@pytest.mark.anyio
+async def test_install_a_client_writes_its_config(desktop):
+    ui = desktop.ui
+    config = desktop.home / ".cursor" / "mcp.json"
+    config.parent.mkdir()
+    config.write_text(json.dumps({"mcpServers": {"other": {"command": "other-server"}}, "theme": "dark"}))
+    ui.go("clients")
+    ui.select('[data-testid="client-mode"]', "test")
+    ui.click('[data-testid="client-cursor"] [data-testid="client-install"]')
+    diff = ui.text('[data-testid="client-diff"]')
+    assert "other-server" in diff and '"whatsapp"' in diff
+    desktop.shot("clients-preview")
+    assert json.loads(config.read_text())["mcpServers"].keys() == {"other"}, "nothing written before confirming"
+    ui.click('[data-testid="client-confirm"]')
+    ui.wait(lambda: ui.find_all('[data-testid="client-done"]'), 10, "the install to finish")
+    ui.wait(lambda: ui.attr('[data-testid="client-cursor"]', "data-installed") == "true", 10, "installed mark")
+    written = json.loads(config.read_text())
+    assert written["theme"] == "dark" and written["mcpServers"]["other"] == {"command": "other-server"}
+    entry = written["mcpServers"]["whatsapp"]
+    assert entry["url"] == desktop.url
+    key = entry["headers"]["Authorization"].removeprefix("Bearer ")
+    # The key written for Cursor works, with the compact toolset Cursor copes with.
+    async with streamable(desktop.url, key) as agent:
+        names = await agent.tool_names()
+        assert "send_message" in names and 10 < len(names) <= 40
+    desktop.shot("clients")
+
+
+@pytest.mark.anyio
+async def test_agent_activity_appears_live(desktop, secrets):
+    ui = desktop.ui
+    ui.go("activity")
+    async with streamable(desktop.url, secrets["e2e"]) as agent:
+        accounts = (await agent.call("list_accounts"))["accounts"]
+        account = next(a for a in accounts if a["status"] == "connected")["id"]
+        await agent.call("send_message", {"account_id": account, "chat": ECHO, "text": "hello from the window test"})
+
+    def titles():
+        return ui.js("return [...document.querySelectorAll('[data-testid=activity-item]')]"
+                     ".map(e => e.dataset.title)")
+
+    ui.wait(lambda: "send_message" in titles(), 10, "the tool call in Activity")
+    # Echo answers: the inbound message arrives as an event, live.
+    ui.wait(lambda: "message.received" in titles(), 30, "Echo's reply in Activity")
+    desktop.shot("activity")
+    ui.type('[data-testid="activity-search"]', "send_message")
+    ui.wait(lambda: set(titles()) == {"send_message"}, 10, "the search to filter")
+
+
+@pytest.mark.anyio
+async def test_pause_stops_every_agent_until_resumed(desktop, secrets):
+    ui = desktop.ui
+    ui.go("settings")
+    assert ui.text('[data-testid="mcp-url"]') == desktop.url
+    ui.click('label:has([data-testid="settings-pause"])')
+    ui.wait(lambda: "paused" in ui.text('[data-testid="server-status"]'), 10, "the paused mark")
+    desktop.shot("settings-paused")
+    async with streamable(desktop.url, secrets["e2e"]) as agent:
+        with pytest.raises(ToolError) as e:
+            await agent.call("list_accounts")
+        assert e.value.code == "forbidden"
+        ui.click('label:has([data-testid="settings-pause"])')
+        ui.wait(lambda: "Serving" in ui.text('[data-testid="server-status"]'), 10, "serving again")
+        assert (await agent.call("list_accounts"))["accounts"]
+    desktop.shot("settings")
