@@ -25,10 +25,12 @@ def anyio_backend():
 class Server:
     """A running `whatsapp-use serve` on a random port."""
 
-    def __init__(self, data_dir: Path, env: dict):
+    def __init__(self, data_dir: Path, env: dict, key: str | None = None):
+        """Starts on `data_dir`; `key` for a restart (the first start prints a new one)."""
         self.data_dir = data_dir
         self.env = env
-        self.log = open(data_dir.parent / "serve.out", "w+")
+        self.log_path = data_dir.parent / ("serve.out" if key is None else f"serve-{time.monotonic_ns()}.out")
+        self.log = open(self.log_path, "w+")
         self.proc = subprocess.Popen([BIN, "serve", "--data-dir", str(data_dir), "--port", "0"],
                                      stdout=self.log, stderr=subprocess.STDOUT, env=env)
         deadline = time.time() + 30
@@ -38,12 +40,14 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError("serve exited: " + self.output())
             out = self.output()
-            m = re.search(r"Test API key \(shown once\): (wuse_test_\w+)", out)
+            m = re.search(r"Test API key \(shown once\): (wuse_test_\w+)", out) if key is None else re.match("", "")
             # Ready once the first-run sandbox account is paired and connected.
             paired = env.get("WUSE_SANDBOX_AUTO_SCAN") == "0" or re.search(r"Account acc_\w+ \+\d+: connected", out)
-            if (data_dir / "owner.json").exists() and m and paired:
-                self.port = json.loads((data_dir / "owner.json").read_text())["port"]
-                self.key = m.group(1)
+            owner = data_dir / "owner.json"
+            # After a crash a stale owner.json may linger: wait for this process's own.
+            if owner.exists() and m and paired and json.loads(owner.read_text()).get("pid") == self.proc.pid:
+                self.port = json.loads(owner.read_text())["port"]
+                self.key = m.group(1) if key is None else key
                 break
             time.sleep(0.05)
         if not self.port:
@@ -54,7 +58,7 @@ class Server:
 
     def output(self) -> str:
         self.log.flush()
-        return (self.data_dir.parent / "serve.out").read_text()
+        return self.log_path.read_text()
 
     def cli(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run([BIN, *args, "--data-dir", str(self.data_dir)], capture_output=True, text=True,

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use axum::middleware;
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use axum::{Json, Router};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
@@ -91,6 +92,13 @@ pub async fn bind(port: u16) -> std::io::Result<TcpListener> {
 pub async fn serve(engine: Arc<Engine>, listener: TcpListener, shutdown: CancellationToken) -> std::io::Result<()> {
     let port = listener.local_addr()?.port();
     let app = router(engine, port, shutdown.clone());
+    // Responses go out in several small writes (SSE framing); with Nagle's algorithm
+    // each would wait for the client's delayed ACK, ~40 ms per call.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await

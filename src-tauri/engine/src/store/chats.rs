@@ -1,5 +1,6 @@
 //! Chats: their state (archived, pinned, muted, unread) and listing.
 
+use super::Cached;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::{contacts, StoreResult};
@@ -41,7 +42,7 @@ fn ref_from_row(r: &Row<'_>) -> rusqlite::Result<ChatRef> {
 const REF_COLUMNS: &str = "id, account_id, jid, kind, contact_id";
 
 pub fn get_ref(c: &Connection, id: &ChatId) -> StoreResult<Option<ChatRef>> {
-    Ok(c.query_row(
+    Ok(c.one(
         &format!("SELECT {REF_COLUMNS} FROM chats WHERE id = ?1"),
         [id],
         ref_from_row,
@@ -62,7 +63,7 @@ pub fn find_by_jid(c: &Connection, account: &AccountId, jid: &Jid) -> StoreResul
     if direct.is_some() || !jid.is_person() {
         return Ok(direct);
     }
-    Ok(c.query_row(
+    Ok(c.one(
         "SELECT ch.id, ch.account_id, ch.jid, ch.kind, ch.contact_id FROM chats ch
              JOIN contacts co ON co.id = ch.contact_id
              WHERE ch.account_id = ?1 AND ch.kind = 'direct' AND (co.pn_jid = ?2 OR co.lid_jid = ?2)",
@@ -83,7 +84,7 @@ pub fn ensure(c: &Connection, account: &AccountId, jid: &Jid) -> StoreResult<Cha
         _ => None,
     };
     let id = ChatId::derive(&[account.as_str(), &jid.to_string()]);
-    c.execute(
+    c.exec(
         "INSERT INTO chats (id, account_id, jid, kind, contact_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![id, account, jid, kind.as_str(), contact_id, now_ms()],
     )?;
@@ -101,7 +102,7 @@ pub fn apply_meta(c: &Connection, chat: &ChatId, meta: &WaChatMeta) -> StoreResu
     let labels = (!meta.labels.is_empty())
         .then(|| serde_json::to_string(&meta.labels))
         .transpose()?;
-    c.execute(
+    c.exec(
         "UPDATE chats SET name = COALESCE(?2, name), archived = ?3, pinned_at = ?4, muted_until = ?5,
                 unread_count = ?6, marked_unread = ?7, labels = COALESCE(?8, labels)
          WHERE id = ?1",
@@ -121,7 +122,7 @@ pub fn apply_meta(c: &Connection, chat: &ChatId, meta: &WaChatMeta) -> StoreResu
 
 pub fn set_archived(c: &Connection, chat: &ChatId, archived: bool) -> StoreResult<()> {
     // Archiving unpins, as on the phone.
-    c.execute(
+    c.exec(
         "UPDATE chats SET archived = ?2, pinned_at = CASE WHEN ?2 THEN NULL ELSE pinned_at END WHERE id = ?1",
         params![chat, archived],
     )?;
@@ -129,12 +130,12 @@ pub fn set_archived(c: &Connection, chat: &ChatId, archived: bool) -> StoreResul
 }
 
 pub fn set_pinned(c: &Connection, chat: &ChatId, at: Option<Millis>) -> StoreResult<()> {
-    c.execute("UPDATE chats SET pinned_at = ?2 WHERE id = ?1", params![chat, at])?;
+    c.exec("UPDATE chats SET pinned_at = ?2 WHERE id = ?1", params![chat, at])?;
     Ok(())
 }
 
 pub fn pinned_count(c: &Connection, account: &AccountId) -> StoreResult<i64> {
-    Ok(c.query_row(
+    Ok(c.one(
         "SELECT count(*) FROM chats WHERE account_id = ?1 AND pinned_at IS NOT NULL",
         [account],
         |r| r.get(0),
@@ -142,12 +143,12 @@ pub fn pinned_count(c: &Connection, account: &AccountId) -> StoreResult<i64> {
 }
 
 pub fn set_muted(c: &Connection, chat: &ChatId, until: Option<Millis>) -> StoreResult<()> {
-    c.execute("UPDATE chats SET muted_until = ?2 WHERE id = ?1", params![chat, until])?;
+    c.exec("UPDATE chats SET muted_until = ?2 WHERE id = ?1", params![chat, until])?;
     Ok(())
 }
 
 pub fn set_marked_unread(c: &Connection, chat: &ChatId, unread: bool) -> StoreResult<()> {
-    c.execute(
+    c.exec(
         "UPDATE chats SET marked_unread = ?2 WHERE id = ?1",
         params![chat, unread],
     )?;
@@ -156,7 +157,7 @@ pub fn set_marked_unread(c: &Connection, chat: &ChatId, unread: bool) -> StoreRe
 
 /// Everything read: no unread count, no unread mark.
 pub fn clear_unread(c: &Connection, chat: &ChatId) -> StoreResult<()> {
-    c.execute(
+    c.exec(
         "UPDATE chats SET unread_count = 0, marked_unread = 0 WHERE id = ?1",
         [chat],
     )?;
@@ -166,7 +167,7 @@ pub fn clear_unread(c: &Connection, chat: &ChatId) -> StoreResult<()> {
 /// A new message arrived (or was sent) in the chat. Archived chats stay archived
 /// (WhatsApp's "keep chats archived", the default since 2021).
 pub fn on_message(c: &Connection, chat: &ChatId, ts: Millis, incoming_unread: bool) -> StoreResult<()> {
-    c.execute(
+    c.exec(
         "UPDATE chats SET last_message_at = MAX(COALESCE(last_message_at, 0), ?2),
                 unread_count = unread_count + ?3
          WHERE id = ?1",
@@ -177,7 +178,7 @@ pub fn on_message(c: &Connection, chat: &ChatId, ts: Millis, incoming_unread: bo
 
 /// Recomputes the newest message time (after deletions).
 pub fn refresh_last_message(c: &Connection, chat: &ChatId) -> StoreResult<()> {
-    c.execute(
+    c.exec(
         "UPDATE chats SET last_message_at = (SELECT max(ts) FROM messages WHERE chat_id = ?1 AND deleted_for_me = 0)
          WHERE id = ?1",
         [chat],
@@ -186,14 +187,14 @@ pub fn refresh_last_message(c: &Connection, chat: &ChatId) -> StoreResult<()> {
 }
 
 pub fn delete(c: &Connection, chat: &ChatId) -> StoreResult<bool> {
-    Ok(c.execute("DELETE FROM chats WHERE id = ?1", [chat])? > 0)
+    Ok(c.exec("DELETE FROM chats WHERE id = ?1", [chat])? > 0)
 }
 
 /// When two contacts turn out to be one person, their 1:1 chats become one chat
 /// (the kept contact's, or the other one re-pointed if the kept one had none).
 pub(crate) fn fold_direct_chat(c: &Connection, keep: &ContactId, gone: &ContactId) -> StoreResult<()> {
     let find = |id: &ContactId| -> StoreResult<Option<ChatId>> {
-        Ok(c.query_row(
+        Ok(c.one(
             "SELECT id FROM chats WHERE contact_id = ?1 AND kind = 'direct'",
             [id],
             |r| r.get(0),
@@ -202,20 +203,20 @@ pub(crate) fn fold_direct_chat(c: &Connection, keep: &ContactId, gone: &ContactI
     };
     match (find(keep)?, find(gone)?) {
         (Some(kept), Some(folded)) => {
-            c.execute(
+            c.exec(
                 "UPDATE messages SET chat_id = ?1 WHERE chat_id = ?2",
                 params![kept, folded],
             )?;
-            c.execute(
+            c.exec(
                 "UPDATE chats AS k SET unread_count = k.unread_count + g.unread_count,
                         last_message_at = MAX(COALESCE(k.last_message_at, 0), COALESCE(g.last_message_at, 0))
                  FROM chats AS g WHERE k.id = ?1 AND g.id = ?2",
                 params![kept, folded],
             )?;
-            c.execute("DELETE FROM chats WHERE id = ?1", [folded])?;
+            c.exec("DELETE FROM chats WHERE id = ?1", [folded])?;
         }
         (None, Some(folded)) => {
-            c.execute("UPDATE chats SET contact_id = ?1 WHERE id = ?2", params![keep, folded])?;
+            c.exec("UPDATE chats SET contact_id = ?1 WHERE id = ?2", params![keep, folded])?;
         }
         _ => {}
     }
@@ -286,10 +287,8 @@ fn chat_from_row(r: &Row<'_>) -> rusqlite::Result<Chat> {
 }
 
 pub fn get(c: &Connection, id: &ChatId) -> StoreResult<Option<Chat>> {
-    Ok(
-        c.query_row(&format!("{CHAT_SELECT} WHERE ch.id = ?1"), [id], chat_from_row)
-            .optional()?,
-    )
+    Ok(c.one(&format!("{CHAT_SELECT} WHERE ch.id = ?1"), [id], chat_from_row)
+        .optional()?)
 }
 
 /// One page of chats, most recent activity first.

@@ -1,5 +1,6 @@
 //! People: one row per person, with phone-number JID and LID unified.
 
+use super::Cached;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::StoreResult;
@@ -14,7 +15,7 @@ use crate::wa::{Jid, WaContact};
 pub const NAME_SQL: &str = "COALESCE(co.saved_name, co.push_name, co.business_name)";
 
 fn find(c: &Connection, account: &AccountId, jid: &Jid) -> StoreResult<Option<ContactId>> {
-    Ok(c.query_row(
+    Ok(c.one(
         "SELECT id FROM contacts WHERE account_id = ?1 AND (pn_jid = ?2 OR lid_jid = ?2)",
         params![account, jid],
         |r| r.get(0),
@@ -33,7 +34,7 @@ pub fn ensure(c: &Connection, account: &AccountId, jid: &Jid) -> StoreResult<Con
     } else {
         (Some(jid), None)
     };
-    c.execute(
+    c.exec(
         "INSERT INTO contacts (id, account_id, pn_jid, lid_jid, phone, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (id) DO NOTHING",
         params![id, account, pn, lid, jid.phone().map(|p| p.to_string()), now_ms()],
@@ -48,7 +49,7 @@ pub fn upsert(c: &Connection, account: &AccountId, info: &WaContact) -> StoreRes
         (Some(j), None) | (None, Some(j)) => ensure(c, account, j)?,
         (None, None) => return Ok(None),
     };
-    c.execute(
+    c.exec(
         "UPDATE contacts SET saved_name = COALESCE(?2, saved_name), push_name = COALESCE(?3, push_name),
                 business_name = COALESCE(?4, business_name), is_business = MAX(is_business, ?5), updated_at = ?6
          WHERE id = ?1",
@@ -79,7 +80,7 @@ pub fn link(c: &Connection, account: &AccountId, pn: &Jid, lid: &Jid) -> StoreRe
         (None, Some(b)) => b,
         (None, None) => ensure(c, account, pn)?,
     };
-    c.execute(
+    c.exec(
         "UPDATE contacts SET pn_jid = ?2, lid_jid = ?3, phone = ?4, updated_at = ?5 WHERE id = ?1",
         params![keep, pn, lid, pn.phone().map(|p| p.to_string()), now_ms()],
     )?;
@@ -87,7 +88,7 @@ pub fn link(c: &Connection, account: &AccountId, pn: &Jid, lid: &Jid) -> StoreRe
 }
 
 fn merge(c: &Connection, keep: &ContactId, gone: &ContactId) -> StoreResult<()> {
-    c.execute(
+    c.exec(
         "UPDATE contacts AS k SET
             saved_name = COALESCE(k.saved_name, g.saved_name), push_name = COALESCE(k.push_name, g.push_name),
             business_name = COALESCE(k.business_name, g.business_name), about = COALESCE(k.about, g.about),
@@ -96,20 +97,20 @@ fn merge(c: &Connection, keep: &ContactId, gone: &ContactId) -> StoreResult<()> 
         params![keep, gone],
     )?;
     super::chats::fold_direct_chat(c, keep, gone)?;
-    c.execute(
+    c.exec(
         "UPDATE messages SET sender_contact_id = ?1 WHERE sender_contact_id = ?2",
         params![keep, gone],
     )?;
-    c.execute(
+    c.exec(
         "UPDATE group_participants SET contact_id = ?1 WHERE contact_id = ?2",
         params![keep, gone],
     )?;
-    c.execute("DELETE FROM contacts WHERE id = ?1", [gone])?;
+    c.exec("DELETE FROM contacts WHERE id = ?1", [gone])?;
     Ok(())
 }
 
 pub fn set_about(c: &Connection, id: &ContactId, about: &str, set_at: Option<Millis>) -> StoreResult<()> {
-    c.execute(
+    c.exec(
         "UPDATE contacts SET about = ?2, about_set_at = ?3, updated_at = ?4 WHERE id = ?1",
         params![id, about, set_at, now_ms()],
     )?;
@@ -117,7 +118,7 @@ pub fn set_about(c: &Connection, id: &ContactId, about: &str, set_at: Option<Mil
 }
 
 pub fn set_on_whatsapp(c: &Connection, id: &ContactId, on: bool, business: bool) -> StoreResult<()> {
-    c.execute(
+    c.exec(
         "UPDATE contacts SET on_whatsapp = ?2, is_business = MAX(is_business, ?3), updated_at = ?4 WHERE id = ?1",
         params![id, on, business, now_ms()],
     )?;
@@ -125,24 +126,22 @@ pub fn set_on_whatsapp(c: &Connection, id: &ContactId, on: bool, business: bool)
 }
 
 pub fn set_picture(c: &Connection, id: &ContactId, media: Option<&str>) -> StoreResult<()> {
-    c.execute("UPDATE contacts SET picture_id = ?2 WHERE id = ?1", params![id, media])?;
+    c.exec("UPDATE contacts SET picture_id = ?2 WHERE id = ?1", params![id, media])?;
     Ok(())
 }
 
 /// The JIDs of a contact: (phone-number JID, LID).
 pub fn jids(c: &Connection, id: &ContactId) -> StoreResult<Option<(Option<Jid>, Option<Jid>)>> {
-    Ok(
-        c.query_row("SELECT pn_jid, lid_jid FROM contacts WHERE id = ?1", [id], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()?,
-    )
+    Ok(c.one("SELECT pn_jid, lid_jid FROM contacts WHERE id = ?1", [id], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })
+    .optional()?)
 }
 
 /// Which account a contact belongs to.
 pub fn account_of(c: &Connection, id: &ContactId) -> StoreResult<Option<AccountId>> {
     Ok(
-        c.query_row("SELECT account_id FROM contacts WHERE id = ?1", [id], |r| r.get(0))
+        c.one("SELECT account_id FROM contacts WHERE id = ?1", [id], |r| r.get(0))
             .optional()?,
     )
 }
@@ -200,7 +199,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
 }
 
 pub fn get(c: &Connection, id: &ContactId) -> StoreResult<Option<Contact>> {
-    Ok(c.query_row(
+    Ok(c.one(
         &format!("SELECT {COLUMNS} FROM contacts co WHERE co.id = ?1"),
         [id],
         from_row,

@@ -1,5 +1,6 @@
 //! Messages, their reactions, and the keyset pagination agents walk history with.
 
+use super::Cached;
 use std::collections::HashMap;
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -89,7 +90,7 @@ pub fn insert(
         .map(|wa| resolve_reply(c, &chat.account_id, wa))
         .transpose()?
         .flatten();
-    let inserted = c.execute(
+    let inserted = c.exec(
         "INSERT INTO messages (id, account_id, chat_id, wa_id, from_me, sender_jid, sender_contact_id, push_name,
                                ts, type, text, media_id, data, reply_to_wa_id, reply_to_id, forwarded, status, starred)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
@@ -130,7 +131,7 @@ fn resolve_reply(c: &Connection, account: &AccountId, wa_id: &str) -> StoreResul
 }
 
 pub fn exists(c: &Connection, id: &MessageId) -> StoreResult<bool> {
-    Ok(c.query_row("SELECT 1 FROM messages WHERE id = ?1", [id], |_| Ok(()))
+    Ok(c.one("SELECT 1 FROM messages WHERE id = ?1", [id], |_| Ok(()))
         .optional()?
         .is_some())
 }
@@ -153,7 +154,7 @@ pub struct MessageRef {
 }
 
 pub fn get_ref(c: &Connection, id: &MessageId) -> StoreResult<Option<MessageRef>> {
-    Ok(c.query_row(
+    Ok(c.one(
         "SELECT m.id, m.account_id, m.chat_id, ch.jid, m.wa_id, m.from_me, m.sender_jid, m.ts, m.type, m.text,
                     m.revoked_at IS NOT NULL, m.deleted_for_me, m.starred,
                     m.media_id IS NOT NULL OR COALESCE(m.data, '') LIKE '%\"media\"%'
@@ -256,11 +257,9 @@ pub fn content_of(c: &Connection, id: &MessageId) -> StoreResult<Option<WaConten
 
 /// The stored blob of a message's media, once we hold it.
 pub fn media_id_of(c: &Connection, id: &MessageId) -> StoreResult<Option<MediaId>> {
-    Ok(
-        c.query_row("SELECT media_id FROM messages WHERE id = ?1", [id], |r| r.get(0))
-            .optional()?
-            .flatten(),
-    )
+    Ok(c.one("SELECT media_id FROM messages WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?
+        .flatten())
 }
 
 /// Where a message's media is on WhatsApp's servers, and what it is.
@@ -273,7 +272,7 @@ pub fn remote_media(c: &Connection, id: &MessageId) -> StoreResult<Option<(Remot
 }
 
 pub fn set_edited(c: &Connection, id: &MessageId, text: &str, at: Millis) -> StoreResult<bool> {
-    Ok(c.execute(
+    Ok(c.exec(
         "UPDATE messages SET text = ?2, edited_at = ?3 WHERE id = ?1 AND revoked_at IS NULL",
         params![id, text, at],
     )? > 0)
@@ -281,24 +280,24 @@ pub fn set_edited(c: &Connection, id: &MessageId, text: &str, at: Millis) -> Sto
 
 /// Deleted for everyone: the content goes, the row stays as a tombstone.
 pub fn set_revoked(c: &Connection, id: &MessageId, at: Millis) -> StoreResult<bool> {
-    let changed = c.execute(
+    let changed = c.exec(
         "UPDATE messages SET type = 'revoked', text = NULL, data = NULL, media_id = NULL, revoked_at = ?2
          WHERE id = ?1 AND revoked_at IS NULL",
         params![id, at],
     )? > 0;
-    c.execute("DELETE FROM reactions WHERE message_id = ?1", [id])?;
+    c.exec("DELETE FROM reactions WHERE message_id = ?1", [id])?;
     Ok(changed)
 }
 
 pub fn set_deleted_for_me(c: &Connection, id: &MessageId) -> StoreResult<bool> {
-    Ok(c.execute(
+    Ok(c.exec(
         "UPDATE messages SET deleted_for_me = 1 WHERE id = ?1 AND deleted_for_me = 0",
         [id],
     )? > 0)
 }
 
 pub fn set_starred(c: &Connection, id: &MessageId, starred: bool) -> StoreResult<bool> {
-    Ok(c.execute("UPDATE messages SET starred = ?2 WHERE id = ?1", params![id, starred])? > 0)
+    Ok(c.exec("UPDATE messages SET starred = ?2 WHERE id = ?1", params![id, starred])? > 0)
 }
 
 /// Receipt states only move forward (sent < delivered < read < played).
@@ -313,7 +312,7 @@ pub fn advance_status(c: &Connection, id: &MessageId, status: MessageStatus) -> 
     if current.is_some_and(|cur| cur >= status) {
         return Ok(false);
     }
-    c.execute(
+    c.exec(
         "UPDATE messages SET status = ?2 WHERE id = ?1",
         params![id, status.as_str()],
     )?;
@@ -329,12 +328,12 @@ pub fn set_reaction(
     ts: Millis,
 ) -> StoreResult<bool> {
     Ok(match emoji {
-        Some(e) => c.execute(
+        Some(e) => c.exec(
             "INSERT INTO reactions (message_id, sender_jid, from_me, emoji, ts) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (message_id, sender_jid) DO UPDATE SET emoji = excluded.emoji, ts = excluded.ts",
             params![id, sender, from_me, e, ts],
         )?,
-        None => c.execute(
+        None => c.exec(
             "DELETE FROM reactions WHERE message_id = ?1 AND sender_jid = ?2",
             params![id, sender],
         )?,
@@ -362,12 +361,10 @@ pub fn latest_incoming(c: &Connection, chat: &ChatId, limit: i64) -> StoreResult
 pub type Position = (Millis, i64);
 
 pub fn position(c: &Connection, id: &MessageId) -> StoreResult<Option<(ChatId, Position)>> {
-    Ok(
-        c.query_row("SELECT chat_id, ts, seq FROM messages WHERE id = ?1", [id], |r| {
-            Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
-        })
-        .optional()?,
-    )
+    Ok(c.one("SELECT chat_id, ts, seq FROM messages WHERE id = ?1", [id], |r| {
+        Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
+    })
+    .optional()?)
 }
 
 /// Which way a page walks from its anchor.

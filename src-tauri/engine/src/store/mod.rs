@@ -217,7 +217,39 @@ fn open_connection(path: &Path, key: &DbKey, create: bool) -> StoreResult<Connec
          PRAGMA cache_size = -16000;",
     )
     .map_err(|e| classify(path, e))?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
+}
+
+/// Statements kept parsed per connection: every statement of the hot paths fits.
+const STATEMENT_CACHE: usize = 128;
+
+/// Running statements through the connection's statement cache, so SQLite parses the
+/// hot ones (ingest, reads) once per connection, not once per call. Same shape as
+/// `execute` / `query_row`.
+pub trait Cached {
+    fn exec(&self, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize>;
+    fn one<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T>;
+}
+
+impl Cached for Connection {
+    fn exec(&self, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    fn one<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        self.prepare_cached(sql)?.query_row(params, f)
+    }
 }
 
 /// Small helpers shared by the query modules.

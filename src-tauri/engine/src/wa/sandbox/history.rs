@@ -37,7 +37,7 @@ fn media(kind: &str, key: &str, info: MediaInfo) -> WaMedia {
 }
 
 /// Some content for a generated message.
-fn content(rng: &mut impl Rng, id: &str) -> WaContent {
+pub(super) fn content(rng: &mut impl Rng, id: &str) -> WaContent {
     let roll = rng.random_range(0..1000);
     match roll {
         0..=29 => WaContent::Image {

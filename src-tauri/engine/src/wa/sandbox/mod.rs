@@ -11,6 +11,7 @@ mod behaviour;
 mod client;
 mod history;
 pub mod media;
+pub mod synth;
 mod text;
 mod world;
 
