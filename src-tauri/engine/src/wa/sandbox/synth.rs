@@ -205,8 +205,8 @@ pub fn generate(
                     .then(|| chat.people.choose(&mut rng).cloned())
                     .flatten(),
             };
-                        // About 7% media, locations and contact cards (drawn from the sandbox's mix).
-                        // Messages carrying the planted words are always text, so their counts are exact.
+            // About 7% media, locations and contact cards (drawn from the sandbox's mix).
+            // Messages carrying the planted words are always text, so their counts are exact.
             let planted = i.is_multiple_of(500) || i.is_multiple_of(rare_every);
             let content = if rng.random_range(0..100) < 7 && !planted {
                 let mut c = content(&mut rng, &id);
