@@ -57,6 +57,9 @@ pub enum Command {
     /// Bring history from other WhatsApp tools into an account.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Verify the store (every page decrypts, structure, references, search index) and
+    /// print a JSON report; exits non-zero when anything is wrong. Changes nothing.
+    Check,
     /// What agents did: the latest tool calls (message bodies redacted), one JSON per line.
     Activity {
         /// How many calls to show.

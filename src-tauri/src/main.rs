@@ -23,6 +23,7 @@ fn main() -> std::process::ExitCode {
                 | Command::Tools(_)
                 | Command::Settings(_)
                 | Command::Activity { .. }
+                | Command::Check
         )
     );
     commands::init_logging(quiet_logs);
@@ -36,6 +37,7 @@ fn main() -> std::process::ExitCode {
         Some(Command::Settings(cmd)) => commands::tools::settings(cli.global, cmd),
         Some(Command::Import(cmd)) => commands::import::run(cli.global, cmd),
         Some(Command::Activity { limit, tool }) => commands::tools::activity(cli.global, limit, tool),
+        Some(Command::Check) => commands::check::run(cli.global),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

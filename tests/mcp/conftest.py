@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 BIN = os.environ.get("WUSE_BIN") or str(
     Path(os.environ.get("CARGO_TARGET_DIR", Path(__file__).resolve().parents[2] / "target")) / "debug" / "whatsapp-use")
+BENCH = str(Path(BIN).with_name("wuse-bench"))
 
 
 @pytest.fixture
@@ -25,14 +26,15 @@ def anyio_backend():
 class Server:
     """A running `whatsapp-use serve` on a random port."""
 
-    def __init__(self, data_dir: Path, env: dict, key: str | None = None):
-        """Starts on `data_dir`; `key` for a restart (the first start prints a new one)."""
+    def __init__(self, data_dir: Path, env: dict, key: str | None = None, preexec_fn=None):
+        """Starts on `data_dir`; `key` for a restart (the first start prints a new one);
+        `preexec_fn` runs in the child before exec (resource limits, another user)."""
         self.data_dir = data_dir
         self.env = env
         self.log_path = data_dir.parent / ("serve.out" if key is None else f"serve-{time.monotonic_ns()}.out")
         self.log = open(self.log_path, "w+")
         self.proc = subprocess.Popen([BIN, "serve", "--data-dir", str(data_dir), "--port", "0"],
-                                     stdout=self.log, stderr=subprocess.STDOUT, env=env)
+                                     stdout=self.log, stderr=subprocess.STDOUT, env=env, preexec_fn=preexec_fn)
         deadline = time.time() + 30
         self.port = None
         self.key = None

@@ -15,3 +15,10 @@ async def synced(agent, account_id=None):
         return account.get("history_sync", {}).get("done")
     await eventually(done, timeout=30)
     return (await agent.call("list_chats", {"limit": 200} | ({"account_id": account_id} if account_id else {})))["chats"]
+
+
+async def connected(agent):
+    """Waits until the (first) account is connected again, e.g. after a restart."""
+    async def done():
+        return (await agent.call("list_accounts"))["accounts"][0]["status"] == "connected"
+    await eventually(done, timeout=30, interval=0.2)

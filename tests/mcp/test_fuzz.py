@@ -78,3 +78,71 @@ async def test_malformed_json_rpc_and_oversized_bodies(server):
     # (The server closes a connection whose oversized body it did not read: ask anew.)
     async with httpx2.AsyncClient(timeout=30) as http:
         assert (await http.get(f"http://127.0.0.1:{server.port}/health")).status_code == 200
+
+
+METHODS = ["initialize", "ping", "tools/list", "tools/call", "resources/list", "resources/read",
+           "resources/templates/list", "resources/subscribe", "prompts/list", "prompts/get", "logging/setLevel",
+           "completion/complete", "notifications/initialized", "notifications/cancelled", "sampling/createMessage",
+           "", "tools/", "x" * 300]
+
+
+def envelope(rng, tools):
+    """A JSON-RPC message with every part possibly wrong."""
+    msg = {}
+    if rng.random() < 0.9:
+        msg["jsonrpc"] = "2.0" if rng.random() < 0.85 else value(rng)
+    if rng.random() < 0.8:
+        msg["id"] = rng.choice([1, 0, -1, 2**63, 2**70, "a", "", None, 1.5, [], {}])
+    if rng.random() < 0.95:
+        msg["method"] = rng.choice(METHODS) if rng.random() < 0.9 else value(rng)
+    if rng.random() < 0.8:
+        if msg.get("method") == "tools/call" and rng.random() < 0.7:
+            msg["params"] = {"name": rng.choice(tools), "arguments": value(rng) if rng.random() < 0.3 else
+                             {rng.choice(["chat", "limit", "text", "query", "message_id"]): value(rng)}}
+        elif msg.get("method") == "resources/read" and rng.random() < 0.7:
+            msg["params"] = {"uri": rng.choice(["whatsapp://chats", "whatsapp://../../etc/passwd", "file:///etc/passwd",
+                                                "whatsapp://messages/msg_0123456789abcdef", "", "x" * 5000])}
+        else:
+            msg["params"] = value(rng)
+    if rng.random() < 0.1:
+        msg[rng.choice(["result", "error", "extra"])] = value(rng)
+    return msg
+
+
+async def test_generated_json_rpc_envelopes_get_structured_answers(server):
+    """A seeded fuzz of the JSON-RPC layer itself: 1,500 generated messages, single
+    and batched, with and without a session. 2xx or 4xx only, JSON where JSON is
+    promised, never a 5xx, and the server answers normally afterwards."""
+    rng = random.Random(20261125)
+    async with streamable(server.url, server.key) as agent:
+        tools = sorted(await agent.tool_names())
+    base = {"Authorization": f"Bearer {server.key}", "Accept": "application/json, text/event-stream",
+            "Content-Type": "application/json"}
+    async with httpx2.AsyncClient(timeout=30) as http:
+        init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "fuzz", "version": "1"}}}
+        r = await http.post(server.url, json=init, headers=base)
+        session = r.headers.get("mcp-session-id")
+        assert session
+        await http.post(server.url, json={"jsonrpc": "2.0", "method": "notifications/initialized"},
+                        headers=dict(base, **{"mcp-session-id": session}))
+        for i in range(1500):
+            body = envelope(rng, tools) if rng.random() < 0.85 else [envelope(rng, tools) for _ in range(rng.randrange(4))]
+            headers = dict(base)
+            roll = rng.random()
+            if roll < 0.7:
+                headers["mcp-session-id"] = session
+            elif roll < 0.8:
+                headers["mcp-session-id"] = rng.choice(["", "nope", "x" * 500, session + "0"])
+            r = await http.post(server.url, content=json.dumps(body), headers=headers)
+            assert r.status_code < 500, (i, body, r.status_code, r.text[:300])
+            if r.headers.get("content-type", "").startswith("application/json") and r.content:
+                json.loads(r.content)
+            elif r.headers.get("content-type", "").startswith("text/event-stream"):
+                for line in r.text.splitlines():
+                    if line.startswith("data:") and line[5:].strip():
+                        json.loads(line[5:])
+        assert (await http.get(f"http://127.0.0.1:{server.port}/health")).status_code == 200
+    async with streamable(server.url, server.key) as agent:
+        assert (await agent.call("list_chats", {"limit": 3}))["chats"]
+    assert "panicked" not in server.output()

@@ -1,10 +1,12 @@
 //! Turns what a backend reports into store rows and product events, in one
 //! transaction per report, the same way for live and sandbox accounts.
 
+use std::collections::HashMap;
+
 use serde_json::{json, Value};
 
 use crate::events::{Emitter, EventBus, EventType};
-use crate::ids::{AccountId, ChatId, MessageId};
+use crate::ids::{AccountId, ChatId, ContactId, MessageId};
 use crate::model::MessageStatus;
 use crate::presence::Presence;
 use crate::store::chats::{self, ChatRef};
@@ -52,7 +54,7 @@ impl Ingest {
     ) -> StoreResult<()> {
         match event {
             WaEvent::Message(m) => {
-                if let Some((chat, id)) = store_message(tx, account, &m)? {
+                if let Some((chat, id)) = store_message(tx, &mut Lookups::default(), account, &m)? {
                     let kind = if m.key.from_me {
                         EventType::MessageSent
                     } else {
@@ -259,33 +261,101 @@ impl Ingest {
     /// no events. Returns how many messages were new.
     pub fn history(&self, account: &AccountId, batch: &HistoryBatch) -> StoreResult<usize> {
         self.store.write(|tx| {
+            // Contacts first: linking a phone number to a LID may fold two people into
+            // one, which must happen before their IDs are remembered below.
             for c in &batch.contacts {
                 contacts::upsert(tx, account, c)?;
             }
+            let mut seen = Lookups::default();
             for g in &batch.groups {
-                let chat = chats::ensure(tx, account, &g.jid)?;
+                let chat = seen.chat(tx, account, &g.jid)?;
                 groups::upsert(tx, &chat, g)?;
             }
+            // Each chat's newest time is written once per page, not once per message.
+            let mut newest: HashMap<ChatId, Millis> = HashMap::new();
             let mut new = 0;
             for m in &batch.messages {
-                if let Some((chat, _)) = store_message(tx, account, m)? {
-                    chats::on_message(tx, &chat.id, m.ts, false)?;
+                if let Some((chat, _)) = store_message(tx, &mut seen, account, m)? {
+                    let ts = newest.entry(chat.id).or_insert(m.ts);
+                    *ts = (*ts).max(m.ts);
                     new += 1;
                 }
             }
+            for (chat, ts) in &newest {
+                chats::on_message(tx, chat, *ts, false)?;
+            }
             for meta in &batch.chats {
                 if let Some(jid) = &meta.jid {
-                    let chat = chats::ensure(tx, account, jid)?;
+                    let chat = seen.chat(tx, account, jid)?;
                     chats::apply_meta(tx, &chat.id, meta)?;
                 }
             }
-            for (target, from, emoji, ts) in &batch.reactions {
-                let id = messages::message_id(account, target.from_me, &target.id);
-                let own = crate::store::accounts::get(tx, account)?.and_then(|a| a.jid).as_ref() == Some(from);
-                messages::set_reaction(tx, &id, from, own, Some(emoji), *ts)?;
+            if !batch.reactions.is_empty() {
+                let own = crate::store::accounts::get(tx, account)?.and_then(|a| a.jid);
+                for (target, from, emoji, ts) in &batch.reactions {
+                    let id = messages::message_id(account, target.from_me, &target.id);
+                    messages::set_reaction(tx, &id, from, own.as_ref() == Some(from), Some(emoji), *ts)?;
+                }
             }
             Ok(new)
         })
+    }
+}
+
+/// Chats and people already resolved in the current transaction. A page of history
+/// names the same few hundred chats and senders thousands of times; each is looked up
+/// (or created) once. Only valid while no two people are folded into one, so it lives
+/// for one batch, after that batch's contacts are applied.
+#[derive(Default)]
+pub struct Lookups {
+    chats: HashMap<Jid, ChatRef>,
+    contacts: HashMap<Jid, ContactId>,
+    push_names: HashMap<ContactId, String>,
+}
+
+impl Lookups {
+    pub fn chat(&mut self, tx: &Transaction<'_>, account: &AccountId, jid: &Jid) -> StoreResult<ChatRef> {
+        if let Some(c) = self.chats.get(jid) {
+            return Ok(c.clone());
+        }
+        let chat = chats::ensure(tx, account, jid)?;
+        self.chats.insert(jid.clone(), chat.clone());
+        Ok(chat)
+    }
+
+    pub fn contact(&mut self, tx: &Transaction<'_>, account: &AccountId, jid: &Jid) -> StoreResult<ContactId> {
+        if let Some(c) = self.contacts.get(jid) {
+            return Ok(c.clone());
+        }
+        let id = contacts::ensure(tx, account, jid)?;
+        self.contacts.insert(jid.clone(), id.clone());
+        Ok(id)
+    }
+
+    /// Records the name a sender calls themselves, once per name per batch.
+    fn push_name(
+        &mut self,
+        tx: &Transaction<'_>,
+        account: &AccountId,
+        jid: &Jid,
+        id: &ContactId,
+        name: &str,
+    ) -> StoreResult<()> {
+        if self.push_names.get(id).is_some_and(|n| n == name) {
+            return Ok(());
+        }
+        contacts::upsert(
+            tx,
+            account,
+            &WaContact {
+                pn: jid.is_pn().then(|| jid.clone()),
+                lid: jid.is_lid().then(|| jid.clone()),
+                push_name: Some(name.to_owned()),
+                ..Default::default()
+            },
+        )?;
+        self.push_names.insert(id.clone(), name.to_owned());
+        Ok(())
     }
 }
 
@@ -293,24 +363,16 @@ impl Ingest {
 /// when it is new.
 pub fn store_message(
     tx: &Transaction<'_>,
+    seen: &mut Lookups,
     account: &AccountId,
     m: &WaMessage,
 ) -> StoreResult<Option<(ChatRef, MessageId)>> {
-    let chat = chats::ensure(tx, account, &m.key.chat)?;
+    let chat = seen.chat(tx, account, &m.key.chat)?;
     let sender = match (&m.key.sender, m.key.from_me) {
         (Some(s), false) => {
-            let id = contacts::ensure(tx, account, s)?;
+            let id = seen.contact(tx, account, s)?;
             if let Some(name) = &m.push_name {
-                contacts::upsert(
-                    tx,
-                    account,
-                    &WaContact {
-                        pn: s.is_pn().then(|| s.clone()),
-                        lid: s.is_lid().then(|| s.clone()),
-                        push_name: Some(name.clone()),
-                        ..Default::default()
-                    },
-                )?;
+                seen.push_name(tx, account, s, &id, name)?;
             }
             Some(id)
         }

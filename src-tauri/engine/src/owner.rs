@@ -24,6 +24,15 @@ pub enum OwnerError {
     Taken { dir: String, pid: u32, port: u16 },
     #[error("another WhatsApp-Use already owns {dir}")]
     TakenUnknown { dir: String },
+    #[error(
+        "the data dir {dir} is read-only or belongs to another user ({source}); WhatsApp-Use must \
+         write there: fix its permissions or pick another with --data-dir"
+    )]
+    ReadOnly {
+        dir: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot write {path}: {source}")]
     Io {
         path: String,
@@ -42,9 +51,15 @@ impl OwnerLock {
     /// Takes ownership of `data_dir`, or says who has it.
     pub fn acquire(data_dir: &Path) -> Result<Self, OwnerError> {
         let path = data_dir.join(LOCK_FILE);
-        let io = |source| OwnerError::Io {
-            path: path.display().to_string(),
-            source,
+        let io = |source: std::io::Error| match source.kind() {
+            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => OwnerError::ReadOnly {
+                dir: data_dir.display().to_string(),
+                source,
+            },
+            _ => OwnerError::Io {
+                path: path.display().to_string(),
+                source,
+            },
         };
         let file = OpenOptions::new()
             .create(true)

@@ -124,6 +124,26 @@ pub fn check_url(raw: &str) -> ToolResult<reqwest::Url> {
     Ok(url)
 }
 
+/// Unfinished uploads whose removal failed (a full disk refuses the delete too), per
+/// store file; the next upload to that store removes them. (Start-up removes any left.)
+static ORPHANS: parking_lot::Mutex<Vec<(PathBuf, MediaId)>> = parking_lot::Mutex::new(Vec::new());
+
+fn sweep_orphans(store: &Store) {
+    let mine: Vec<MediaId> = {
+        let mut all = ORPHANS.lock();
+        let (mine, rest) = std::mem::take(&mut *all)
+            .into_iter()
+            .partition(|(path, _)| path.as_path() == store.path());
+        *all = rest;
+        mine.into_iter().map(|(_, id)| id).collect()
+    };
+    for id in mine {
+        if store.write(|tx| table::delete(tx, &id)).is_err() {
+            ORPHANS.lock().push((store.path().to_owned(), id));
+        }
+    }
+}
+
 /// Writes a blob chunk by chunk; dropped unfinished, it removes what it wrote.
 struct Writer {
     store: Store,
@@ -137,6 +157,7 @@ struct Writer {
 
 impl Writer {
     fn new(store: &Store, owner: &Owner) -> ToolResult<Self> {
+        sweep_orphans(store);
         let id = MediaId::random();
         store.write(|tx| {
             table::begin(
@@ -199,7 +220,8 @@ impl Drop for Writer {
         if !self.done {
             let id = self.id.clone();
             if let Err(e) = self.store.write(|tx| table::delete(tx, &id)) {
-                tracing::warn!(error = %e, "could not remove an unfinished upload");
+                tracing::warn!(error = %e, "could not remove an unfinished upload yet; will retry");
+                ORPHANS.lock().push((self.store.path().to_owned(), id));
             }
         }
     }

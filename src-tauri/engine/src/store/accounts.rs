@@ -1,5 +1,6 @@
 //! Accounts and their status.
 
+use super::Cached;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::StoreResult;
@@ -32,7 +33,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
 
 pub fn insert(c: &Connection, id: &AccountId, kind: AccountKind, label: Option<&str>) -> StoreResult<()> {
     let now = now_ms();
-    c.execute(
+    c.exec(
         "INSERT INTO accounts (id, kind, label, status, created_at, updated_at) VALUES (?1, ?2, ?3, 'pairing', ?4, ?4)",
         params![id, kind.as_str(), label, now],
     )?;
@@ -41,7 +42,7 @@ pub fn insert(c: &Connection, id: &AccountId, kind: AccountKind, label: Option<&
 
 pub fn get(c: &Connection, id: &AccountId) -> StoreResult<Option<Account>> {
     Ok(
-        c.query_row(&format!("SELECT {COLUMNS} FROM accounts WHERE id = ?1"), [id], from_row)
+        c.one(&format!("SELECT {COLUMNS} FROM accounts WHERE id = ?1"), [id], from_row)
             .optional()?,
     )
 }
@@ -56,7 +57,7 @@ pub fn list(c: &Connection, kind: Option<AccountKind>) -> StoreResult<Vec<Accoun
 
 pub fn set_status(c: &Connection, id: &AccountId, status: AccountStatus, detail: Option<&str>) -> StoreResult<()> {
     let now = now_ms();
-    c.execute(
+    c.exec(
         "UPDATE accounts SET status = ?2, status_detail = ?3, updated_at = ?4,
                 connected_at = CASE WHEN ?2 = 'connected' THEN ?4 ELSE connected_at END
          WHERE id = ?1",
@@ -74,7 +75,7 @@ pub fn set_paired(
     at: Millis,
 ) -> StoreResult<()> {
     let phone = pn.phone().map(|p| p.as_str().to_owned());
-    c.execute(
+    c.exec(
         "UPDATE accounts SET jid = ?2, lid = ?3, phone = ?4, push_name = COALESCE(?5, push_name),
                 paired_at = ?6, updated_at = ?6 WHERE id = ?1",
         params![id, pn, lid, phone, push_name, at],
@@ -83,7 +84,7 @@ pub fn set_paired(
 }
 
 pub fn set_profile(c: &Connection, id: &AccountId, push_name: Option<&str>, about: Option<&str>) -> StoreResult<()> {
-    c.execute(
+    c.exec(
         "UPDATE accounts SET push_name = COALESCE(?2, push_name), about = COALESCE(?3, about), updated_at = ?4
          WHERE id = ?1",
         params![id, push_name, about, now_ms()],
@@ -92,7 +93,7 @@ pub fn set_profile(c: &Connection, id: &AccountId, push_name: Option<&str>, abou
 }
 
 pub fn set_label(c: &Connection, id: &AccountId, label: Option<&str>) -> StoreResult<()> {
-    c.execute(
+    c.exec(
         "UPDATE accounts SET label = ?2, updated_at = ?3 WHERE id = ?1",
         params![id, label, now_ms()],
     )?;
@@ -101,6 +102,6 @@ pub fn set_label(c: &Connection, id: &AccountId, label: Option<&str>) -> StoreRe
 
 /// Removes the account and, through foreign keys, everything it owns; plus its events.
 pub fn delete(c: &Connection, id: &AccountId) -> StoreResult<bool> {
-    c.execute("DELETE FROM events WHERE account_id = ?1", [id])?;
-    Ok(c.execute("DELETE FROM accounts WHERE id = ?1", [id])? > 0)
+    c.exec("DELETE FROM events WHERE account_id = ?1", [id])?;
+    Ok(c.exec("DELETE FROM accounts WHERE id = ?1", [id])? > 0)
 }

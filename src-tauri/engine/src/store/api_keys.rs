@@ -1,5 +1,6 @@
 //! API key records. Only the SHA-256 of a secret is stored.
 
+use super::Cached;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
@@ -71,11 +72,11 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ApiKeyRecord> {
 /// Limits a key to some chats (`None` lifts the limit).
 pub fn set_chats(c: &Connection, id: &KeyId, chats: Option<&[crate::ids::ChatId]>) -> StoreResult<bool> {
     let json = chats.map(serde_json::to_string).transpose()?;
-    Ok(c.execute("UPDATE api_keys SET chats = ?2 WHERE id = ?1", params![id, json])? > 0)
+    Ok(c.exec("UPDATE api_keys SET chats = ?2 WHERE id = ?1", params![id, json])? > 0)
 }
 
 pub fn insert(c: &Connection, rec: &ApiKeyRecord) -> StoreResult<()> {
-    c.execute(
+    c.exec(
         "INSERT INTO api_keys (id, name, mode, hash, hint, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![rec.id, rec.name, rec.mode.as_str(), rec.hash, rec.hint, rec.created_at],
     )?;
@@ -83,7 +84,7 @@ pub fn insert(c: &Connection, rec: &ApiKeyRecord) -> StoreResult<()> {
 }
 
 pub fn by_hash(c: &Connection, hash: &[u8]) -> StoreResult<Option<ApiKeyRecord>> {
-    Ok(c.query_row(
+    Ok(c.one(
         &format!("SELECT {COLUMNS} FROM api_keys WHERE hash = ?1"),
         [hash],
         from_row,
@@ -93,7 +94,7 @@ pub fn by_hash(c: &Connection, hash: &[u8]) -> StoreResult<Option<ApiKeyRecord>>
 
 pub fn get(c: &Connection, id: &KeyId) -> StoreResult<Option<ApiKeyRecord>> {
     Ok(
-        c.query_row(&format!("SELECT {COLUMNS} FROM api_keys WHERE id = ?1"), [id], from_row)
+        c.one(&format!("SELECT {COLUMNS} FROM api_keys WHERE id = ?1"), [id], from_row)
             .optional()?,
     )
 }
@@ -106,13 +107,13 @@ pub fn list(c: &Connection) -> StoreResult<Vec<ApiKeyRecord>> {
 
 /// Returns false when there is no such key or it was already revoked.
 pub fn revoke(c: &Connection, id: &KeyId) -> StoreResult<bool> {
-    Ok(c.execute(
+    Ok(c.exec(
         "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
         params![id, now_ms()],
     )? > 0)
 }
 
 pub fn touch(c: &Connection, id: &KeyId, at: Millis) -> StoreResult<()> {
-    c.execute("UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1", params![id, at])?;
+    c.exec("UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1", params![id, at])?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! The audit log of tool calls.
 
+use super::Cached;
 use rusqlite::{params, Connection, Row};
 use serde::Serialize;
 use serde_json::Value;
@@ -33,7 +34,7 @@ pub fn append(
     outcome: &str,
     duration_ms: i64,
 ) -> StoreResult<()> {
-    c.execute(
+    c.exec(
         "INSERT INTO audit (at, key_id, key_name, tool, args, outcome, duration_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![at, key_id, key_name, tool, args.to_string(), outcome, duration_ms],
     )?;
@@ -64,5 +65,5 @@ pub fn recent(c: &Connection, before: Option<i64>, tool: Option<&str>, limit: us
 }
 
 pub fn prune(c: &Connection, before: Millis) -> StoreResult<usize> {
-    Ok(c.execute("DELETE FROM audit WHERE at < ?1", [before])?)
+    Ok(c.exec("DELETE FROM audit WHERE at < ?1", [before])?)
 }

@@ -54,7 +54,7 @@ pub fn get_ref(c: &Connection, id: &ChatId) -> StoreResult<Option<ChatRef>> {
 /// their JIDs (phone number or LID).
 pub fn find_by_jid(c: &Connection, account: &AccountId, jid: &Jid) -> StoreResult<Option<ChatRef>> {
     let direct = c
-        .query_row(
+        .one(
             &format!("SELECT {REF_COLUMNS} FROM chats WHERE account_id = ?1 AND jid = ?2"),
             params![account, jid],
             ref_from_row,

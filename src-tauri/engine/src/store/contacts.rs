@@ -153,7 +153,7 @@ pub fn by_jid(c: &Connection, account: &AccountId, jid: &Jid) -> StoreResult<Opt
 /// The person behind `jid`, for showing in messages and participant lists.
 pub fn person(c: &Connection, account: &AccountId, jid: &Jid) -> StoreResult<Person> {
     let found = c
-        .query_row(
+        .one(
             &format!(
                 "SELECT co.id, co.phone, {NAME_SQL} FROM contacts co
                  WHERE co.account_id = ?1 AND (co.pn_jid = ?2 OR co.lid_jid = ?2)"

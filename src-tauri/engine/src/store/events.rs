@@ -1,5 +1,6 @@
 //! The durable event log.
 
+use super::Cached;
 use rusqlite::{params, Connection, Row};
 use serde_json::Value;
 
@@ -17,7 +18,7 @@ pub fn append(
     received_at: Millis,
     data: Value,
 ) -> StoreResult<Event> {
-    c.execute(
+    c.exec(
         "INSERT INTO events (type, account_id, chat_id, occurred_at, received_at, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![kind.as_str(), account, chat, occurred_at, received_at, data.to_string()],
     )?;
@@ -115,15 +116,15 @@ pub fn latest(c: &Connection, q: &EventQuery<'_>) -> StoreResult<Vec<Event>> {
 
 /// The newest sequence number in the log (0 when empty).
 pub fn latest_seq(c: &Connection) -> StoreResult<i64> {
-    Ok(c.query_row("SELECT COALESCE(max(seq), 0) FROM events", [], |r| r.get(0))?)
+    Ok(c.one("SELECT COALESCE(max(seq), 0) FROM events", [], |r| r.get(0))?)
 }
 
 /// The oldest sequence number still kept (for telling a client what retention dropped).
 pub fn oldest_seq(c: &Connection) -> StoreResult<Option<i64>> {
-    Ok(c.query_row("SELECT min(seq) FROM events", [], |r| r.get(0))?)
+    Ok(c.one("SELECT min(seq) FROM events", [], |r| r.get(0))?)
 }
 
 /// Drops events received before `before`; returns how many.
 pub fn prune(c: &Connection, before: Millis) -> StoreResult<usize> {
-    Ok(c.execute("DELETE FROM events WHERE received_at < ?1", [before])?)
+    Ok(c.exec("DELETE FROM events WHERE received_at < ?1", [before])?)
 }

@@ -1,5 +1,6 @@
 //! Group metadata and participants.
 
+use super::Cached;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::chats::ChatRef;
@@ -13,7 +14,7 @@ use crate::wa::{Jid, ParticipantRole, WaGroup};
 /// Records a group as the network describes it (replacing the participant list).
 pub fn upsert(c: &Connection, chat: &ChatRef, g: &WaGroup) -> StoreResult<()> {
     let now = now_ms();
-    c.execute(
+    c.exec(
         "INSERT INTO groups (chat_id, account_id, subject, description, owner_jid, created_at, announce, locked, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT (chat_id) DO UPDATE SET subject = excluded.subject, description = excluded.description,
@@ -21,8 +22,8 @@ pub fn upsert(c: &Connection, chat: &ChatRef, g: &WaGroup) -> StoreResult<()> {
              announce = excluded.announce, locked = excluded.locked, left_at = NULL, updated_at = excluded.updated_at",
         params![chat.id, chat.account_id, g.subject, g.description, g.owner, g.created_at, g.announce, g.locked, now],
     )?;
-    c.execute("UPDATE chats SET name = ?2 WHERE id = ?1", params![chat.id, g.subject])?;
-    c.execute("DELETE FROM group_participants WHERE chat_id = ?1", [&chat.id])?;
+    c.exec("UPDATE chats SET name = ?2 WHERE id = ?1", params![chat.id, g.subject])?;
+    c.exec("DELETE FROM group_participants WHERE chat_id = ?1", [&chat.id])?;
     for p in &g.participants {
         add_participant(c, chat, &p.jid, p.role, g.created_at)?;
     }
@@ -30,11 +31,9 @@ pub fn upsert(c: &Connection, chat: &ChatRef, g: &WaGroup) -> StoreResult<()> {
 }
 
 pub fn exists(c: &Connection, chat: &ChatId) -> StoreResult<bool> {
-    Ok(
-        c.query_row("SELECT 1 FROM groups WHERE chat_id = ?1", [chat], |_| Ok(()))
-            .optional()?
-            .is_some(),
-    )
+    Ok(c.one("SELECT 1 FROM groups WHERE chat_id = ?1", [chat], |_| Ok(()))
+        .optional()?
+        .is_some())
 }
 
 pub fn add_participant(
@@ -48,7 +47,7 @@ pub fn add_participant(
         .is_person()
         .then(|| contacts::ensure(c, &chat.account_id, jid))
         .transpose()?;
-    c.execute(
+    c.exec(
         "INSERT INTO group_participants (chat_id, jid, contact_id, role, added_at) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (chat_id, jid) DO UPDATE SET role = excluded.role",
         params![chat.id, jid, contact, role.as_str(), at],
@@ -59,7 +58,7 @@ pub fn add_participant(
 /// Removes a participant, whichever of their JIDs the list holds.
 pub fn remove_participant(c: &Connection, chat: &ChatRef, jid: &Jid) -> StoreResult<bool> {
     let contact = contacts::by_jid(c, &chat.account_id, jid)?;
-    Ok(c.execute(
+    Ok(c.exec(
         "DELETE FROM group_participants WHERE chat_id = ?1 AND (jid = ?2 OR (?3 IS NOT NULL AND contact_id = ?3))",
         params![chat.id, jid, contact],
     )? > 0)
@@ -67,23 +66,23 @@ pub fn remove_participant(c: &Connection, chat: &ChatRef, jid: &Jid) -> StoreRes
 
 pub fn set_role(c: &Connection, chat: &ChatRef, jid: &Jid, role: ParticipantRole) -> StoreResult<bool> {
     let contact = contacts::by_jid(c, &chat.account_id, jid)?;
-    Ok(c.execute(
+    Ok(c.exec(
         "UPDATE group_participants SET role = ?4 WHERE chat_id = ?1 AND (jid = ?2 OR (?3 IS NOT NULL AND contact_id = ?3))",
         params![chat.id, jid, contact, role.as_str()],
     )? > 0)
 }
 
 pub fn set_subject(c: &Connection, chat: &ChatId, subject: &str) -> StoreResult<()> {
-    c.execute(
+    c.exec(
         "UPDATE groups SET subject = ?2, updated_at = ?3 WHERE chat_id = ?1",
         params![chat, subject, now_ms()],
     )?;
-    c.execute("UPDATE chats SET name = ?2 WHERE id = ?1", params![chat, subject])?;
+    c.exec("UPDATE chats SET name = ?2 WHERE id = ?1", params![chat, subject])?;
     Ok(())
 }
 
 pub fn set_description(c: &Connection, chat: &ChatId, description: Option<&str>) -> StoreResult<()> {
-    c.execute(
+    c.exec(
         "UPDATE groups SET description = ?2, updated_at = ?3 WHERE chat_id = ?1",
         params![chat, description, now_ms()],
     )?;
@@ -91,7 +90,7 @@ pub fn set_description(c: &Connection, chat: &ChatId, description: Option<&str>)
 }
 
 pub fn set_flags(c: &Connection, chat: &ChatId, announce: Option<bool>, locked: Option<bool>) -> StoreResult<()> {
-    c.execute(
+    c.exec(
         "UPDATE groups SET announce = COALESCE(?2, announce), locked = COALESCE(?3, locked), updated_at = ?4 WHERE chat_id = ?1",
         params![chat, announce, locked, now_ms()],
     )?;
@@ -99,7 +98,7 @@ pub fn set_flags(c: &Connection, chat: &ChatId, announce: Option<bool>, locked: 
 }
 
 pub fn set_picture(c: &Connection, chat: &ChatId, media: Option<&str>) -> StoreResult<()> {
-    c.execute(
+    c.exec(
         "UPDATE groups SET picture_id = ?2, updated_at = ?3 WHERE chat_id = ?1",
         params![chat, media, now_ms()],
     )?;
@@ -107,7 +106,7 @@ pub fn set_picture(c: &Connection, chat: &ChatId, media: Option<&str>) -> StoreR
 }
 
 pub fn set_invite_code(c: &Connection, chat: &ChatId, code: &str) -> StoreResult<()> {
-    c.execute(
+    c.exec(
         "UPDATE groups SET invite_code = ?2 WHERE chat_id = ?1",
         params![chat, code],
     )?;
@@ -116,17 +115,15 @@ pub fn set_invite_code(c: &Connection, chat: &ChatId, code: &str) -> StoreResult
 
 /// This account is no longer in the group (left or removed); history stays.
 pub fn mark_left(c: &Connection, chat: &ChatId, at: Millis) -> StoreResult<()> {
-    c.execute("UPDATE groups SET left_at = ?2 WHERE chat_id = ?1", params![chat, at])?;
+    c.exec("UPDATE groups SET left_at = ?2 WHERE chat_id = ?1", params![chat, at])?;
     Ok(())
 }
 
 /// The account's own JIDs (phone number and LID), to spot "me" among participants.
 fn own_jids(c: &Connection, account: &AccountId) -> StoreResult<(Option<Jid>, Option<Jid>)> {
-    Ok(
-        c.query_row("SELECT jid, lid FROM accounts WHERE id = ?1", [account], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?,
-    )
+    Ok(c.one("SELECT jid, lid FROM accounts WHERE id = ?1", [account], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?)
 }
 
 pub fn participants(c: &Connection, chat: &ChatId, account: &AccountId) -> StoreResult<Vec<Participant>> {
@@ -158,7 +155,7 @@ pub fn participants(c: &Connection, chat: &ChatId, account: &AccountId) -> Store
 
 pub fn get(c: &Connection, chat: &ChatId) -> StoreResult<Option<Group>> {
     let row = c
-        .query_row(
+        .one(
             "SELECT g.account_id, g.subject, g.description, g.owner_jid, g.created_at, g.announce, g.locked, g.left_at,
                     (SELECT count(*) FROM group_participants gp WHERE gp.chat_id = g.chat_id)
              FROM groups g WHERE g.chat_id = ?1",

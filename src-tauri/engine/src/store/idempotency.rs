@@ -1,5 +1,6 @@
 //! Idempotency records: (API key, idempotency key) -> the first result.
 
+use super::Cached;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::StoreResult;
@@ -30,7 +31,7 @@ pub fn claim(
     now: Millis,
 ) -> StoreResult<Claim> {
     let existing: Option<(String, String, Option<String>, Millis)> = c
-        .query_row(
+        .one(
             "SELECT tool, fingerprint, result, created_at FROM idempotency WHERE key_id = ?1 AND idem_key = ?2",
             params![key, idem],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
@@ -38,7 +39,7 @@ pub fn claim(
         .optional()?;
     match existing {
         Some((_, _, _, created)) if now - created > TTL_MS => {
-            c.execute(
+            c.exec(
                 "DELETE FROM idempotency WHERE key_id = ?1 AND idem_key = ?2",
                 params![key, idem],
             )?;
@@ -48,7 +49,7 @@ pub fn claim(
         Some((_, _, None, _)) => return Ok(Claim::Pending),
         None => {}
     }
-    c.execute(
+    c.exec(
         "INSERT INTO idempotency (key_id, idem_key, tool, fingerprint, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![key, idem, tool, fingerprint, now],
     )?;
@@ -56,7 +57,7 @@ pub fn claim(
 }
 
 pub fn finish(c: &Connection, key: &KeyId, idem: &str, result: &str) -> StoreResult<()> {
-    c.execute(
+    c.exec(
         "UPDATE idempotency SET result = ?3 WHERE key_id = ?1 AND idem_key = ?2",
         params![key, idem, result],
     )?;
@@ -65,7 +66,7 @@ pub fn finish(c: &Connection, key: &KeyId, idem: &str, result: &str) -> StoreRes
 
 /// Forgets a claim whose call failed, so a retry runs again.
 pub fn release(c: &Connection, key: &KeyId, idem: &str) -> StoreResult<()> {
-    c.execute(
+    c.exec(
         "DELETE FROM idempotency WHERE key_id = ?1 AND idem_key = ?2 AND result IS NULL",
         params![key, idem],
     )?;
@@ -73,5 +74,5 @@ pub fn release(c: &Connection, key: &KeyId, idem: &str) -> StoreResult<()> {
 }
 
 pub fn purge(c: &Connection, now: Millis) -> StoreResult<usize> {
-    Ok(c.execute("DELETE FROM idempotency WHERE created_at < ?1", [now - TTL_MS])?)
+    Ok(c.exec("DELETE FROM idempotency WHERE created_at < ?1", [now - TTL_MS])?)
 }

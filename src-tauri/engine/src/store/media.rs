@@ -1,5 +1,6 @@
 //! Media blobs inside the encrypted store, written and read in chunks.
 
+use super::Cached;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
@@ -41,7 +42,7 @@ pub fn begin(
     key: Option<&KeyId>,
     mime: &str,
 ) -> StoreResult<()> {
-    c.execute(
+    c.exec(
         "INSERT INTO media (id, account_id, key_id, mime, size, created_at) VALUES (?1, ?2, ?3, ?4, 0, ?5)",
         params![id, account, key, mime, now_ms()],
     )?;
@@ -49,7 +50,7 @@ pub fn begin(
 }
 
 pub fn append(c: &Connection, id: &MediaId, idx: i64, data: &[u8]) -> StoreResult<()> {
-    c.execute(
+    c.exec(
         "INSERT INTO media_chunks (media_id, idx, data) VALUES (?1, ?2, ?3)",
         params![id, idx, data],
     )?;
@@ -67,7 +68,7 @@ pub fn finish(
     dims: Option<(u32, u32)>,
     duration_ms: Option<i64>,
 ) -> StoreResult<()> {
-    c.execute(
+    c.exec(
         "UPDATE media SET mime = ?2, size = ?3, sha256 = ?4, file_name = ?5, width = ?6, height = ?7, duration_ms = ?8,
                 complete = 1 WHERE id = ?1",
         params![
@@ -85,17 +86,17 @@ pub fn finish(
 }
 
 pub fn delete(c: &Connection, id: &MediaId) -> StoreResult<()> {
-    c.execute("DELETE FROM media WHERE id = ?1", [id])?;
+    c.exec("DELETE FROM media WHERE id = ?1", [id])?;
     Ok(())
 }
 
 /// Drops uploads that never finished (a crash mid-upload).
 pub fn delete_incomplete(c: &Connection) -> StoreResult<usize> {
-    Ok(c.execute("DELETE FROM media WHERE complete = 0", [])?)
+    Ok(c.exec("DELETE FROM media WHERE complete = 0", [])?)
 }
 
 pub fn get(c: &Connection, id: &MediaId) -> StoreResult<Option<MediaMeta>> {
-    Ok(c.query_row(
+    Ok(c.one(
         "SELECT id, mime, size, sha256, file_name, width, height, duration_ms, created_at, account_id, key_id
              FROM media WHERE id = ?1 AND complete = 1",
         [id],
@@ -120,7 +121,7 @@ pub fn get(c: &Connection, id: &MediaId) -> StoreResult<Option<MediaMeta>> {
 
 /// One chunk of a blob (`None` past the end).
 pub fn chunk(c: &Connection, id: &MediaId, idx: i64) -> StoreResult<Option<Vec<u8>>> {
-    Ok(c.query_row(
+    Ok(c.one(
         "SELECT data FROM media_chunks WHERE media_id = ?1 AND idx = ?2",
         params![id, idx],
         |r| r.get(0),
@@ -140,7 +141,7 @@ pub fn read_all(c: &Connection, id: &MediaId) -> StoreResult<Vec<u8>> {
 
 /// Points a message at a blob we now hold (after a download).
 pub fn attach_to_message(c: &Connection, message: &crate::ids::MessageId, media: &MediaId) -> StoreResult<()> {
-    c.execute(
+    c.exec(
         "UPDATE messages SET media_id = ?2 WHERE id = ?1",
         params![message, media],
     )?;

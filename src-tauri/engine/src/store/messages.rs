@@ -195,7 +195,7 @@ pub fn content_of(c: &Connection, id: &MessageId) -> StoreResult<Option<WaConten
         media_id: Option<MediaId>,
     }
     let row = c
-        .query_row(
+        .one(
             "SELECT type, text, data, media_id FROM messages WHERE id = ?1",
             [id],
             |r| {
@@ -265,7 +265,7 @@ pub fn media_id_of(c: &Connection, id: &MessageId) -> StoreResult<Option<MediaId
 /// Where a message's media is on WhatsApp's servers, and what it is.
 pub fn remote_media(c: &Connection, id: &MessageId) -> StoreResult<Option<(RemoteMedia, MediaInfo)>> {
     let data: Option<Option<String>> = c
-        .query_row("SELECT data FROM messages WHERE id = ?1", [id], |r| r.get(0))
+        .one("SELECT data FROM messages WHERE id = ?1", [id], |r| r.get(0))
         .optional()?;
     let extra: Extra = super::sql::opt_json(data.flatten()).unwrap_or_default();
     Ok(extra.remote.zip(extra.media))
@@ -303,7 +303,7 @@ pub fn set_starred(c: &Connection, id: &MessageId, starred: bool) -> StoreResult
 /// Receipt states only move forward (sent < delivered < read < played).
 pub fn advance_status(c: &Connection, id: &MessageId, status: MessageStatus) -> StoreResult<bool> {
     let current: Option<Option<String>> = c
-        .query_row("SELECT status FROM messages WHERE id = ?1 AND from_me = 1", [id], |r| {
+        .one("SELECT status FROM messages WHERE id = ?1 AND from_me = 1", [id], |r| {
             r.get(0)
         })
         .optional()?;
@@ -495,7 +495,7 @@ pub fn get_many(c: &Connection, ids: &[MessageId]) -> StoreResult<Vec<Message>> 
 
 pub fn get(c: &Connection, id: &MessageId) -> StoreResult<Option<Message>> {
     let found = c
-        .query_row(&format!("{MESSAGE_SELECT} WHERE m.id = ?1"), [id], message_from_row)
+        .one(&format!("{MESSAGE_SELECT} WHERE m.id = ?1"), [id], message_from_row)
         .optional()?;
     let Some((m, _)) = found else { return Ok(None) };
     let mut one = [m];

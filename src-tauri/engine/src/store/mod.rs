@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod audit;
 pub mod chats;
+pub mod check;
 pub mod contacts;
 pub mod events;
 pub mod groups;
@@ -35,14 +36,21 @@ const MAX_IDLE_READERS: usize = 8;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
-        "cannot open {path}: the key does not match or the file is not a WhatsApp-Use database. \
-         The file was left untouched."
+        "cannot open {path}: it does not decrypt with this key (the key does not match, or the file \
+         is damaged or not a WhatsApp-Use database). The file was left untouched."
     )]
     WrongKeyOrNotADatabase { path: String },
+    #[error(
+        "{path} is damaged: a page failed its integrity check ({detail}). Nothing was written; \
+         run `whatsapp-use check` and restore the file from a backup."
+    )]
+    Damaged { path: String, detail: String },
     #[error("the data dir is read-only ({path}): {detail}")]
     ReadOnly { path: String, detail: String },
     #[error("the disk holding {path} is full; free some space and try again (nothing was half-written)")]
     DiskFull { path: String },
+    #[error("could not write to {path} ({detail}): is the disk full? The change was rolled back.")]
+    WriteFailed { path: String, detail: String },
     #[error(
         "{path} was written by a newer WhatsApp-Use (schema {found}, this build knows up to {supported}); \
          update the app. The file was left untouched."
@@ -87,6 +95,14 @@ fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
         match f.code {
             ErrorCode::NotADatabase => return StoreError::WrongKeyOrNotADatabase { path: path_s },
             ErrorCode::DiskFull => return StoreError::DiskFull { path: path_s },
+            // A write the OS refused (no space, file size limit, I/O error) after the
+            // file opened fine: SQLite rolled the transaction back.
+            ErrorCode::SystemIoFailure if is_write_failure(f.extended_code) => {
+                return StoreError::WriteFailed {
+                    path: path_s,
+                    detail: msg.clone().unwrap_or_else(|| f.to_string()),
+                }
+            }
             ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied => {
                 return StoreError::ReadOnly {
                     path: path_s,
@@ -97,6 +113,36 @@ fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
         }
     }
     StoreError::Sqlite(e)
+}
+
+fn is_write_failure(extended: std::os::raw::c_int) -> bool {
+    use rusqlite::ffi;
+    [
+        ffi::SQLITE_IOERR_WRITE,
+        ffi::SQLITE_IOERR_FSYNC,
+        ffi::SQLITE_IOERR_TRUNCATE,
+        ffi::SQLITE_IOERR_SHMSIZE,
+        ffi::SQLITE_IOERR_SHMMAP,
+    ]
+    .contains(&extended)
+}
+
+/// After the key was proven at open, "not a database" means a page that does not
+/// decrypt: damage, not a wrong key.
+fn classify_open_store(path: &Path, e: rusqlite::Error) -> StoreError {
+    match classify(path, e) {
+        StoreError::WrongKeyOrNotADatabase { path } => StoreError::Damaged {
+            path,
+            detail: "page does not decrypt".into(),
+        },
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, msg)) if f.code == ErrorCode::DatabaseCorrupt => {
+            StoreError::Damaged {
+                path: path.display().to_string(),
+                detail: msg.unwrap_or_else(|| f.to_string()),
+            }
+        }
+        other => other,
+    }
 }
 
 #[derive(Clone)]
@@ -161,9 +207,9 @@ impl Store {
         let mut conn = self.inner.writer.lock();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| classify(&self.inner.path, e))?;
+            .map_err(|e| classify_open_store(&self.inner.path, e))?;
         let out = f(&tx).map_err(|e| self.reclassify(e))?;
-        tx.commit().map_err(|e| classify(&self.inner.path, e))?;
+        tx.commit().map_err(|e| classify_open_store(&self.inner.path, e))?;
         after();
         Ok(out)
     }
@@ -173,7 +219,7 @@ impl Store {
         self.inner.readers.lock().clear();
         let conn = self.inner.writer.lock();
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-            .map_err(|e| classify(&self.inner.path, e))?;
+            .map_err(|e| classify_open_store(&self.inner.path, e))?;
         Ok(())
     }
 
@@ -189,7 +235,7 @@ impl Store {
 
     fn reclassify(&self, e: StoreError) -> StoreError {
         match e {
-            StoreError::Sqlite(e) => classify(&self.inner.path, e),
+            StoreError::Sqlite(e) => classify_open_store(&self.inner.path, e),
             other => other,
         }
     }

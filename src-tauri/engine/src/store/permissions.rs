@@ -1,5 +1,6 @@
 //! Per-tool switches: global (`*`) and per API key.
 
+use super::Cached;
 use std::collections::HashMap;
 
 use rusqlite::{params, Connection};
@@ -16,7 +17,7 @@ pub fn for_scope(c: &Connection, scope: &str) -> StoreResult<HashMap<String, boo
 }
 
 pub fn set(c: &Connection, scope: &str, tool: &str, enabled: bool) -> StoreResult<()> {
-    c.execute(
+    c.exec(
         "INSERT INTO tool_permissions (scope, tool, enabled) VALUES (?1, ?2, ?3)
          ON CONFLICT (scope, tool) DO UPDATE SET enabled = excluded.enabled",
         params![scope, tool, enabled],
@@ -26,6 +27,6 @@ pub fn set(c: &Connection, scope: &str, tool: &str, enabled: bool) -> StoreResul
 
 /// Removes every switch of a scope (back to the defaults, or to the global ones).
 pub fn clear(c: &Connection, scope: &str) -> StoreResult<()> {
-    c.execute("DELETE FROM tool_permissions WHERE scope = ?1", [scope])?;
+    c.exec("DELETE FROM tool_permissions WHERE scope = ?1", [scope])?;
     Ok(())
 }

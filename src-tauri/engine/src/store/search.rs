@@ -45,6 +45,9 @@ fn push_term(terms: &mut Vec<String>, text: &str, prefix: bool) {
     terms.push(if prefix { format!("{quoted}*") } else { quoted });
 }
 
+/// How many of the most recently stored matches are ranked (see `search`).
+pub const CANDIDATES: usize = 2_000;
+
 #[derive(Debug, Clone, Default)]
 pub struct SearchQuery<'a> {
     pub accounts: &'a [AccountId],
@@ -74,20 +77,33 @@ pub fn search(c: &Connection, fts: &str, q: &SearchQuery<'_>) -> StoreResult<Vec
         .types
         .map(|t| serde_json::to_string(&t.iter().map(|t| t.as_str()).collect::<Vec<_>>()))
         .transpose()?;
+    // Ranking every match of a common word costs a join and a score per match (tens
+    // of thousands at a million messages). So the ranking runs over the CANDIDATES
+    // most recently stored matches that pass the filters (FTS5 walks its index
+    // newest-first, so it stops there), and snippets are made for the page alone.
     let mut stmt = c.prepare_cached(
-        "SELECT m.id, bm25(messages_fts) AS score, snippet(messages_fts, 0, '«', '»', '…', 16)
-         FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid
+        "WITH candidates AS (
+             SELECT m.id AS id, m.seq AS seq, m.ts AS ts, bm25(messages_fts) AS score
+             FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid
+             WHERE messages_fts MATCH ?1
+               AND m.account_id IN (SELECT value FROM json_each(?2))
+               AND m.deleted_for_me = 0
+               AND (?3 IS NULL OR m.chat_id IN (SELECT value FROM json_each(?3)))
+               AND (?4 IS NULL OR m.sender_contact_id = ?4)
+               AND (?5 IS NULL OR m.from_me = ?5)
+               AND (?6 IS NULL OR m.ts >= ?6)
+               AND (?7 IS NULL OR m.ts < ?7)
+               AND (?8 IS NULL OR m.type IN (SELECT value FROM json_each(?8)))
+             ORDER BY messages_fts.rowid DESC
+             LIMIT ?11
+         ),
+         page AS (
+             SELECT * FROM candidates ORDER BY score, ts DESC, seq DESC LIMIT ?9 OFFSET ?10
+         )
+         SELECT page.id, page.score, snippet(messages_fts, 0, '«', '»', '…', 16)
+         FROM page JOIN messages_fts ON messages_fts.rowid = page.seq
          WHERE messages_fts MATCH ?1
-           AND m.account_id IN (SELECT value FROM json_each(?2))
-           AND m.deleted_for_me = 0
-           AND (?3 IS NULL OR m.chat_id IN (SELECT value FROM json_each(?3)))
-           AND (?4 IS NULL OR m.sender_contact_id = ?4)
-           AND (?5 IS NULL OR m.from_me = ?5)
-           AND (?6 IS NULL OR m.ts >= ?6)
-           AND (?7 IS NULL OR m.ts < ?7)
-           AND (?8 IS NULL OR m.type IN (SELECT value FROM json_each(?8)))
-         ORDER BY score, m.ts DESC, m.seq DESC
-         LIMIT ?9 OFFSET ?10",
+         ORDER BY page.score, page.ts DESC, page.seq DESC",
     )?;
     let rows = stmt.query_map(
         params![
@@ -100,7 +116,8 @@ pub fn search(c: &Connection, fts: &str, q: &SearchQuery<'_>) -> StoreResult<Vec
             q.to,
             types,
             q.limit as i64,
-            q.offset as i64
+            q.offset as i64,
+            CANDIDATES as i64
         ],
         |r| Ok((r.get::<_, MessageId>(0)?, r.get::<_, f64>(1)?, r.get::<_, String>(2)?)),
     )?;
