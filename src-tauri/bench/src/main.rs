@@ -124,7 +124,7 @@ async fn run(dir: &std::path::Path, messages: usize, calls: usize, bin: PathBuf,
     // The account reconnects after each start; sends need it connected.
     wait_connected(&mut agent, &p.account).await?;
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let (idle_rss, _) = server.memory_mb();
+    let (idle_rss, _, idle_private) = server.memory_mb();
 
     let mut rows = Vec::new();
     let floors = setup::Floors::open(dir)?;
@@ -192,7 +192,7 @@ async fn run(dir: &std::path::Path, messages: usize, calls: usize, bin: PathBuf,
 
     let (concurrent_rate, concurrent) = concurrent_gets(&http, &url, &p.key, &ids, 32, calls).await?;
     let notify = notification_latency(&http, &url, &p.key, &p.account, (calls / 10).clamp(10, 200)).await?;
-    let (loaded_rss, peak_rss) = server.memory_mb();
+    let (loaded_rss, peak_rss, loaded_private) = server.memory_mb();
     server.stop();
 
     println!(
@@ -235,7 +235,8 @@ async fn run(dir: &std::path::Path, messages: usize, calls: usize, bin: PathBuf,
         cold.quantile(1.0)
     );
     println!(
-        "| `serve` RSS idle / loaded / peak | {idle_rss:.1} MB | {loaded_rss:.1} MB | {peak_rss:.1} MB peak | | |"
+        "| `serve` RSS idle / loaded / peak | {idle_rss:.1} MB | {loaded_rss:.1} MB | {peak_rss:.1} MB peak | | |\n\
+         | `serve` private memory (RssAnon) idle / loaded | {idle_private:.1} MB | {loaded_private:.1} MB | | | |"
     );
     Ok(())
 }

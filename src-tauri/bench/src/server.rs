@@ -59,7 +59,10 @@ impl Server {
     }
 
     /// Resident and peak memory in MB, from /proc (Linux).
-    pub fn memory_mb(&self) -> (f64, f64) {
+    /// (RSS, peak RSS, private RSS) in MB. RSS counts the shared libraries' pages
+    /// too (WebKitGTK and friends are linked for the window even when serving
+    /// headless); the private part (`RssAnon`) is what this process alone costs.
+    pub fn memory_mb(&self) -> (f64, f64, f64) {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
         let field = |name: &str| {
             status
@@ -68,7 +71,7 @@ impl Server {
                 .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
                 .map_or(f64::NAN, |kb| kb / 1024.0)
         };
-        (field("VmRSS:"), field("VmHWM:"))
+        (field("VmRSS:"), field("VmHWM:"), field("RssAnon:"))
     }
 
     pub fn stop(mut self) {

@@ -87,3 +87,49 @@ fn a_file_that_is_not_a_database_is_reported() {
     ));
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
+
+#[test]
+fn check_passes_a_whole_store_and_names_a_damaged_page() {
+    use wuse_engine::store::check::check;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB_FILE);
+    let key = DbKey::generate();
+    let store = Store::open(&path, key.clone()).unwrap();
+    // Enough rows to span many pages, text in the search index among them.
+    store
+        .write(|tx| {
+            for i in 0..2000 {
+                tx.execute(
+                    "INSERT INTO settings (key, value) VALUES (?1, ?2)",
+                    rusqlite::params![format!("k{i}"), format!("\"{}\"", "v".repeat(200))],
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let report = check(&store).unwrap();
+    assert!(report.ok, "{:?}", report.problems);
+    store.checkpoint().unwrap();
+    drop(store);
+
+    let mut bytes = std::fs::read(&path).unwrap();
+    let page = 4096;
+    let at = page * (bytes.len() / page / 2) + 300;
+    for b in &mut bytes[at..at + 32] {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let store = Store::open(&path, key).unwrap();
+    let report = check(&store).unwrap();
+    assert!(!report.ok);
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.starts_with("encryption:") && p.contains("HMAC")),
+        "{:?}",
+        report.problems
+    );
+    drop(store);
+    assert_eq!(std::fs::read(&path).unwrap(), bytes, "check changes nothing");
+}

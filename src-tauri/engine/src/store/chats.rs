@@ -297,8 +297,13 @@ pub fn list(c: &Connection, q: &ChatQuery<'_>) -> StoreResult<Vec<Chat>> {
     let only = q.only.map(serde_json::to_string).transpose()?;
     let (after_ts, after_id) = q.after.unwrap_or((i64::MAX, "~"));
     let name = q.name.map(|n| format!("%{}%", n.replace(['%', '_'], "")));
+    // The page is chosen first and the newest message looked up for its chats only
+    // (for every chat of the account, it cost 90 ms at 2,500 chats).
     let sql = format!(
-        "{CHAT_SELECT}
+        "WITH page AS (
+         SELECT ch.id AS id FROM chats ch
+         LEFT JOIN contacts co ON co.id = ch.contact_id
+         LEFT JOIN groups g ON g.chat_id = ch.id
          WHERE ch.account_id IN (SELECT value FROM json_each(?1))
            AND (?2 = 0 OR ch.unread_count > 0 OR ch.marked_unread = 1)
            AND (?3 IS NULL OR ch.archived = ?3)
@@ -309,7 +314,10 @@ pub fn list(c: &Connection, q: &ChatQuery<'_>) -> StoreResult<Vec<Chat>> {
            AND (?8 IS NULL OR COALESCE(g.subject, ch.name, co.saved_name, co.push_name, co.business_name, co.phone) LIKE ?8)
            AND (COALESCE(ch.last_message_at, 0), ch.id) < (?9, ?10)
          ORDER BY COALESCE(ch.last_message_at, 0) DESC, ch.id DESC
-         LIMIT ?11"
+         LIMIT ?11)
+         {CHAT_SELECT}
+         WHERE ch.id IN (SELECT id FROM page)
+         ORDER BY COALESCE(ch.last_message_at, 0) DESC, ch.id DESC"
     );
     let mut stmt = c.prepare_cached(&sql)?;
     let rows = stmt.query_map(

@@ -32,6 +32,9 @@ use crate::secrets::DbKey;
 pub const DB_FILE: &str = "whatsapp-use.db";
 /// Idle reader connections kept open.
 const MAX_IDLE_READERS: usize = 8;
+/// Page cache sizes (KiB) of the writer and of each reader.
+const WRITER_CACHE_KIB: i64 = 64 * 1024;
+const READER_CACHE_KIB: i64 = 8 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -161,7 +164,7 @@ impl Store {
     /// Opens (creating if needed) the database at `path` with `key`, and migrates it.
     /// A file that does not decrypt with `key` is reported and never overwritten.
     pub fn open(path: &Path, key: DbKey) -> StoreResult<Self> {
-        let mut writer = open_connection(path, &key, true)?;
+        let mut writer = open_connection(path, &key, Role::Writer)?;
         migrations::run(path, &mut writer)?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -182,7 +185,7 @@ impl Store {
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
         let conn = match self.inner.readers.lock().pop() {
             Some(c) => c,
-            None => open_connection(&self.inner.path, &self.inner.key, false)?,
+            None => open_connection(&self.inner.path, &self.inner.key, Role::Reader)?,
         };
         let out = f(&conn).map_err(|e| self.reclassify(e));
         let mut idle = self.inner.readers.lock();
@@ -241,9 +244,16 @@ impl Store {
     }
 }
 
-fn open_connection(path: &Path, key: &DbKey, create: bool) -> StoreResult<Connection> {
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// The one writer; it creates the file if needed.
+    Writer,
+    Reader,
+}
+
+fn open_connection(path: &Path, key: &DbKey, role: Role) -> StoreResult<Connection> {
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    if create {
+    if role == Role::Writer {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
     let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
@@ -259,10 +269,19 @@ fn open_connection(path: &Path, key: &DbKey, create: bool) -> StoreResult<Connec
          PRAGMA synchronous = NORMAL;
          PRAGMA foreign_keys = ON;
          PRAGMA busy_timeout = 5000;
-         PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -16000;",
+         PRAGMA temp_store = MEMORY;",
     )
     .map_err(|e| classify(path, e))?;
+    // Page caches fill only as pages are used. The writer's is large: a history sync
+    // inserts into indexes keyed by hashed IDs, all over the file, and every page
+    // that falls out of the cache must be read and decrypted again. Readers mostly
+    // walk recent pages.
+    let cache_kib = match role {
+        Role::Writer => WRITER_CACHE_KIB,
+        Role::Reader => READER_CACHE_KIB,
+    };
+    conn.pragma_update(None, "cache_size", -cache_kib)
+        .map_err(|e| classify(path, e))?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
 }

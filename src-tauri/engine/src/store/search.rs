@@ -46,7 +46,7 @@ fn push_term(terms: &mut Vec<String>, text: &str, prefix: bool) {
 }
 
 /// How many of the most recently stored matches are ranked (see `search`).
-pub const CANDIDATES: usize = 2_000;
+pub const CANDIDATES: usize = 1_000;
 
 #[derive(Debug, Clone, Default)]
 pub struct SearchQuery<'a> {

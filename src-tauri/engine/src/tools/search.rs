@@ -124,6 +124,6 @@ async fn search_messages(ctx: Ctx, a: SearchArgs) -> ToolResult<Output> {
 
 pub fn tools() -> Vec<ToolSpec> {
     vec![tool("search_messages", "Search messages", Family::Search, Effect::Read,
-        "Search all message text and captions, across chats and accounts, case- and accent-insensitively (orcamento finds orçamento). Filter by account, chats, sender, own or others', time range and type. Results are ranked, with a snippet where matches are between « and ».",
+        "Search all message text and captions, across chats and accounts, case- and accent-insensitively (orcamento finds orçamento). Filter by account, chats, sender, own or others', time range and type. Results are ranked (for words found in very many messages, among the 1,000 most recently stored matches), with a snippet where matches are between « and ».",
         search_messages)]
 }
