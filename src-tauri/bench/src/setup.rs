@@ -186,14 +186,8 @@ impl Floors {
         let fts = store::search::fts_query(query).context("empty query")?;
         let q = store::search::SearchQuery {
             accounts: &accounts,
-            chats: None,
-            sender: None,
-            from_me: None,
-            from: None,
-            to: None,
-            types: None,
             limit: 20,
-            offset: 0,
+            ..Default::default()
         };
         self.time(n, |c, _| store::search::search(c, &fts, &q).map(drop))
     }

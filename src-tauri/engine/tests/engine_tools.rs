@@ -1,18 +1,16 @@
 //! Tools through the one pipeline, headless (no HTTP, no window), on the sandbox:
 //! what the store and the event stream say afterwards.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use wuse_engine::config::EngineConfig;
 use wuse_engine::events::EventType;
 use wuse_engine::keys::Principal;
-use wuse_engine::model::AccountStatus;
-use wuse_engine::secrets::DbKey;
 use wuse_engine::store::api_keys::KeyMode;
 use wuse_engine::tools::{self, CallOutcome, Caller};
-use wuse_engine::wa::sandbox::SandboxConfig;
 use wuse_engine::Engine;
 
 struct Fixture {
@@ -22,32 +20,13 @@ struct Fixture {
 }
 
 async fn engine() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = EngineConfig::new(dir.path().to_path_buf());
-    config.db_key = Some(DbKey::generate());
-    config.sandbox = SandboxConfig {
-        time_scale: 0.02,
-        ambient: false,
-        ..SandboxConfig::default()
-    };
-    let engine = Engine::start(config).await.unwrap();
-    let boot = engine.bootstrap().await.unwrap().expect("first start bootstraps");
-    let principal = engine.keys.verify(&boot.test_key).unwrap();
+    let ready = common::ready_engine().await;
+    let principal = ready.engine.keys.verify(&ready.boot.test_key).unwrap();
     assert_eq!(principal.mode, KeyMode::Test);
-    // Paired, connected, and the history fully pushed.
-    let ready = engine
-        .accounts
-        .wait_until(&boot.account_id, Duration::from_secs(20), |a| {
-            a.status == AccountStatus::Connected && engine.accounts.history_progress(&a.id) == Some(100)
-        })
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(ready.status, AccountStatus::Connected);
     Fixture {
-        engine,
+        engine: ready.engine,
         principal,
-        _dir: dir,
+        _dir: ready.dir,
     }
 }
 

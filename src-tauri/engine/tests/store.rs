@@ -1,14 +1,22 @@
 //! The encrypted store on a real SQLCipher file.
 
+use std::path::PathBuf;
 use wuse_engine::secrets::DbKey;
+
 use wuse_engine::store::{Store, StoreError, DB_FILE};
 
-#[test]
-fn creates_encrypted_reopens_and_refuses_a_wrong_key() {
+/// A new store in a temporary dir (kept as long as the first value lives).
+fn fresh() -> (tempfile::TempDir, PathBuf, DbKey, Store) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(DB_FILE);
     let key = DbKey::generate();
     let store = Store::open(&path, key.clone()).unwrap();
+    (dir, path, key, store)
+}
+
+#[test]
+fn creates_encrypted_reopens_and_refuses_a_wrong_key() {
+    let (_dir, path, key, store) = fresh();
     store
         .write(|tx| {
             tx.execute("INSERT INTO settings (key, value) VALUES ('probe', '\"hello\"')", [])?;
@@ -57,10 +65,7 @@ fn plain_sqlite_cannot_read_it() {
 
 #[test]
 fn a_newer_schema_is_refused_untouched() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(DB_FILE);
-    let key = DbKey::generate();
-    let store = Store::open(&path, key.clone()).unwrap();
+    let (_dir, path, key, store) = fresh();
     store
         .write(|tx| Ok(tx.pragma_update(None, "user_version", 999)?))
         .unwrap();
@@ -91,10 +96,7 @@ fn a_file_that_is_not_a_database_is_reported() {
 #[test]
 fn check_passes_a_whole_store_and_names_a_damaged_page() {
     use wuse_engine::store::check::check;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(DB_FILE);
-    let key = DbKey::generate();
-    let store = Store::open(&path, key.clone()).unwrap();
+    let (_dir, path, key, store) = fresh();
     // Enough rows to span many pages, text in the search index among them.
     store
         .write(|tx| {

@@ -1,39 +1,22 @@
 //! The benchmark's synthetic history: written through ingest, searchable, planted
 //! words at their rates, and writing it again adds nothing.
 
-use std::time::Duration;
+mod common;
 
-use wuse_engine::config::EngineConfig;
 use wuse_engine::events::EventBus;
 use wuse_engine::ingest::Ingest;
-use wuse_engine::model::AccountStatus;
-use wuse_engine::secrets::DbKey;
 use wuse_engine::store::search::{fts_query, search, SearchQuery};
 use wuse_engine::wa::sandbox::synth::{generate, SynthSpec, PHRASE, RARE_WORD};
-use wuse_engine::wa::sandbox::SandboxConfig;
 use wuse_engine::wa::Jid;
-use wuse_engine::Engine;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn synthetic_history_lands_once_and_is_searchable() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = EngineConfig::new(dir.path().to_path_buf());
-    config.db_key = Some(DbKey::generate());
-    config.sandbox = SandboxConfig {
-        time_scale: 0.02,
-        ambient: false,
-        ..SandboxConfig::default()
-    };
-    let engine = Engine::start(config).await.unwrap();
-    let boot = engine.bootstrap().await.unwrap().unwrap();
-    let account = engine
-        .accounts
-        .wait_until(&boot.account_id, Duration::from_secs(20), |a| {
-            a.status == AccountStatus::Connected && engine.accounts.history_progress(&a.id) == Some(100)
-        })
-        .await
-        .unwrap()
-        .unwrap();
+    let common::Ready {
+        engine,
+        account,
+        dir: _dir,
+        ..
+    } = common::ready_engine().await;
     let me = Jid::from_phone(account.phone.as_ref().unwrap());
     let ingest = Ingest {
         store: engine.store.clone(),
@@ -64,14 +47,8 @@ async fn synthetic_history_lands_once_and_is_searchable() {
     let accounts = [account.id.clone()];
     let q = SearchQuery {
         accounts: &accounts,
-        chats: None,
-        sender: None,
-        from_me: None,
-        from: None,
-        to: None,
-        types: None,
         limit: 100,
-        offset: 0,
+        ..Default::default()
     };
     let hits = |text: &str| {
         let fts = fts_query(text).unwrap();

@@ -3,6 +3,7 @@
 import { html, nothing, type TemplateResult } from "lit-html";
 
 import type { Page } from "../app";
+import { LoadedPage } from "./loaded";
 import { emptyState, errorBanner, loading, modal, pill } from "../components";
 import { backend, type ClientView, type KeyMode, type Preview } from "../lib/backend";
 
@@ -11,28 +12,15 @@ function mask(text: string): string {
   return text.replace(/(wuse_(?:live|test)_[A-Za-z0-9]{4})[A-Za-z0-9]+/g, "$1…");
 }
 
-export class ClientsPage implements Page {
+export class ClientsPage extends LoadedPage implements Page {
   readonly id = "clients";
   readonly title = "MCP clients";
   clients: ClientView[] | null = null;
-  error: unknown = null;
   done = "";
   mode: KeyMode = "live";
-  private update = () => {};
 
-  async mount(update: () => void): Promise<void> {
-    this.update = update;
-    await this.load();
-  }
-
-  async load(): Promise<void> {
-    try {
-      this.clients = await backend.listClients();
-      this.error = null;
-    } catch (e) {
-      this.error = e;
-    }
-    this.update();
+  protected async fetch(): Promise<void> {
+    this.clients = await backend.listClients();
   }
 
   private show(preview: Preview, action: string): void {

@@ -4,34 +4,22 @@ import { html, nothing, type TemplateResult } from "lit-html";
 import { live } from "lit-html/directives/live.js";
 
 import type { Page } from "../app";
+import { LoadedPage } from "./loaded";
 import { confirmAction, emptyState, errorBanner, loading, modal, pill } from "../components";
 import { relativeTime } from "../format";
 import { backend, copyText, type ChatPick, type CreatedKey, type KeyMode, type KeyView } from "../lib/backend";
 
-export class KeysPage implements Page {
+export class KeysPage extends LoadedPage implements Page {
   readonly id = "keys";
   readonly title = "API keys";
   keys: KeyView[] | null = null;
-  error: unknown = null;
   mode: KeyMode = "test";
   name = "";
   created: CreatedKey | null = null;
   copied = false;
-  private update = () => {};
 
-  async mount(update: () => void): Promise<void> {
-    this.update = update;
-    await this.load();
-  }
-
-  async load(): Promise<void> {
-    try {
-      this.keys = await backend.listKeys();
-      this.error = null;
-    } catch (e) {
-      this.error = e;
-    }
-    this.update();
+  protected async fetch(): Promise<void> {
+    this.keys = await backend.listKeys();
   }
 
   /** Reloads the list, then shows what failed (the reload clears old errors). */

@@ -3,6 +3,7 @@
 import { html, nothing, type TemplateResult } from "lit-html";
 
 import type { Page } from "../app";
+import { LoadedPage } from "./loaded";
 import { errorBanner, loading, toggle } from "../components";
 import { backend, copyText, type SettingsPatch, type SettingsView } from "../lib/backend";
 
@@ -16,27 +17,14 @@ const EMPTY: SettingsPatch = {
   audit_bodies: null,
 };
 
-export class SettingsPage implements Page {
+export class SettingsPage extends LoadedPage implements Page {
   readonly id = "settings";
   readonly title = "Settings";
   s: SettingsView | null = null;
-  error: unknown = null;
   saved = "";
-  private update = () => {};
 
-  async mount(update: () => void): Promise<void> {
-    this.update = update;
-    await this.load();
-  }
-
-  async load(): Promise<void> {
-    try {
-      this.s = await backend.getSettings();
-      this.error = null;
-    } catch (e) {
-      this.error = e;
-    }
-    this.update();
+  protected async fetch(): Promise<void> {
+    this.s = await backend.getSettings();
   }
 
   async save(patch: Partial<SettingsPatch>, what: string): Promise<void> {

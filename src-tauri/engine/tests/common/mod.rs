@@ -1,0 +1,50 @@
+//! What several engine tests start from: an engine on a fresh data dir whose
+//! first-start sandbox account is paired, connected and has its history.
+
+// Each test crate compiles this module on its own and uses part of it.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use wuse_engine::config::EngineConfig;
+use wuse_engine::engine::Bootstrap;
+use wuse_engine::model::{Account, AccountStatus};
+use wuse_engine::secrets::DbKey;
+use wuse_engine::wa::sandbox::SandboxConfig;
+use wuse_engine::Engine;
+
+pub struct Ready {
+    pub engine: Arc<Engine>,
+    pub boot: Bootstrap,
+    pub account: Account,
+    /// The data dir, removed when this is dropped.
+    pub dir: tempfile::TempDir,
+}
+
+pub async fn ready_engine() -> Ready {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = EngineConfig::new(dir.path().to_path_buf());
+    config.db_key = Some(DbKey::generate());
+    config.sandbox = SandboxConfig {
+        time_scale: 0.02,
+        ambient: false,
+        ..SandboxConfig::default()
+    };
+    let engine = Engine::start(config).await.unwrap();
+    let boot = engine.bootstrap().await.unwrap().expect("first start bootstraps");
+    let account = engine
+        .accounts
+        .wait_until(&boot.account_id, Duration::from_secs(20), |a| {
+            a.status == AccountStatus::Connected && engine.accounts.history_progress(&a.id) == Some(100)
+        })
+        .await
+        .unwrap()
+        .expect("the sandbox account connects and syncs");
+    Ready {
+        engine,
+        boot,
+        account,
+        dir,
+    }
+}
