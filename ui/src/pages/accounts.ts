@@ -3,6 +3,7 @@
 import { html, nothing, type TemplateResult } from "lit-html";
 
 import type { Page } from "../app";
+import { LoadedPage } from "./loaded";
 import { confirmAction, emptyState, errorBanner, loading, pill } from "../components";
 import { relativeTime } from "../format";
 import { backend, on, type AccountKind, type AccountView, type AccountStatus } from "../lib/backend";
@@ -15,21 +16,18 @@ const STATUS: Record<AccountStatus, [string, "ok" | "warn" | "off" | "bad"]> = {
   logged_out: ["Logged out", "off"],
 };
 
-export class AccountsPage implements Page {
+export class AccountsPage extends LoadedPage implements Page {
   readonly id = "accounts";
   readonly title = "Accounts";
   accounts: AccountView[] | null = null;
-  error: unknown = null;
   busy = new Set<string>();
   adding = false;
   form = { kind: "live" as AccountKind, method: "qr" as "qr" | "code", phone: "", label: "" };
-  private update = () => {};
   private stop: Array<() => void> = [];
 
   async mount(update: () => void): Promise<void> {
-    this.update = update;
     this.stop.push(await on.accountsChanged(() => void this.load()));
-    await this.load();
+    await super.mount(update);
   }
 
   unmount(): void {
@@ -37,14 +35,8 @@ export class AccountsPage implements Page {
     this.stop = [];
   }
 
-  async load(): Promise<void> {
-    try {
-      this.accounts = await backend.listAccounts();
-      this.error = null;
-    } catch (e) {
-      this.error = e;
-    }
-    this.update();
+  protected async fetch(): Promise<void> {
+    this.accounts = await backend.listAccounts();
   }
 
   private async act(id: string, what: () => Promise<unknown>): Promise<void> {

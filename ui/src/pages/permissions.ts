@@ -3,6 +3,7 @@
 import { html, nothing, type TemplateResult } from "lit-html";
 
 import type { Page } from "../app";
+import { LoadedPage } from "./loaded";
 import { errorBanner, loading, pill, toggle } from "../components";
 import { backend, on, type Family, type KeyView, type Preset, type ToolsView } from "../lib/backend";
 
@@ -26,25 +27,22 @@ const PRESETS: Record<Preset, [string, string]> = {
   core: ["Core ~20", "For clients that degrade with many tools (Cursor, Windsurf)"],
 };
 
-export class PermissionsPage implements Page {
+export class PermissionsPage extends LoadedPage implements Page {
   readonly id = "permissions";
   readonly title = "Permissions";
   view_: ToolsView | null = null;
   keys: KeyView[] = [];
   scope: string | null = null;
-  error: unknown = null;
-  private update = () => {};
   private stop: Array<() => void> = [];
 
   async mount(update: () => void): Promise<void> {
-    this.update = update;
     this.stop.push(await on.toolsChanged(() => void this.load()));
     try {
       this.keys = (await backend.listKeys()).filter((k) => !k.revoked_at);
     } catch (e) {
       this.error = e;
     }
-    await this.load();
+    await super.mount(update);
   }
 
   unmount(): void {
@@ -52,14 +50,8 @@ export class PermissionsPage implements Page {
     this.stop = [];
   }
 
-  async load(): Promise<void> {
-    try {
-      this.view_ = await backend.getTools(this.scope);
-      this.error = null;
-    } catch (e) {
-      this.error = e;
-    }
-    this.update();
+  protected async fetch(): Promise<void> {
+    this.view_ = await backend.getTools(this.scope);
   }
 
   private async run(what: () => Promise<unknown>): Promise<void> {
