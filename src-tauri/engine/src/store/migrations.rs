@@ -10,6 +10,7 @@ use super::{StoreError, StoreResult};
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_core.sql")),
     (2, include_str!("migrations/0002_surface.sql")),
+    (3, include_str!("migrations/0003_wa_sessions.sql")),
 ];
 
 pub fn latest() -> i64 {

@@ -5,6 +5,7 @@
 //! keeps the store, and turns [`WaEvent`]s into product events.
 
 mod jid;
+pub mod live;
 pub mod sandbox;
 mod types;
 
