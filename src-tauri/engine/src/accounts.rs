@@ -511,6 +511,13 @@ impl Accounts {
                 }
                 self.set_status(id, AccountStatus::Expired, Some("no QR code was scanned in time"), None)?;
             }
+            WaEvent::PairingFailed { reason } if current => {
+                if let Some(r) = self.inner.runtime.lock().get_mut(id) {
+                    r.pairing = None;
+                    r.client = None;
+                }
+                self.set_status(id, AccountStatus::Expired, Some(&reason), None)?;
+            }
             WaEvent::Connected if current => {
                 if let Some(r) = self.inner.runtime.lock().get_mut(id) {
                     r.reconnect_attempts = 0;
@@ -523,8 +530,20 @@ impl Accounts {
                 )?;
             }
             WaEvent::Disconnected(reason) if current => {
+                let reconnects_itself = self
+                    .inner
+                    .runtime
+                    .lock()
+                    .get(id)
+                    .and_then(|r| r.client.as_ref().map(|c| c.reconnects_itself()))
+                    .unwrap_or(false);
                 let (detail, retry) = match &reason {
-                    DisconnectReason::Network => ("the connection dropped; reconnecting".to_owned(), true),
+                    DisconnectReason::Network => {
+                        ("the connection dropped; reconnecting".to_owned(), !reconnects_itself)
+                    }
+                    DisconnectReason::Refused { detail } => {
+                        (format!("WhatsApp refused the connection: {detail}"), false)
+                    }
                     DisconnectReason::Requested => ("disconnected by request".to_owned(), false),
                     DisconnectReason::StreamReplaced => {
                         ("another client opened this session (stream replaced)".to_owned(), false)
@@ -562,14 +581,15 @@ impl Accounts {
             | WaEvent::PairingCode { .. }
             | WaEvent::Paired { .. }
             | WaEvent::PairingExpired
+            | WaEvent::PairingFailed { .. }
             | WaEvent::Connected
             | WaEvent::Disconnected(_)
             | WaEvent::LoggedOut { .. } => {}
             WaEvent::History(batch) => {
                 let progress = batch.progress;
                 self.inner.ingest.apply(id, WaEvent::History(batch))?;
-                if let Some(r) = self.inner.runtime.lock().get_mut(id) {
-                    r.history = Some(progress);
+                if let Some(r) = self.inner.runtime.lock().get_mut(id).filter(|_| progress.is_some()) {
+                    r.history = progress;
                 }
                 self.notify(id);
             }

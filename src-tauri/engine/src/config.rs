@@ -21,6 +21,8 @@ pub struct EngineConfig {
     /// How far a live subscriber may fall behind before it is told it missed events
     /// (`WUSE_EVENT_BUFFER`, default 4096).
     pub event_buffer: usize,
+    /// How live accounts reach WhatsApp (tests: an in-process server).
+    pub live: crate::wa::live::LiveOptions,
 }
 
 impl EngineConfig {
@@ -35,6 +37,7 @@ impl EngineConfig {
                 .ok()
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(crate::events::DEFAULT_EVENT_BUFFER),
+            live: Default::default(),
         }
     }
 }

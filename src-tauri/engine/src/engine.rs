@@ -19,6 +19,7 @@ use crate::store::api_keys::KeyMode;
 use crate::store::{self, Store, StoreError};
 use crate::tools::permissions::Permissions;
 use crate::tools::{InFlight, Registry};
+use crate::wa::live::LiveNetwork;
 use crate::wa::sandbox::SandboxNetwork;
 use crate::wa::PairMethod;
 
@@ -112,7 +113,7 @@ impl Engine {
         };
         let networks = Networks {
             sandbox: Arc::new(sandbox.clone()),
-            live: None,
+            live: Some(Arc::new(LiveNetwork::new(store.clone(), config.live.clone()))),
         };
         let accounts = Accounts::new(store.clone(), bus.clone(), ingest, networks, shutdown.clone());
         let permissions = Permissions::new(store.clone());

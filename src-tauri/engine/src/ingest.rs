@@ -249,6 +249,7 @@ impl Ingest {
             | WaEvent::PairingCode { .. }
             | WaEvent::Paired { .. }
             | WaEvent::PairingExpired
+            | WaEvent::PairingFailed { .. }
             | WaEvent::Connected
             | WaEvent::Disconnected(_)
             | WaEvent::LoggedOut { .. }

@@ -355,9 +355,14 @@ pub async fn send_and_store(
 ) -> ToolResult<serde_json::Value> {
     let client = ctx.client(&chat.account_id)?;
     check_new_chat_limit(ctx, chat)?;
+    let quoted = match reply_to {
+        Some(r) => ctx.read(|c| messages::content_of(c, &r.id))?,
+        None => None,
+    };
     let outgoing = Outgoing {
         content: content.clone(),
         reply_to: reply_to.map(|r| r.key.clone()),
+        quoted,
         forwarded,
         id: message_id_for(ctx, chat),
     };

@@ -34,8 +34,13 @@ impl Jid {
 
     pub fn parse(s: &str) -> Result<Self, JidError> {
         let (user, server) = s.split_once('@').ok_or_else(|| JidError(s.into()))?;
-        // Drop an agent/device suffix (`123:4@s.whatsapp.net`, `123.0:4@…`): a bare JID names the person.
-        let user = user.split([':', '.']).next().unwrap_or(user);
+        // Drop an agent/device suffix (`123:4@s.whatsapp.net`, `123.0:4@…`): a bare JID names the
+        // person. A LID's user part may itself hold dots, so there only the device goes.
+        let user = if server == LID_SERVER {
+            user.split(':').next().unwrap_or(user)
+        } else {
+            user.split([':', '.']).next().unwrap_or(user)
+        };
         if user.is_empty() || server.is_empty() || server.contains('@') {
             return Err(JidError(s.into()));
         }
@@ -126,6 +131,7 @@ mod tests {
         assert_eq!(j.phone().unwrap().as_str(), "+14155550198");
         assert!(Jid::parse("120363025246125244@g.us").unwrap().is_group());
         assert!(Jid::parse("1234567@lid").unwrap().is_lid());
+        assert_eq!(Jid::parse("1234.5:7@lid").unwrap().to_string(), "1234.5@lid");
         assert!(Jid::parse("nope").is_err());
         assert!(Jid::parse("@s.whatsapp.net").is_err());
     }

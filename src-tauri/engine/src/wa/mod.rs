@@ -47,6 +47,11 @@ pub trait WaNetwork: Send + Sync + 'static {
 pub trait WaClient: Send + Sync + 'static {
     /// Closes the connection; the device stays paired.
     async fn disconnect(&self);
+    /// Whether this session comes back by itself after a network drop (so the
+    /// account manager must not start a second one).
+    fn reconnects_itself(&self) -> bool {
+        false
+    }
     /// Unlinks this device from the phone.
     async fn logout(&self) -> Result<(), WaError>;
 

@@ -129,6 +129,8 @@ pub struct WaMessage {
 pub struct Outgoing {
     pub content: WaContent,
     pub reply_to: Option<MsgKey>,
+    /// What the quoted message says (WhatsApp shows the quote from a copy).
+    pub quoted: Option<WaContent>,
     pub forwarded: bool,
     /// The WhatsApp message ID to use (derived from an idempotency key, so a retried
     /// send is the same message); the backend makes one up when `None`.
@@ -325,8 +327,9 @@ pub struct HistoryBatch {
     pub messages: Vec<WaMessage>,
     /// Reactions in history: (target, reactor, emoji, ts).
     pub reactions: Vec<(MsgKey, Jid, String, Millis)>,
-    /// 0..=100.
-    pub progress: u8,
+    /// How far the phone's history push got (0..=100); `None` for pages that are
+    /// not part of it (groups listed at connect, imports).
+    pub progress: Option<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -342,6 +345,8 @@ pub enum DisconnectReason {
     TemporaryBan { until: Option<Millis> },
     /// This client version is too old for WhatsApp.
     ClientOutdated,
+    /// WhatsApp refused the connection for another reason and will not be retried.
+    Refused { detail: String },
 }
 
 /// What happens on a WhatsApp account, as a backend reports it.
@@ -364,6 +369,10 @@ pub enum WaEvent {
     },
     /// Ran out of QR codes before a scan.
     PairingExpired,
+    /// The phone answered, but pairing did not complete.
+    PairingFailed {
+        reason: String,
+    },
     Connected,
     Disconnected(DisconnectReason),
     /// Unlinked from the phone.

@@ -1,6 +1,169 @@
-//! Live WhatsApp accounts on the `whatsapp-rust` library. So far: the library's
-//! protocol state kept in our encrypted store.
+//! Live WhatsApp accounts on the `whatsapp-rust` library: one client per account,
+//! its protocol state in our encrypted store ([`SessionStore`]), its events turned
+//! into ours ([`convert`]), every [`WaClient`] call mapped to the library.
 
+mod client;
+pub mod convert;
+mod pump;
 pub mod session_store;
 
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use whatsapp_rust::bot::Bot;
+use whatsapp_rust::pair_code::PairCodeOptions;
+use whatsapp_rust::store::traits::DeviceStore;
+use whatsapp_rust::wacore::store::device::DevicePropsOverride;
+
+pub use client::LiveClient;
 pub use session_store::SessionStore;
+
+use crate::ids::AccountId;
+use crate::model::AccountKind;
+use crate::store::Store;
+use crate::wa::{EventSink, PairMethod, WaClient, WaError, WaNetwork};
+
+/// The name this device shows under the phone's Linked devices.
+pub const DEVICE_NAME: &str = "WhatsApp-Use";
+
+/// How live clients reach WhatsApp. The defaults are WhatsApp's own servers; tests
+/// put an in-process server in their place.
+#[derive(Clone, Default)]
+pub struct LiveOptions {
+    /// The connection to WhatsApp (default: its WebSocket endpoint).
+    pub transport: Option<Arc<dyn whatsapp_rust::transport::TransportFactory>>,
+    /// HTTP for media and the version check (default: ureq with TLS).
+    pub http: Option<Arc<dyn whatsapp_rust::http::HttpClient>>,
+    /// Pin the WhatsApp Web version instead of asking WhatsApp for the current one.
+    pub version: Option<(u32, u32, u32)>,
+}
+
+impl std::fmt::Debug for LiveOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveOptions")
+            .field("transport", &self.transport.as_ref().map(|_| "custom"))
+            .field("http", &self.http.as_ref().map(|_| "custom"))
+            .field("version", &self.version)
+            .finish()
+    }
+}
+
+/// The real WhatsApp network.
+#[derive(Clone)]
+pub struct LiveNetwork {
+    store: Store,
+    options: LiveOptions,
+}
+
+impl LiveNetwork {
+    pub fn new(store: Store, options: LiveOptions) -> Self {
+        Self { store, options }
+    }
+
+    /// Builds and starts the account's client. With no paired device in the store
+    /// the library makes a fresh one and pairs (QR codes, or `phone_code`).
+    async fn start(
+        &self,
+        account: &AccountId,
+        phone_code: Option<String>,
+        sink: EventSink,
+    ) -> Result<Arc<LiveClient>, WaError> {
+        let backend = SessionStore::new(self.store.clone(), account.clone());
+        let (forwarder, events) = pump::Forwarder::new();
+        let mut builder = Bot::builder()
+            .with_backend(backend)
+            .with_event_handler(forwarder)
+            .with_device_props(DevicePropsOverride::new().with_os(DEVICE_NAME));
+        if let Some(t) = &self.options.transport {
+            builder = builder.with_transport_factory(Shared(t.clone()));
+        }
+        if let Some(h) = &self.options.http {
+            builder = builder.with_http_client(Shared(h.clone()));
+        }
+        if let Some(v) = self.options.version {
+            builder = builder.with_version(v);
+        }
+        if let Some(phone_number) = phone_code {
+            builder = builder.with_pair_code(PairCodeOptions {
+                phone_number,
+                ..Default::default()
+            });
+        }
+        let bot = builder
+            .build()
+            .await
+            .map_err(|e| WaError::Other(format!("could not start the WhatsApp client: {e}")))?;
+        let client = bot.client();
+        pump::spawn(events, Arc::downgrade(&client), sink.clone());
+        let handle = bot.spawn();
+        Ok(Arc::new(LiveClient::new(client, handle, self.store.clone(), sink)))
+    }
+}
+
+#[async_trait]
+impl WaNetwork for LiveNetwork {
+    fn kind(&self) -> AccountKind {
+        AccountKind::Live
+    }
+
+    async fn pair(
+        &self,
+        account: &AccountId,
+        method: PairMethod,
+        events: EventSink,
+    ) -> Result<Arc<dyn WaClient>, WaError> {
+        // Pairing again (after a logout or an expired attempt) starts from a new device.
+        let backend = SessionStore::new(self.store.clone(), account.clone());
+        if backend.exists().await.map_err(store_error)? {
+            backend.purge().map_err(|e| WaError::Other(e.to_string()))?;
+        }
+        let phone = match method {
+            PairMethod::Qr => None,
+            PairMethod::PhoneCode(p) => Some(p.digits().to_owned()),
+        };
+        Ok(self.start(account, phone, events).await?)
+    }
+
+    async fn connect(&self, account: &AccountId, events: EventSink) -> Result<Arc<dyn WaClient>, WaError> {
+        let backend = SessionStore::new(self.store.clone(), account.clone());
+        if !backend.is_paired().map_err(store_error)? {
+            return Err(WaError::LoggedOut);
+        }
+        Ok(self.start(account, None, events).await?)
+    }
+
+    async fn forget(&self, account: &AccountId) -> Result<(), WaError> {
+        SessionStore::new(self.store.clone(), account.clone())
+            .purge()
+            .map_err(|e| WaError::Other(format!("could not forget the session keys: {e}")))
+    }
+}
+
+fn store_error(e: whatsapp_rust::wacore::store::error::StoreError) -> WaError {
+    WaError::Other(format!("the session store failed: {e}"))
+}
+
+/// A shared transport or HTTP client handed to each new client.
+struct Shared<T: ?Sized>(Arc<T>);
+
+#[async_trait]
+impl whatsapp_rust::transport::TransportFactory for Shared<dyn whatsapp_rust::transport::TransportFactory> {
+    async fn create_transport(
+        &self,
+    ) -> anyhow::Result<(
+        Arc<dyn whatsapp_rust::transport::Transport>,
+        whatsapp_rust::async_channel::Receiver<whatsapp_rust::transport::TransportEvent>,
+    )> {
+        self.0.create_transport().await
+    }
+}
+
+#[async_trait]
+impl whatsapp_rust::http::HttpClient for Shared<dyn whatsapp_rust::http::HttpClient> {
+    async fn execute(
+        &self,
+        request: whatsapp_rust::http::HttpRequest,
+    ) -> anyhow::Result<whatsapp_rust::http::HttpResponse> {
+        self.0.execute(request).await
+    }
+}

@@ -40,6 +40,30 @@ impl SessionStore {
         Self { store, account }
     }
 
+    /// Forgets the account's device identity and every key and record of its
+    /// sessions, in one transaction (logout, deletion, a fresh pairing).
+    pub fn purge(&self) -> StoreResult<()> {
+        self.store.write(|tx| {
+            for table in TABLES {
+                tx.exec(
+                    &format!("DELETE FROM {table} WHERE account_id = ?1"),
+                    [self.account.as_str()],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Whether the account holds a device the phone accepted (so it can connect
+    /// without pairing).
+    pub fn is_paired(&self) -> Result<bool> {
+        let data: Option<String> = self.read(|c, acc| {
+            c.one("SELECT data FROM wa_device WHERE account_id = ?1", [acc], |r| r.get(0))
+                .optional()
+        })?;
+        Ok(from_json::<Device>(data)?.is_some_and(|d| d.pn.is_some()))
+    }
+
     fn read<T>(&self, f: impl FnOnce(&Connection, &str) -> rusqlite::Result<T>) -> Result<T> {
         self.store.read(|c| Ok(f(c, self.account.as_str())?)).map_err(wa_error)
     }
@@ -48,6 +72,28 @@ impl SessionStore {
         self.store.write(|tx| f(tx, self.account.as_str())).map_err(wa_error)
     }
 }
+
+/// Every table of migration 0003: one account's whole protocol state.
+const TABLES: [&str; 18] = [
+    "wa_device",
+    "wa_identities",
+    "wa_sessions",
+    "wa_prekeys",
+    "wa_signed_prekeys",
+    "wa_sender_keys",
+    "wa_app_state_keys",
+    "wa_app_state_versions",
+    "wa_app_state_macs",
+    "wa_sender_key_devices",
+    "wa_lid_pn",
+    "wa_base_keys",
+    "wa_device_lists",
+    "wa_group_metadata",
+    "wa_tc_tokens",
+    "wa_sent_messages",
+    "wa_pending_inbound",
+    "wa_msg_secrets",
+];
 
 fn wa_error(e: StoreError) -> WaError {
     WaError::Database(Box::new(e))

@@ -319,7 +319,7 @@ pub fn generate(world: &World, me: &str, now: Millis) -> Vec<HistoryBatch> {
             } else {
                 Vec::new()
             },
-            progress: (done * 100 / total) as u8,
+            progress: Some((done * 100 / total) as u8),
         });
     }
     batches
@@ -346,7 +346,7 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), messages.len(), "WhatsApp IDs are unique");
-        assert_eq!(a.last().map(|b| b.progress), Some(100));
+        assert_eq!(a.last().and_then(|b| b.progress), Some(100));
         assert!(!a[0].contacts.is_empty() && !a[0].groups.is_empty() && !a[0].chats.is_empty());
         // Newest first, as a phone pushes it.
         assert!(messages.windows(2).all(|w| w[0].ts >= w[1].ts));

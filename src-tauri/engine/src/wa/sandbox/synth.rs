@@ -184,7 +184,7 @@ pub fn generate(
     while written < spec.messages {
         let size = BATCH.min(spec.messages - written);
         let mut batch = HistoryBatch {
-            progress: (((written + size) * 100) / spec.messages) as u8,
+            progress: Some((((written + size) * 100) / spec.messages) as u8),
             ..Default::default()
         };
         if let Some((contacts, metas)) = first.take() {
