@@ -147,6 +147,13 @@ pub struct ServeArgs {
     /// Do not create the first-run sandbox account and test key.
     #[arg(long)]
     pub no_bootstrap: bool,
+    /// Link a WhatsApp account now: prints QR codes here to scan with the phone.
+    #[arg(long)]
+    pub pair: bool,
+    /// Link a WhatsApp account by phone number instead of QR (E.164, e.g. +14155550198):
+    /// prints the code to type on the phone.
+    #[arg(long, value_name = "NUMBER", conflicts_with = "pair")]
+    pub pair_phone: Option<String>,
 }
 
 #[derive(Args, Clone)]

@@ -16,9 +16,9 @@ use crate::cli::Global;
 /// Default level `info`; message bodies and secrets are never logged at any level.
 pub fn init_logging(quiet: bool) {
     let default = if quiet {
-        "warn"
+        "warn".to_owned()
     } else {
-        "info,rmcp=warn,tao=warn,wry=warn"
+        format!("info,rmcp=warn,tao=warn,wry=warn,{}", wuse_engine::wa::live::QUIET_LOGS)
     };
     let filter = EnvFilter::try_from_env("WUSE_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
@@ -54,6 +54,8 @@ pub fn desktop_or_serve(global: Global, hidden: bool) -> anyhow::Result<()> {
         crate::cli::ServeArgs {
             port,
             no_bootstrap: false,
+            pair: false,
+            pair_phone: None,
         },
     )
 }

@@ -5,9 +5,11 @@ use std::sync::Arc;
 use anyhow::Context;
 use wuse_engine::config::EngineConfig;
 use wuse_engine::mcp::http;
-use wuse_engine::model::AccountStatus;
+use wuse_engine::model::{AccountKind, AccountStatus};
 use wuse_engine::owner::OwnerLock;
+use wuse_engine::phone::Phone;
 use wuse_engine::secrets::KeySource;
+use wuse_engine::wa::PairMethod;
 use wuse_engine::Engine;
 
 use crate::cli::{Global, ServeArgs};
@@ -58,6 +60,9 @@ async fn serve(global: Global, args: ServeArgs) -> anyhow::Result<()> {
     }
     println!();
     tokio::spawn(print_pairing(engine.clone()));
+    if args.pair || args.pair_phone.is_some() {
+        start_pairing(&engine, args.pair_phone.as_deref()).await?;
+    }
 
     let shutdown = engine.shutdown_token();
     let server = tokio::spawn(http::serve(engine.clone(), listener, shutdown.clone()));
@@ -66,6 +71,21 @@ async fn serve(global: Global, args: ServeArgs) -> anyhow::Result<()> {
     engine.shutdown().await;
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), server).await;
     drop(lock);
+    Ok(())
+}
+
+/// `--pair` / `--pair-phone`: a new live account, paired from this terminal.
+async fn start_pairing(engine: &Engine, phone: Option<&str>) -> anyhow::Result<()> {
+    let method = match phone {
+        Some(p) => PairMethod::PhoneCode(Phone::parse(p).map_err(|e| anyhow::anyhow!("--pair-phone: {e}"))?),
+        None => PairMethod::Qr,
+    };
+    let id = engine
+        .accounts
+        .pair(AccountKind::Live, method, Some("WhatsApp"), None)
+        .await
+        .map_err(|e| anyhow::anyhow!("could not start pairing: {}", e.message))?;
+    println!("Pairing a WhatsApp account as {id}; the code follows as soon as WhatsApp sends it.");
     Ok(())
 }
 

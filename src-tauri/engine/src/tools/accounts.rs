@@ -103,6 +103,7 @@ async fn pair_account(ctx: Ctx, a: PairArgs) -> ToolResult<Output> {
         (PairWith::PhoneCode, Some(p)) => PairMethod::PhoneCode(p),
         _ => PairMethod::Qr,
     };
+    let by_code = matches!(method, PairMethod::PhoneCode(_));
     if let Some(id) = &a.account_id {
         ctx.account_by_id(id)?;
     }
@@ -110,13 +111,14 @@ async fn pair_account(ctx: Ctx, a: PairArgs) -> ToolResult<Output> {
     let id = accounts
         .pair(ctx.kind(), method, a.label.as_deref(), a.account_id.as_ref())
         .await?;
-    // The first QR code (or pairing code) comes from the network a moment later.
+    // The first QR code (or the pairing code) comes from the network a moment later.
+    // WhatsApp offers QR codes during a phone-number link too; then the code is the answer.
     let first = accounts
         .wait_until(&id, Duration::from_secs(15), |acc| {
             acc.status != AccountStatus::Pairing
                 || accounts
                     .pairing(&acc.id)
-                    .is_some_and(|p| p.qr.is_some() || p.code.is_some())
+                    .is_some_and(|p| if by_code { p.code.is_some() } else { p.qr.is_some() })
         })
         .await?;
     let wait = Duration::from_secs(u64::from(a.wait_seconds.unwrap_or(0)));

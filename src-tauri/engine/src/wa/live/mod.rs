@@ -23,6 +23,14 @@ use crate::model::AccountKind;
 use crate::store::Store;
 use crate::wa::{EventSink, PairMethod, WaClient, WaError, WaNetwork};
 
+/// Log directives that keep the WhatsApp library at `warn`: at `info` it writes
+/// pairing codes and names. Its crates log under their module paths and under
+/// these targets of their own.
+pub const QUIET_LOGS: &str = "whatsapp_rust=warn,wacore=warn,wacore_binary=warn,wacore_libsignal=warn,\
+wacore_noise=warn,wacore_appstate=warn,whatsapp_rust_tokio_transport=warn,whatsapp_rust_ureq_http_client=warn,\
+AppState=warn,Blocking=warn,Bot=warn,Chatstate=warn,ChatstateHandler=warn,Client=warn,MessageQueue=warn,\
+Mex=warn,PresenceHandler=warn,TcToken=warn,UnifiedSession=warn,blocklist=warn,usync=warn";
+
 /// The name this device shows under the phone's Linked devices.
 pub const DEVICE_NAME: &str = "WhatsApp-Use";
 

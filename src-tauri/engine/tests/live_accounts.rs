@@ -1,0 +1,341 @@
+//! Live accounts end to end on the real `whatsapp-rust` client, against an
+//! in-process stand-in for WhatsApp's server (`fake_whatsapp`): pairing by QR
+//! (the phone "scans" the code the tool returned), the session kept in our
+//! encrypted store across a restart, and the server's ways of ending a session
+//! turned into account statuses and events. Tools go through the one pipeline
+//! with a live key, as an agent's would.
+
+mod fake_whatsapp;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use fake_whatsapp::{FakeWhatsApp, Login};
+use serde_json::{json, Value};
+use wuse_engine::config::EngineConfig;
+use wuse_engine::events::EventType;
+use wuse_engine::ids::AccountId;
+use wuse_engine::keys::Principal;
+use wuse_engine::model::{Account, AccountStatus};
+use wuse_engine::secrets::DbKey;
+use wuse_engine::store::api_keys::KeyMode;
+use wuse_engine::tools::{self, CallOutcome, Caller};
+use wuse_engine::wa::live::{LiveOptions, SessionStore};
+use wuse_engine::Engine;
+
+/// Right after pairing, the library waits 10 s for the phone's app-state keys
+/// before its first sync; then it reports Connected.
+const CONNECT: Duration = Duration::from_secs(45);
+
+const PN: &str = "14155550111";
+const LID: &str = "900111222";
+
+/// `WUSE_LOG=debug` shows what the library and the engine did.
+fn logs() {
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("WUSE_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
+    }
+}
+
+async fn start(dir: &Path, key: &DbKey, wa: &FakeWhatsApp) -> Arc<Engine> {
+    logs();
+    let mut config = EngineConfig::new(dir.to_path_buf());
+    config.db_key = Some(key.clone());
+    config.bootstrap = false;
+    config.live = LiveOptions {
+        transport: Some(wa.transport()),
+        http: None,
+        // No version lookup over the network.
+        version: Some((2, 3000, 1_000_000_000)),
+    };
+    Engine::start(config).await.unwrap()
+}
+
+fn acc(id: &str) -> AccountId {
+    AccountId::parse(id).unwrap()
+}
+
+fn live_key(engine: &Engine) -> Principal {
+    let (_, secret) = engine.keys.create(KeyMode::Live, Some("agent")).unwrap();
+    engine.keys.verify(&secret).unwrap()
+}
+
+async fn call(engine: &Arc<Engine>, who: &Principal, tool: &str, args: Value) -> Result<(Value, usize), Value> {
+    match tools::call(engine, who, tool, args, Caller::default()).await {
+        CallOutcome::Done(out) => Ok((out.value, out.images.len())),
+        CallOutcome::Failed(e) => Err(serde_json::to_value(e).unwrap()),
+        CallOutcome::UnknownTool => panic!("unknown tool {tool}"),
+    }
+}
+
+async fn wait_status(engine: &Engine, id: &str, status: AccountStatus, timeout: Duration) -> Account {
+    let id = acc(id);
+    let account = engine
+        .accounts
+        .wait_until(&id, timeout, |a| a.status == status)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        account.status, status,
+        "the account is {:?} ({:?}), not {status:?}",
+        account.status, account.status_detail
+    );
+    account
+}
+
+fn events_of(engine: &Engine, account: &str) -> Vec<(String, Value)> {
+    engine
+        .store
+        .read(|c| {
+            let mut st = c.prepare("SELECT type, data FROM events WHERE account_id = ?1 ORDER BY seq")?;
+            let rows = st
+                .query_map([account], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        serde_json::from_str(&r.get::<_, String>(1)?).unwrap(),
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .unwrap()
+}
+
+/// Pairs a live account by QR through `pair_account`, as an agent would.
+async fn pair(engine: &Arc<Engine>, live: &Principal, wa: &FakeWhatsApp) -> String {
+    let (out, images) = call(engine, live, "pair_account", json!({ "label": "My phone" }))
+        .await
+        .unwrap();
+    let account = &out["account"];
+    assert_eq!(account["status"], "pairing");
+    assert_eq!(account["kind"], "live");
+    let qr = account["pairing"]["qr"]
+        .as_str()
+        .expect("a QR code in the answer")
+        .to_owned();
+    assert_eq!(images, 1, "the QR code also comes as a picture");
+    // WhatsApp's QR shape: ref, noise key, identity key, ADV secret (and client type).
+    assert!(qr.starts_with("2@ref") && qr.split(',').count() >= 4, "{qr}");
+    wa.scan(&qr, PN, LID, "Alice").await;
+    account["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_links_the_account_by_qr_and_it_stays_linked_across_restarts() {
+    let wa = FakeWhatsApp::new(2);
+    let dir = tempfile::tempdir().unwrap();
+    let key = DbKey::generate();
+    let engine = start(dir.path(), &key, &wa).await;
+    let live = live_key(&engine);
+
+    let id = pair(&engine, &live, &wa).await;
+    let account = wait_status(&engine, &id, AccountStatus::Connected, CONNECT).await;
+    assert_eq!(
+        account.phone.as_ref().map(|p| p.to_string()).as_deref(),
+        Some("+14155550111")
+    );
+    assert_eq!(
+        account.jid.as_ref().map(|j| j.to_string()).as_deref(),
+        Some("14155550111@s.whatsapp.net")
+    );
+    assert_eq!(
+        account.lid.as_ref().map(|j| j.to_string()).as_deref(),
+        Some("900111222@lid")
+    );
+    assert!(account.paired_at.is_some());
+
+    let kinds: Vec<String> = events_of(&engine, &id).into_iter().map(|(t, _)| t).collect();
+    let paired = kinds.iter().position(|t| t == EventType::AccountPaired.as_str());
+    let connected = kinds.iter().position(|t| t == EventType::AccountConnected.as_str());
+    assert!(
+        paired.is_some() && connected > paired,
+        "paired, then connected: {kinds:?}"
+    );
+
+    // The device identity and keys live in our encrypted store, not the library's.
+    let session = SessionStore::new(engine.store.clone(), acc(&id));
+    assert!(session.is_paired().unwrap());
+    let (out, _) = call(&engine, &live, "get_account_status", json!({ "account_id": id }))
+        .await
+        .unwrap();
+    assert_eq!(out["status"], "connected");
+
+    // Restart: the account logs in again by itself from the stored session.
+    let logins = wa.logins();
+    engine.shutdown().await;
+    drop(engine);
+    let engine = start(dir.path(), &key, &wa).await;
+    wait_status(&engine, &id, AccountStatus::Connected, CONNECT).await;
+    assert!(wa.logins() > logins, "it logged in again");
+    // A test key sees no live accounts at all.
+    let (_, test_secret) = engine.keys.create(KeyMode::Test, None).unwrap();
+    let test = engine.keys.verify(&test_secret).unwrap();
+    let err = call(&engine, &test, "get_account_status", json!({ "account_id": id }))
+        .await
+        .unwrap_err();
+    assert!(matches!(err["code"].as_str(), Some("forbidden" | "not_found")), "{err}");
+
+    // Logging out unlinks and forgets the keys; the history stays.
+    let live = live_key(&engine);
+    call(&engine, &live, "logout_account", json!({ "account_id": id }))
+        .await
+        .unwrap();
+    wait_status(&engine, &id, AccountStatus::LoggedOut, Duration::from_secs(5)).await;
+    let session = SessionStore::new(engine.store.clone(), acc(&id));
+    assert!(!session.is_paired().unwrap());
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_ending_a_session_shows_as_a_clear_status() {
+    let wa = FakeWhatsApp::new(1);
+    let dir = tempfile::tempdir().unwrap();
+    let engine = start(dir.path(), &DbKey::generate(), &wa).await;
+    let live = live_key(&engine);
+    let id = pair(&engine, &live, &wa).await;
+    wait_status(&engine, &id, AccountStatus::Connected, CONNECT).await;
+
+    // Another client took the session over: disconnected, no automatic retry.
+    wa.replace_session(PN);
+    let a = wait_status(&engine, &id, AccountStatus::Disconnected, Duration::from_secs(10)).await;
+    assert!(a.status_detail.unwrap().contains("stream replaced"));
+    let err = call(
+        &engine,
+        &live,
+        "send_message",
+        json!({ "account_id": id, "chat": "+14155550100", "text": "hi" }),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err["code"], "account_not_paired", "{err}");
+
+    // reconnect_account brings it back.
+    call(&engine, &live, "reconnect_account", json!({ "account_id": id }))
+        .await
+        .unwrap();
+    wait_status(&engine, &id, AccountStatus::Connected, CONNECT).await;
+
+    // A dropped connection comes back by itself; then WhatsApp bans the account
+    // for a while on the next login.
+    wa.set_login(Login::Fail(402));
+    wa.drop_connections(PN);
+    let a = wait_status(&engine, &id, AccountStatus::Disconnected, Duration::from_secs(20)).await;
+    let a = if a.status_detail.as_deref().is_some_and(|d| d.contains("reconnecting")) {
+        engine
+            .accounts
+            .wait_until(&a.id, Duration::from_secs(20), |a| {
+                a.status_detail.as_deref().is_some_and(|d| d.contains("banned"))
+            })
+            .await
+            .unwrap()
+            .unwrap()
+    } else {
+        a
+    };
+    assert!(
+        a.status_detail.as_deref().unwrap().contains("temporarily banned"),
+        "{a:?}"
+    );
+
+    // An outdated client.
+    wa.set_login(Login::Fail(405));
+    call(&engine, &live, "reconnect_account", json!({ "account_id": id }))
+        .await
+        .unwrap();
+    let a = engine
+        .accounts
+        .wait_until(&a.id, Duration::from_secs(20), |a| {
+            a.status_detail.as_deref().is_some_and(|d| d.contains("outdated"))
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.status, AccountStatus::Disconnected);
+
+    // The phone unlinked this device: logged out, account.unpaired.
+    wa.set_login(Login::Accept);
+    call(&engine, &live, "reconnect_account", json!({ "account_id": id }))
+        .await
+        .unwrap();
+    wait_status(&engine, &id, AccountStatus::Connected, CONNECT).await;
+    wa.unlink(PN);
+    wait_status(&engine, &id, AccountStatus::LoggedOut, Duration::from_secs(10)).await;
+    let events = events_of(&engine, &id);
+    let detail = |t: EventType| events.iter().filter(|(k, _)| k == t.as_str()).count();
+    assert!(detail(EventType::AccountDisconnected) >= 3, "{events:?}");
+    assert_eq!(detail(EventType::AccountUnpaired), 1);
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pairing_by_phone_number_shows_the_code_to_type() {
+    let wa = FakeWhatsApp::new(1);
+    let dir = tempfile::tempdir().unwrap();
+    let engine = start(dir.path(), &DbKey::generate(), &wa).await;
+    let live = live_key(&engine);
+    let (out, _) = call(
+        &engine,
+        &live,
+        "pair_account",
+        json!({ "method": "phone_code", "phone": "+14155550111" }),
+    )
+    .await
+    .unwrap();
+    let pairing = &out["account"]["pairing"];
+    assert_eq!(pairing["method"], "phone_code");
+    let code = pairing["code"].as_str().expect("a code to type on the phone");
+    assert_eq!(code.replace('-', "").len(), 8, "{code}");
+    assert!(wa.seen().iter().any(|t| t == "pair-code:14155550111@s.whatsapp.net"));
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_account_that_cannot_connect_holds_up_nothing_else() {
+    let wa = FakeWhatsApp::new(1);
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = EngineConfig::new(dir.path().to_path_buf());
+    config.db_key = Some(DbKey::generate());
+    config.sandbox.time_scale = 0.02;
+    config.sandbox.ambient = false;
+    config.live = LiveOptions {
+        transport: Some(wa.transport()),
+        http: None,
+        version: Some((2, 3000, 1_000_000_000)),
+    };
+    let engine = Engine::start(config).await.unwrap();
+    let boot = engine.bootstrap().await.unwrap().unwrap();
+    let live = live_key(&engine);
+    let id = pair(&engine, &live, &wa).await;
+    wait_status(&engine, &id, AccountStatus::Connected, CONNECT).await;
+    // WhatsApp keeps answering 503 (the library retries with backoff).
+    wa.set_login(Login::Fail(503));
+    wa.drop_connections(PN);
+    wait_status(&engine, &id, AccountStatus::Disconnected, Duration::from_secs(10)).await;
+
+    wait_status(
+        &engine,
+        boot.account_id.as_str(),
+        AccountStatus::Connected,
+        Duration::from_secs(20),
+    )
+    .await;
+    let test = engine.keys.verify(&boot.test_key).unwrap();
+    let (sent, _) = call(
+        &engine,
+        &test,
+        "send_message",
+        json!({ "chat": "+14155550199", "text": "still here" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(sent["message"]["text"], "still here");
+    // And the live account is still the one retrying, not blocked on the others.
+    let a = engine.accounts.get(&acc(&id)).unwrap().unwrap();
+    assert_eq!(a.status, AccountStatus::Disconnected);
+    engine.shutdown().await;
+}
