@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use fake_whatsapp::{FakeWhatsApp, Login};
 use serde_json::{json, Value};
+use whatsapp_rust::wacore_binary::builder::NodeBuilder;
 use wuse_engine::config::EngineConfig;
 use wuse_engine::events::EventType;
 use wuse_engine::ids::AccountId;
@@ -337,5 +338,116 @@ async fn a_live_account_that_cannot_connect_holds_up_nothing_else() {
     // And the live account is still the one retrying, not blocked on the others.
     let a = engine.accounts.get(&acc(&id)).unwrap().unwrap();
     assert_eq!(a.status, AccountStatus::Disconnected);
+    engine.shutdown().await;
+}
+
+/// Waits until the event log of `account` holds an event of `kind`; returns its data.
+async fn wait_event(engine: &Engine, account: &str, kind: EventType) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some((_, data)) = events_of(engine, account).into_iter().find(|(t, _)| t == kind.as_str()) {
+            return data;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no {} event", kind.as_str());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_happens_in_whatsapp_reaches_the_event_log_and_the_store() {
+    let wa = FakeWhatsApp::new(1);
+    let dir = tempfile::tempdir().unwrap();
+    let engine = start(dir.path(), &DbKey::generate(), &wa).await;
+    let live = live_key(&engine);
+    let id = pair(&engine, &live, &wa).await;
+    wait_status(&engine, &id, AccountStatus::Connected, CONNECT).await;
+    let bob = "14155550100@s.whatsapp.net";
+    let group = "120363025246125244@g.us";
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+
+    wa.push(
+        PN,
+        NodeBuilder::new("chatstate")
+            .attr("from", bob)
+            .children([NodeBuilder::new("composing").build()])
+            .build(),
+    );
+    let typing = wait_event(&engine, &id, EventType::TypingStarted).await;
+    assert_eq!(typing["state"], "typing");
+    assert_eq!(typing["sender"]["phone"], "+14155550100", "{typing}");
+
+    wa.push(
+        PN,
+        NodeBuilder::new("presence")
+            .attr("from", bob)
+            .attr("type", "unavailable")
+            .attr("last", "1700000000")
+            .build(),
+    );
+    let presence = wait_event(&engine, &id, EventType::PresenceChanged).await;
+    assert_eq!(presence["online"], false);
+    assert_eq!(presence["last_seen"], "2023-11-14T22:13:20.000Z", "{presence}");
+
+    let notification = |id: &str, child| {
+        NodeBuilder::new("notification")
+            .attr("type", "w:gp2")
+            .attr("from", group)
+            .attr("id", id)
+            .attr("participant", bob)
+            .attr("t", now.as_str())
+            .children([child])
+            .build()
+    };
+    wa.set_group(
+        "120363025246125244",
+        "Hiking trip",
+        &[
+            (bob, "superadmin"),
+            ("14155550111@s.whatsapp.net", "member"),
+            ("14155550122@s.whatsapp.net", "member"),
+        ],
+    );
+    wa.push(
+        PN,
+        notification("n1", NodeBuilder::new("subject").attr("subject", "Hiking trip").build()),
+    );
+    let updated = wait_event(&engine, &id, EventType::GroupUpdated).await;
+    assert_eq!(updated["change"]["subject"], "Hiking trip", "{updated}");
+    wa.push(
+        PN,
+        notification(
+            "n2",
+            NodeBuilder::new("add")
+                .children([NodeBuilder::new("participant")
+                    .attr("jid", "14155550122@s.whatsapp.net")
+                    .build()])
+                .build(),
+        ),
+    );
+    let added = wait_event(&engine, &id, EventType::GroupParticipantAdded).await;
+    assert!(added.to_string().contains("+14155550122"), "{added}");
+
+    // The store agrees: the group's subject and its new member.
+    let (out, _) = call(&engine, &live, "list_chats", json!({ "account_id": id }))
+        .await
+        .unwrap();
+    let chats = out["chats"].as_array().unwrap();
+    let g = chats
+        .iter()
+        .find(|c| c["name"] == "Hiking trip")
+        .expect("the group is a chat");
+    let (members, _) = call(
+        &engine,
+        &live,
+        "list_group_participants",
+        json!({ "group": g["group_id"].clone() }),
+    )
+    .await
+    .unwrap();
+    assert!(members.to_string().contains("+14155550122"), "{members}");
     engine.shutdown().await;
 }

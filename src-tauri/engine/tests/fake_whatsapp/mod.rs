@@ -75,6 +75,8 @@ struct State {
     logins: usize,
     /// Tags of every node clients sent, in order.
     seen: Vec<String>,
+    /// Groups by their user part: subject and (member, role) pairs.
+    groups: HashMap<String, (String, Vec<(String, String)>)>,
 }
 
 impl State {
@@ -296,6 +298,26 @@ impl FakeWhatsApp {
     pub fn unlink(&self, pn: &str) {
         self.inner.state.lock().linked.retain(|_, l| l.pn != pn);
         self.end(pn, NodeBuilder::new("stream:error").attr("code", "516").build());
+    }
+
+    /// A group the server knows: what a group query answers (`role`: "member",
+    /// "admin" or "superadmin").
+    pub fn set_group(&self, id: &str, subject: &str, members: &[(&str, &str)]) {
+        self.inner.state.lock().groups.insert(
+            id.into(),
+            (
+                subject.into(),
+                members.iter().map(|(j, r)| (j.to_string(), r.to_string())).collect(),
+            ),
+        );
+    }
+
+    /// Sends `node` to every logged-in connection of `pn`, as the server would
+    /// relay a notification, a presence or a chat state.
+    pub fn push(&self, pn: &str, node: Node) {
+        for c in self.conns_of(pn) {
+            c.send(&node);
+        }
     }
 
     /// Drops the connections of `pn` without a word (a network failure).
@@ -700,6 +722,37 @@ fn received(inner: &Inner, conn: &Conn, plain: &[u8]) {
                 .bytes(format!("code-ref-{}", conn.id).into_bytes())
                 .build()])
             .build()]);
+    } else if xmlns.as_deref() == Some("w:g2") {
+        let groups = inner.state.lock().groups.clone();
+        let group_node = |id: &str, (subject, members): &(String, Vec<(String, String)>)| {
+            NodeBuilder::new("group")
+                .attr("id", id.to_string())
+                .attr("subject", subject.as_str())
+                .attr("creation", "1600000000")
+                .children(members.iter().map(|(jid, role)| {
+                    let p = NodeBuilder::new("participant").attr("jid", jid.as_str());
+                    if role == "member" {
+                        p.build()
+                    } else {
+                        p.attr("type", role.as_str()).build()
+                    }
+                }))
+                .build()
+        };
+        let to = attrs_of(&node, "to");
+        if node.get_optional_child("participating").is_some() {
+            answer = answer.children([NodeBuilder::new("groups")
+                .children(groups.iter().map(|(id, g)| group_node(id, g)))
+                .build()]);
+        } else if let Some(g) = to
+            .as_deref()
+            .and_then(|t| t.strip_suffix("@g.us"))
+            .and_then(|u| groups.get(u).map(|g| (u, g)))
+        {
+            answer = answer
+                .attr("from", to.clone().unwrap_or_default())
+                .children([group_node(g.0, g.1)]);
+        }
     } else if xmlns.as_deref() == Some("w:sync:app:state") {
         // Every collection asked for is up to date: nothing to send.
         let names: Vec<Node> = node
@@ -714,4 +767,8 @@ fn received(inner: &Inner, conn: &Conn, plain: &[u8]) {
         answer = answer.children([NodeBuilder::new("sync").children(names).build()]);
     }
     conn.send(&answer.build());
+}
+
+fn attrs_of(node: &Node, key: &str) -> Option<String> {
+    node.attrs().optional_string(key).map(|s| s.to_string())
 }
