@@ -101,5 +101,15 @@ async def test_test_keys_see_no_live_accounts(server):
             test_account = (await tester.call("list_accounts"))["accounts"][0]["id"]
         err = await agent.error("get_account", {"account_id": test_account})
         assert err["code"] == "forbidden" and err["status"] == 403
-        err = await agent.error("pair_account", {})
-        assert err["code"] == "forbidden"
+        # A live key pairs live accounts for real. Without internet (as in CI) the
+        # answer says WhatsApp cannot be reached yet; with it, a QR code comes back.
+        account = (await agent.call("pair_account", {"label": "phone"}))["account"]
+        assert account["kind"] == "live" and account["status"] == "pairing"
+        assert account.get("pairing", {}).get("qr") or account["status_detail"].startswith(
+            "cannot reach WhatsApp"
+        ), account
+        async with streamable(server.url, server.key) as tester:
+            err = await tester.error("get_account", {"account_id": account["id"]})
+            assert err["code"] == "forbidden"
+        await agent.call("delete_account", {"account_id": account["id"]})
+        assert (await agent.call("list_accounts"))["accounts"] == []

@@ -427,6 +427,16 @@ impl Accounts {
         Ok(())
     }
 
+    /// WhatsApp answered after all: the account no longer waits on the network.
+    fn clear_detail(&self, id: &AccountId) -> StoreResult<()> {
+        match self.get(id)? {
+            Some(a) if a.status == AccountStatus::Pairing && a.status_detail.is_some() => {
+                self.set_status(id, AccountStatus::Pairing, None, None)
+            }
+            _ => Ok(()),
+        }
+    }
+
     fn logged_out(&self, id: &AccountId, reason: &str) -> StoreResult<()> {
         if let Some(r) = self.inner.runtime.lock().get_mut(id) {
             r.client = None;
@@ -478,12 +488,14 @@ impl Accounts {
                     p.qr = Some(code);
                     p.qr_expires_at = Some(now_ms() + valid_ms as i64);
                 }
+                self.clear_detail(id)?;
                 self.notify(id);
             }
             WaEvent::PairingCode { code } if current => {
                 if let Some(p) = self.inner.runtime.lock().get_mut(id).and_then(|r| r.pairing.as_mut()) {
                     p.code = Some(code);
                 }
+                self.clear_detail(id)?;
                 self.notify(id);
             }
             WaEvent::Paired { pn, lid, push_name } if current => {
@@ -517,6 +529,33 @@ impl Accounts {
                     r.client = None;
                 }
                 self.set_status(id, AccountStatus::Expired, Some(&reason), None)?;
+            }
+            // A backend that reconnects by itself opens a new connection: if the
+            // account still reads as connected, the old one is gone.
+            WaEvent::Connecting if current => {
+                if self.get(id)?.is_some_and(|a| a.status == AccountStatus::Connected) {
+                    let detail = "the connection dropped; reconnecting";
+                    self.set_status(
+                        id,
+                        AccountStatus::Disconnected,
+                        Some(detail),
+                        Some((
+                            EventType::AccountDisconnected,
+                            json!({ "reason": DisconnectReason::Network, "detail": detail }),
+                        )),
+                    )?;
+                }
+            }
+            WaEvent::Unreachable { detail } if current => {
+                if let Some(account) = self
+                    .get(id)?
+                    .filter(|a| matches!(a.status, AccountStatus::Pairing | AccountStatus::Disconnected))
+                {
+                    let detail = format!("cannot reach WhatsApp ({detail}); retrying");
+                    if account.status_detail.as_deref() != Some(detail.as_str()) {
+                        self.set_status(id, account.status, Some(&detail), None)?;
+                    }
+                }
             }
             WaEvent::Connected if current => {
                 if let Some(r) = self.inner.runtime.lock().get_mut(id) {
@@ -583,6 +622,8 @@ impl Accounts {
             | WaEvent::PairingExpired
             | WaEvent::PairingFailed { .. }
             | WaEvent::Connected
+            | WaEvent::Unreachable { .. }
+            | WaEvent::Connecting
             | WaEvent::Disconnected(_)
             | WaEvent::LoggedOut { .. } => {}
             WaEvent::History(batch) => {

@@ -251,6 +251,8 @@ impl Ingest {
             | WaEvent::PairingExpired
             | WaEvent::PairingFailed { .. }
             | WaEvent::Connected
+            | WaEvent::Unreachable { .. }
+            | WaEvent::Connecting
             | WaEvent::Disconnected(_)
             | WaEvent::LoggedOut { .. }
             | WaEvent::History(_) => {}

@@ -22,7 +22,7 @@ use wuse_engine::model::{Account, AccountStatus};
 use wuse_engine::secrets::DbKey;
 use wuse_engine::store::api_keys::KeyMode;
 use wuse_engine::tools::{self, CallOutcome, Caller};
-use wuse_engine::wa::live::{LiveOptions, SessionStore};
+use wuse_engine::wa::live::SessionStore;
 use wuse_engine::Engine;
 
 /// Right after pairing, the library waits 10 s for the phone's app-state keys
@@ -47,12 +47,7 @@ async fn start(dir: &Path, key: &DbKey, wa: &FakeWhatsApp) -> Arc<Engine> {
     let mut config = EngineConfig::new(dir.to_path_buf());
     config.db_key = Some(key.clone());
     config.bootstrap = false;
-    config.live = LiveOptions {
-        transport: Some(wa.transport()),
-        http: None,
-        // No version lookup over the network.
-        version: Some((2, 3000, 1_000_000_000)),
-    };
+    config.live = wa.live_options();
     Engine::start(config).await.unwrap()
 }
 
@@ -303,11 +298,7 @@ async fn a_live_account_that_cannot_connect_holds_up_nothing_else() {
     config.db_key = Some(DbKey::generate());
     config.sandbox.time_scale = 0.02;
     config.sandbox.ambient = false;
-    config.live = LiveOptions {
-        transport: Some(wa.transport()),
-        http: None,
-        version: Some((2, 3000, 1_000_000_000)),
-    };
+    config.live = wa.live_options();
     let engine = Engine::start(config).await.unwrap();
     let boot = engine.bootstrap().await.unwrap().unwrap();
     let live = live_key(&engine);
@@ -449,5 +440,37 @@ async fn what_happens_in_whatsapp_reaches_the_event_log_and_the_store() {
     .await
     .unwrap();
     assert!(members.to_string().contains("+14155550122"), "{members}");
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_network_pairing_says_why_it_waits() {
+    let wa = FakeWhatsApp::new(1);
+    wa.set_reachable(false);
+    let dir = tempfile::tempdir().unwrap();
+    let engine = start(dir.path(), &DbKey::generate(), &wa).await;
+    let live = live_key(&engine);
+    let (out, images) = call(&engine, &live, "pair_account", json!({})).await.unwrap();
+    let account = &out["account"];
+    assert_eq!(account["status"], "pairing");
+    let detail = account["status_detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.starts_with("cannot reach WhatsApp (failed to lookup address"),
+        "{out}"
+    );
+    assert!(out["next_step"].as_str().unwrap().contains("cannot be reached"));
+    assert_eq!(images, 0);
+
+    // The network comes back: the library's next attempt gets a QR code.
+    wa.set_reachable(true);
+    let id = acc(account["id"].as_str().unwrap());
+    let a = engine
+        .accounts
+        .wait_until(&id, Duration::from_secs(20), |a| a.status_detail.is_none())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.status, AccountStatus::Pairing);
+    assert!(engine.accounts.pairing(&id).and_then(|p| p.qr).is_some());
     engine.shutdown().await;
 }

@@ -116,6 +116,7 @@ async fn pair_account(ctx: Ctx, a: PairArgs) -> ToolResult<Output> {
     let first = accounts
         .wait_until(&id, Duration::from_secs(15), |acc| {
             acc.status != AccountStatus::Pairing
+                || acc.status_detail.is_some()
                 || accounts
                     .pairing(&acc.id)
                     .is_some_and(|p| if by_code { p.code.is_some() } else { p.qr.is_some() })
@@ -157,6 +158,9 @@ async fn pair_account(ctx: Ctx, a: PairArgs) -> ToolResult<Output> {
         }
     }
     let next = match account.status {
+        AccountStatus::Pairing if account.status_detail.is_some() => {
+            "WhatsApp cannot be reached yet (see status_detail); it keeps trying. Check the internet connection, then call get_account_status."
+        }
         AccountStatus::Pairing => "Scan the QR code with WhatsApp on the phone (Settings > Linked devices > Link a device), or type the code; then call get_account_status.",
         AccountStatus::Connected => "Paired and connected. History syncs in the background.",
         AccountStatus::Expired => "No code was scanned in time: call pair_account again.",

@@ -375,6 +375,13 @@ pub enum WaEvent {
     },
     Connected,
     Disconnected(DisconnectReason),
+    /// The backend opens a new connection (so any earlier one is gone).
+    Connecting,
+    /// A connection attempt failed before reaching WhatsApp (no network, DNS, a
+    /// proxy, WhatsApp unavailable); the backend keeps trying.
+    Unreachable {
+        detail: String,
+    },
     /// Unlinked from the phone.
     LoggedOut {
         reason: String,

@@ -62,6 +62,8 @@ struct Inner {
     cert_chain: Vec<u8>,
     refs: usize,
     next_conn: AtomicU64,
+    /// While false, connecting fails as when the network is down.
+    reachable: AtomicBool,
     state: Mutex<State>,
     changed: Notify,
 }
@@ -174,6 +176,7 @@ impl FakeWhatsApp {
                 cert_chain,
                 refs,
                 next_conn: AtomicU64::new(1),
+                reachable: AtomicBool::new(true),
                 state: Mutex::default(),
                 changed: Notify::new(),
             }),
@@ -183,6 +186,21 @@ impl FakeWhatsApp {
     /// The transport factory to hand the client (in place of WhatsApp's WebSocket).
     pub fn transport(&self) -> Arc<dyn TransportFactory> {
         Arc::new(self.clone())
+    }
+
+    /// Live accounts of an engine, pointed here (and not asking the network for
+    /// WhatsApp Web's version).
+    pub fn live_options(&self) -> wuse_engine::wa::live::LiveOptions {
+        wuse_engine::wa::live::LiveOptions {
+            transport: Some(self.transport()),
+            http: None,
+            version: Some((2, 3000, 1_000_000_000)),
+        }
+    }
+
+    /// Whether connecting works at all (false: "failed to lookup address").
+    pub fn set_reachable(&self, reachable: bool) {
+        self.inner.reachable.store(reachable, Ordering::SeqCst);
     }
 
     pub fn set_login(&self, login: Login) {
@@ -393,6 +411,9 @@ fn device_identity(device_identity_pub: &[u8], adv_secret: &[u8]) -> Vec<u8> {
 #[async_trait::async_trait]
 impl TransportFactory for FakeWhatsApp {
     async fn create_transport(&self) -> anyhow::Result<(Arc<dyn Transport>, async_channel::Receiver<TransportEvent>)> {
+        if !self.inner.reachable.load(Ordering::SeqCst) {
+            anyhow::bail!("failed to lookup address information: Temporary failure in name resolution");
+        }
         let (to_client, from_server) = async_channel::unbounded();
         let (to_server, inbox) = mpsc::unbounded_channel();
         let conn = Arc::new(Conn {

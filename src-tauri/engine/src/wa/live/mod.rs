@@ -21,7 +21,8 @@ pub use session_store::SessionStore;
 use crate::ids::AccountId;
 use crate::model::AccountKind;
 use crate::store::Store;
-use crate::wa::{EventSink, PairMethod, WaClient, WaError, WaNetwork};
+use crate::wa::{EventSink, PairMethod, WaClient, WaError, WaEvent, WaNetwork};
+use whatsapp_rust::transport::TransportFactory;
 
 /// Log directives that keep the WhatsApp library at `warn`: at `info` it writes
 /// pairing codes and names. Its crates log under their module paths and under
@@ -39,7 +40,7 @@ pub const DEVICE_NAME: &str = "WhatsApp-Use";
 #[derive(Clone, Default)]
 pub struct LiveOptions {
     /// The connection to WhatsApp (default: its WebSocket endpoint).
-    pub transport: Option<Arc<dyn whatsapp_rust::transport::TransportFactory>>,
+    pub transport: Option<Arc<dyn TransportFactory>>,
     /// HTTP for media and the version check (default: ureq with TLS).
     pub http: Option<Arc<dyn whatsapp_rust::http::HttpClient>>,
     /// Pin the WhatsApp Web version instead of asking WhatsApp for the current one.
@@ -78,13 +79,18 @@ impl LiveNetwork {
     ) -> Result<Arc<LiveClient>, WaError> {
         let backend = SessionStore::new(self.store.clone(), account.clone());
         let (forwarder, events) = pump::Forwarder::new();
+        let transport: Arc<dyn TransportFactory> = match &self.options.transport {
+            Some(t) => t.clone(),
+            None => Arc::new(whatsapp_rust::transport::TokioWebSocketTransportFactory::new()),
+        };
         let mut builder = Bot::builder()
             .with_backend(backend)
             .with_event_handler(forwarder)
-            .with_device_props(DevicePropsOverride::new().with_os(DEVICE_NAME));
-        if let Some(t) = &self.options.transport {
-            builder = builder.with_transport_factory(Shared(t.clone()));
-        }
+            .with_device_props(DevicePropsOverride::new().with_os(DEVICE_NAME))
+            .with_transport_factory(Watched {
+                inner: transport,
+                sink: sink.clone(),
+            });
         if let Some(h) = &self.options.http {
             builder = builder.with_http_client(Shared(h.clone()));
         }
@@ -151,20 +157,34 @@ fn store_error(e: whatsapp_rust::wacore::store::error::StoreError) -> WaError {
     WaError::Other(format!("the session store failed: {e}"))
 }
 
-/// A shared transport or HTTP client handed to each new client.
-struct Shared<T: ?Sized>(Arc<T>);
+/// The connection to WhatsApp, reporting attempts that fail before reaching it
+/// (the library only retries them), so the account can say why it waits.
+struct Watched {
+    inner: Arc<dyn TransportFactory>,
+    sink: EventSink,
+}
 
 #[async_trait]
-impl whatsapp_rust::transport::TransportFactory for Shared<dyn whatsapp_rust::transport::TransportFactory> {
+impl TransportFactory for Watched {
     async fn create_transport(
         &self,
     ) -> anyhow::Result<(
         Arc<dyn whatsapp_rust::transport::Transport>,
         whatsapp_rust::async_channel::Receiver<whatsapp_rust::transport::TransportEvent>,
     )> {
-        self.0.create_transport().await
+        self.sink.emit(WaEvent::Connecting).await;
+        let made = self.inner.create_transport().await;
+        if let Err(e) = &made {
+            let detail = e.root_cause().to_string();
+            tracing::warn!(account = %self.sink.account, error = %detail, "cannot reach WhatsApp");
+            self.sink.emit(WaEvent::Unreachable { detail }).await;
+        }
+        made
     }
 }
+
+/// A shared HTTP client handed to each new client.
+struct Shared<T: ?Sized>(Arc<T>);
 
 #[async_trait]
 impl whatsapp_rust::http::HttpClient for Shared<dyn whatsapp_rust::http::HttpClient> {

@@ -64,11 +64,13 @@ pub fn convert(event: &Event, me: &Me) -> Vec<WaEvent> {
             until: Some(now_ms() + b.expire.num_milliseconds()),
         })],
         Event::ClientOutdated(_) => vec![WaEvent::Disconnected(DisconnectReason::ClientOutdated)],
-        Event::ConnectFailure(f) if !f.reason.should_reconnect() => {
-            vec![WaEvent::Disconnected(DisconnectReason::Refused {
-                detail: f.message.clone().unwrap_or_else(|| format!("{:?}", f.reason)),
-            })]
-        }
+        // 500/503: the library tries again.
+        Event::ConnectFailure(f) if f.reason.should_reconnect() => vec![WaEvent::Unreachable {
+            detail: format!("WhatsApp is temporarily unavailable ({:?})", f.reason),
+        }],
+        Event::ConnectFailure(f) => vec![WaEvent::Disconnected(DisconnectReason::Refused {
+            detail: f.message.clone().unwrap_or_else(|| format!("{:?}", f.reason)),
+        })],
 
         // Messages and what happens to them.
         Event::Messages(batch) => batch
@@ -413,7 +415,9 @@ mod tests {
                 .reason(ConnectFailureReason::ServiceUnavailable)
                 .build(),
         );
-        assert!(convert(&retry, &me()).is_empty());
+        assert!(
+            matches!(&convert(&retry, &me())[..], [WaEvent::Unreachable { detail }] if detail.contains("unavailable"))
+        );
         let refused = Event::ConnectFailure(
             ConnectFailure::builder()
                 .reason(ConnectFailureReason::BadUserAgent)
