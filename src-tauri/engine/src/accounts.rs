@@ -22,7 +22,7 @@ use crate::ingest::Ingest;
 use crate::model::{Account, AccountKind, AccountStatus};
 use crate::store::{self, Store, StoreResult};
 use crate::time::{now_ms, Millis};
-use crate::wa::{DisconnectReason, EventSink, PairMethod, WaClient, WaError, WaEvent, WaNetwork};
+use crate::wa::{Delivery, DisconnectReason, EventSink, PairMethod, WaClient, WaError, WaEvent, WaNetwork};
 
 /// Backend events buffered per account before a backend has to wait.
 const EVENT_BUFFER: usize = 1024;
@@ -178,9 +178,9 @@ impl Accounts {
     /// A fresh event channel for a new session of `id`, with its ingest task.
     fn open_session(&self, id: &AccountId) -> (u64, EventSink) {
         let epoch = self.new_epoch();
-        let (tx, rx) = mpsc::channel(EVENT_BUFFER);
+        let (sink, rx) = EventSink::channel(id.clone(), EVENT_BUFFER);
         self.spawn_ingest(id.clone(), epoch, rx);
-        (epoch, EventSink::new(id.clone(), tx))
+        (epoch, sink)
     }
 
     fn install(
@@ -454,16 +454,20 @@ impl Accounts {
         self.inner.runtime.lock().get(id).is_some_and(|r| r.epoch == epoch)
     }
 
-    fn spawn_ingest(&self, id: AccountId, epoch: u64, mut rx: mpsc::Receiver<WaEvent>) {
+    fn spawn_ingest(&self, id: AccountId, epoch: u64, mut rx: mpsc::Receiver<Delivery>) {
         let this = self.clone();
         let shutdown = self.inner.shutdown.clone();
         tokio::spawn(async move {
+            // Whether everything since the last `stored` answer was applied.
+            let mut all_applied = true;
             loop {
-                let event = tokio::select! {
+                let delivery = tokio::select! {
                     e = rx.recv() => e,
                     () = shutdown.cancelled() => None,
                 };
-                let Some(event) = event else { break };
+                let Some(Delivery { event, stored }) = delivery else {
+                    break;
+                };
                 let store = this.inner.store.clone();
                 let this2 = this.clone();
                 let id2 = id.clone();
@@ -472,9 +476,16 @@ impl Accounts {
                 match result {
                     Ok(Ok(())) => {}
                     Ok(Err(e)) => {
+                        all_applied = false;
                         tracing::error!(account = %id, error = %e, db = %store.path().display(), "could not apply a WhatsApp event")
                     }
-                    Err(e) => tracing::error!(account = %id, error = %e, "event handler panicked"),
+                    Err(e) => {
+                        all_applied = false;
+                        tracing::error!(account = %id, error = %e, "event handler panicked")
+                    }
+                }
+                if let Some(stored) = stored {
+                    let _ = stored.send(std::mem::replace(&mut all_applied, true));
                 }
             }
         });
@@ -691,5 +702,89 @@ impl Accounts {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::EventBus;
+    use crate::presence::Presence;
+    use crate::wa::sandbox::{SandboxConfig, SandboxNetwork};
+    use crate::wa::{Jid, MsgKey, WaContent, WaMessage};
+
+    fn accounts(dir: &std::path::Path) -> (Accounts, Store) {
+        let store = Store::open(&dir.join("t.db"), crate::secrets::DbKey::generate()).unwrap();
+        let bus = EventBus::with_capacity(64);
+        let ingest = Ingest {
+            store: store.clone(),
+            bus: bus.clone(),
+            presence: Presence::default(),
+        };
+        let sandbox = SandboxNetwork::open(store.clone(), SandboxConfig::default()).unwrap();
+        let networks = Networks {
+            sandbox: Arc::new(sandbox),
+            live: None,
+        };
+        (
+            Accounts::new(store.clone(), bus, ingest, networks, CancellationToken::new()),
+            store,
+        )
+    }
+
+    fn message(id: &str) -> WaEvent {
+        let bob = Jid::parse("14155550100@s.whatsapp.net").unwrap();
+        WaEvent::Message(WaMessage {
+            key: MsgKey {
+                chat: bob.clone(),
+                id: id.into(),
+                from_me: false,
+                sender: Some(bob),
+            },
+            ts: 1_700_000_000_000,
+            push_name: None,
+            content: WaContent::text("hi"),
+            reply_to: None,
+            forwarded: false,
+            status: None,
+            starred: false,
+        })
+    }
+
+    /// What a backend acknowledges to WhatsApp on: `emit_stored` answers after the
+    /// store has the messages, and `false` when the store refused any of them.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn stored_answers_once_the_store_has_the_messages() {
+        let dir = tempfile::tempdir().unwrap();
+        let (accounts, store) = accounts(dir.path());
+        let id = AccountId::random();
+        store
+            .write(|tx| store::accounts::insert(tx, &id, AccountKind::Live, None))
+            .unwrap();
+        let (_, sink) = accounts.open_session(&id);
+        assert!(sink.emit_stored(vec![message("A1"), message("A2")]).await);
+        let count = |id: &AccountId| -> i64 {
+            store
+                .read(|c| {
+                    Ok(
+                        c.query_row("SELECT count(*) FROM messages WHERE account_id = ?1", [id], |r| {
+                            r.get(0)
+                        })?,
+                    )
+                })
+                .unwrap()
+        };
+        assert_eq!(count(&id), 2);
+        // Delivered again (WhatsApp redelivers what was not acknowledged): stored once.
+        assert!(sink.emit_stored(vec![message("A1")]).await);
+        assert_eq!(count(&id), 2);
+        assert!(sink.emit_stored(vec![]).await);
+
+        // An account the store does not know: the rows cannot be written.
+        let ghost = AccountId::random();
+        let (_, sink) = accounts.open_session(&ghost);
+        assert!(!sink.emit_stored(vec![message("B1")]).await);
+        // The answer covers only what came since the previous one.
+        assert!(sink.emit_stored(vec![WaEvent::Connecting]).await);
     }
 }

@@ -106,17 +106,48 @@ pub trait WaClient: Send + Sync + 'static {
 #[derive(Clone)]
 pub struct EventSink {
     pub account: AccountId,
-    tx: tokio::sync::mpsc::Sender<WaEvent>,
+    tx: tokio::sync::mpsc::Sender<Delivery>,
+}
+
+/// One event on its way to the engine; `stored` hears whether everything
+/// delivered since the previous such answer was applied to the store.
+pub struct Delivery {
+    pub event: WaEvent,
+    pub stored: Option<tokio::sync::oneshot::Sender<bool>>,
 }
 
 impl EventSink {
-    pub fn new(account: AccountId, tx: tokio::sync::mpsc::Sender<WaEvent>) -> Self {
-        Self { account, tx }
+    /// A sink and the engine's end of it.
+    pub fn channel(account: AccountId, capacity: usize) -> (Self, tokio::sync::mpsc::Receiver<Delivery>) {
+        let (tx, rx) = tokio::sync::mpsc::channel(capacity);
+        (Self { account, tx }, rx)
     }
 
     /// Delivers one event; `false` once the engine stopped listening.
     pub async fn emit(&self, event: WaEvent) -> bool {
-        self.tx.send(event).await.is_ok()
+        self.tx.send(Delivery { event, stored: None }).await.is_ok()
+    }
+
+    /// Delivers events and waits until the engine has stored them: `true` only
+    /// when every one was applied (a backend acknowledges WhatsApp only then).
+    pub async fn emit_stored(&self, events: Vec<WaEvent>) -> bool {
+        let Some((last, rest)) = events.split_last() else {
+            return true;
+        };
+        for e in rest {
+            if !self.emit(e.clone()).await {
+                return false;
+            }
+        }
+        let (done, stored) = tokio::sync::oneshot::channel();
+        let sent = self
+            .tx
+            .send(Delivery {
+                event: last.clone(),
+                stored: Some(done),
+            })
+            .await;
+        sent.is_ok() && stored.await.unwrap_or(false)
     }
 
     pub fn is_closed(&self) -> bool {

@@ -90,7 +90,8 @@ impl LiveNetwork {
             .with_transport_factory(Watched {
                 inner: transport,
                 sink: sink.clone(),
-            });
+            })
+            .with_inbound_durability_hook(pump::Durable { sink: sink.clone() });
         if let Some(h) = &self.options.http {
             builder = builder.with_http_client(Shared(h.clone()));
         }

@@ -2,6 +2,10 @@
 //! library hands each event to a synchronous callback, which only queues it; one
 //! task per client converts and delivers them. History payloads are inflated off
 //! the async workers, and a new group's metadata is queried before it is reported.
+//!
+//! Messages take a stricter path ([`Durable`]): WhatsApp is told a message arrived
+//! only once it is in our store, so a crash in between costs a redelivery, not the
+//! message.
 
 use std::sync::{Arc, Weak};
 
@@ -28,6 +32,38 @@ impl Forwarder {
 impl EventHandler for Forwarder {
     fn handle_event(&self, event: Arc<Event>) {
         let _ = self.tx.send(event);
+    }
+}
+
+/// The library's inbound-durability hook: each batch of decrypted messages is
+/// stored before the library acknowledges it to WhatsApp (on `Err` WhatsApp
+/// delivers it again; storing is idempotent, keyed by the message).
+pub struct Durable {
+    pub sink: EventSink,
+}
+
+#[async_trait::async_trait]
+impl whatsapp_rust::InboundDurabilityHook for Durable {
+    async fn on_messages(
+        &self,
+        client: Arc<Client>,
+        batch: &[whatsapp_rust::types::events::InboundMessage],
+    ) -> anyhow::Result<()> {
+        self.store(&me(&client), batch).await
+    }
+}
+
+impl Durable {
+    async fn store(&self, me: &Me, batch: &[whatsapp_rust::types::events::InboundMessage]) -> anyhow::Result<()> {
+        let events = batch
+            .iter()
+            .flat_map(|m| convert::inbound::live(&m.message, &m.info, me))
+            .collect();
+        if self.sink.emit_stored(events).await {
+            Ok(())
+        } else {
+            anyhow::bail!("the messages could not be stored; WhatsApp will deliver them again")
+        }
     }
 }
 
@@ -76,6 +112,8 @@ async fn deliver(client: &Arc<Client>, event: &Event, sink: &EventSink) -> bool 
             out.extend(participating(client, sink).await);
             out
         }
+        // Stored already, by `Durable`, before the library acknowledged them.
+        Event::Messages(batch) if batch.hook_committed => vec![],
         other => {
             let mut out = events::convert(other, &me);
             if let Some((group, by, ts)) = events::group_created(other) {
@@ -126,5 +164,72 @@ async fn participating(client: &Arc<Client>, sink: &EventSink) -> Vec<WaEvent> {
             tracing::warn!(account = %sink.account, error = %e, "could not list the account's groups");
             vec![]
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::AccountId;
+    use whatsapp_rust::types::events::InboundMessage;
+    use whatsapp_rust::types::message::{MessageInfo, MessageSource};
+    use whatsapp_rust::waproto::whatsapp as wa;
+
+    fn inbound(id: &str) -> InboundMessage {
+        let info = MessageInfo {
+            source: MessageSource {
+                chat: "555@lid".parse().unwrap(),
+                sender: "555@lid".parse().unwrap(),
+                sender_alt: Some("14155550100@s.whatsapp.net".parse().unwrap()),
+                ..Default::default()
+            },
+            id: id.into(),
+            ..Default::default()
+        };
+        let message = wa::Message {
+            conversation: Some("hi".into()),
+            ..Default::default()
+        };
+        InboundMessage::builder()
+            .message(Arc::new(message))
+            .info(Arc::new(info))
+            .build()
+    }
+
+    /// The hook answers the library only after the engine said the batch is stored.
+    #[tokio::test]
+    async fn a_batch_is_acknowledged_only_once_stored() {
+        let (sink, mut rx) = EventSink::channel(AccountId::random(), 16);
+        let hook = Durable { sink };
+        for (answer, ok) in [(true, true), (false, false)] {
+            let engine = tokio::spawn(async move {
+                let mut seen = Vec::new();
+                while let Some(d) = rx.recv().await {
+                    seen.push(d.event);
+                    if let Some(stored) = d.stored {
+                        let _ = stored.send(answer);
+                        break;
+                    }
+                }
+                (rx, seen)
+            });
+            let result = hook.store(&Me::default(), &[inbound("M1"), inbound("M2")]).await;
+            assert_eq!(result.is_ok(), ok);
+            let (back, seen) = engine.await.unwrap();
+            rx = back;
+            // Each message after the link its addressing revealed.
+            assert!(matches!(
+                seen[..],
+                [
+                    WaEvent::IdentityLink { .. },
+                    WaEvent::Message(_),
+                    WaEvent::IdentityLink { .. },
+                    WaEvent::Message(_)
+                ]
+            ));
+        }
+        // The engine gone: not acknowledged.
+        drop(rx);
+        assert!(hook.store(&Me::default(), &[inbound("M3")]).await.is_err());
     }
 }
