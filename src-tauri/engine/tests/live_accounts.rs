@@ -474,3 +474,74 @@ async fn without_a_network_pairing_says_why_it_waits() {
     assert!(engine.accounts.pairing(&id).and_then(|p| p.qr).is_some());
     engine.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_goes_out_end_to_end_encrypted_and_its_read_receipt_comes_back() {
+    let wa = FakeWhatsApp::new(1);
+    let dir = tempfile::tempdir().unwrap();
+    let engine = start(dir.path(), &DbKey::generate(), &wa).await;
+    let live = live_key(&engine);
+    let id = pair(&engine, &live, &wa).await;
+    wait_status(&engine, &id, AccountStatus::Connected, CONNECT).await;
+
+    let (out, _) = call(
+        &engine,
+        &live,
+        "send_message",
+        json!({ "account_id": id, "chat": "+14155550100", "text": "hello from the agent", "idempotency_key": "greeting-1" }),
+    )
+    .await
+    .unwrap();
+    let message = &out["message"];
+    assert_eq!(message["text"], "hello from the agent");
+    assert_eq!(message["status"], "sent");
+
+    // On the wire: a Signal session started with Bob's phone (a prekey message), and
+    // one with this account's own phone so it shows there too; no plaintext.
+    let bob = "14155550100@s.whatsapp.net";
+    let wire = wa.wait_sent(bob).await;
+    assert_eq!(wire.kind, "text");
+    assert!(wire.id.starts_with("3EB0"), "{wire:?}");
+    assert!(
+        wire.payloads
+            .iter()
+            .any(|(t, whom)| t == "pkmsg" && whom.starts_with("14155550100")),
+        "{wire:?}"
+    );
+    assert!(
+        wire.payloads
+            .iter()
+            .any(|(t, whom)| t == "pkmsg" && whom.starts_with(PN)),
+        "{wire:?}"
+    );
+
+    // Retried with the same idempotency key: the same message, not sent again.
+    let (again, _) = call(
+        &engine,
+        &live,
+        "send_message",
+        json!({ "account_id": id, "chat": "+14155550100", "text": "hello from the agent", "idempotency_key": "greeting-1" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again["message"]["id"], message["id"]);
+    assert_eq!(wa.sent().iter().filter(|m| m.to == bob).count(), 1);
+
+    // Bob reads it.
+    wa.push(
+        PN,
+        NodeBuilder::new("receipt")
+            .attr("from", bob)
+            .attr("id", wire.id.as_str())
+            .attr("type", "read")
+            .attr("t", "1700000000")
+            .build(),
+    );
+    let read = wait_event(&engine, &id, EventType::MessageRead).await;
+    assert_eq!(read["message_ids"][0], message["id"], "{read}");
+    let (stored, _) = call(&engine, &live, "get_message", json!({ "message_id": message["id"] }))
+        .await
+        .unwrap();
+    assert_eq!(stored["message"]["status"], "read");
+    engine.shutdown().await;
+}

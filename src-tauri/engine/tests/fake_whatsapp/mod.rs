@@ -79,6 +79,84 @@ struct State {
     seen: Vec<String>,
     /// Groups by their user part: subject and (member, role) pairs.
     groups: HashMap<String, (String, Vec<(String, String)>)>,
+    /// The phones of other people (and of linked accounts), by user: their
+    /// Signal keys, handed out as prekey bundles so clients can encrypt to them.
+    peers: HashMap<String, Peer>,
+    /// Messages clients sent, in order.
+    sent: Vec<Sent>,
+}
+
+/// A person's primary device, as far as the server sees it: its public keys.
+struct Peer {
+    identity: KeyPair,
+    registration_id: u32,
+    signed_prekey: KeyPair,
+    signed_prekey_signature: Vec<u8>,
+    prekey: KeyPair,
+}
+
+impl Peer {
+    fn new() -> Self {
+        let identity = random_key();
+        let signed_prekey = random_key();
+        let signed_prekey_signature = identity
+            .private_key
+            .calculate_signature(&signed_prekey.public_key.serialize(), &mut rand010::rng())
+            .expect("sign")
+            .to_vec();
+        Self {
+            identity,
+            registration_id: rand::random::<u32>() & 0x3fff,
+            signed_prekey,
+            signed_prekey_signature,
+            prekey: random_key(),
+        }
+    }
+
+    fn bundle(&self, jid: &str) -> Node {
+        let id = |n: u32| n.to_be_bytes()[1..].to_vec();
+        NodeBuilder::new("user")
+            .attr("jid", jid)
+            .children([
+                NodeBuilder::new("registration")
+                    .bytes(self.registration_id.to_be_bytes().to_vec())
+                    .build(),
+                NodeBuilder::new("type").bytes(vec![5]).build(),
+                NodeBuilder::new("identity")
+                    .bytes(self.identity.public_key.public_key_bytes().to_vec())
+                    .build(),
+                NodeBuilder::new("key")
+                    .children([
+                        NodeBuilder::new("id").bytes(id(7)).build(),
+                        NodeBuilder::new("value")
+                            .bytes(self.prekey.public_key.public_key_bytes().to_vec())
+                            .build(),
+                    ])
+                    .build(),
+                NodeBuilder::new("skey")
+                    .children([
+                        NodeBuilder::new("id").bytes(id(1)).build(),
+                        NodeBuilder::new("value")
+                            .bytes(self.signed_prekey.public_key.public_key_bytes().to_vec())
+                            .build(),
+                        NodeBuilder::new("signature")
+                            .bytes(self.signed_prekey_signature.clone())
+                            .build(),
+                    ])
+                    .build(),
+            ])
+            .build()
+    }
+}
+
+/// A message as it reached the server.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub to: String,
+    pub id: String,
+    pub kind: String,
+    /// The `type` of each encrypted payload (`pkmsg`, `msg`, `skmsg`) and whom it is for.
+    pub payloads: Vec<(String, String)>,
 }
 
 impl State {
@@ -213,6 +291,20 @@ impl FakeWhatsApp {
 
     pub fn seen(&self) -> Vec<String> {
         self.inner.state.lock().seen.clone()
+    }
+
+    /// The messages clients sent, in order.
+    pub fn sent(&self) -> Vec<Sent> {
+        self.inner.state.lock().sent.clone()
+    }
+
+    /// Waits for a client to send a message to `to` (a JID).
+    pub async fn wait_sent(&self, to: &str) -> Sent {
+        self.wait("a message", Duration::from_secs(15), |s| {
+            s.sent.iter().any(|m| m.to == to)
+        })
+        .await;
+        self.sent().into_iter().find(|m| m.to == to).unwrap()
     }
 
     pub fn linked(&self) -> Vec<Linked> {
@@ -721,6 +813,10 @@ fn received(inner: &Inner, conn: &Conn, plain: &[u8]) {
         }
     }
     inner.changed.notify_waiters();
+    if tag == "message" {
+        message(inner, conn, &node);
+        return;
+    }
     if tag != "iq" || kind.as_deref() == Some("result") || kind.as_deref() == Some("error") {
         return;
     }
@@ -743,6 +839,23 @@ fn received(inner: &Inner, conn: &Conn, plain: &[u8]) {
                 .bytes(format!("code-ref-{}", conn.id).into_bytes())
                 .build()])
             .build()]);
+    } else if xmlns.as_deref() == Some("usync") {
+        answer = answer.children([usync(&node)]);
+    } else if xmlns.as_deref() == Some("encrypt") && node.get_optional_child("key").is_some() {
+        let mut s = inner.state.lock();
+        let bundles: Vec<Node> = node
+            .get_optional_child("key")
+            .map(|k| {
+                k.get_children_by_tag("user")
+                    .filter_map(|u| attrs_of(u, "jid"))
+                    .map(|jid| {
+                        let user = jid.split(['@', ':']).next().unwrap_or_default().to_owned();
+                        s.peers.entry(user).or_insert_with(Peer::new).bundle(&jid)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        answer = answer.children([NodeBuilder::new("list").children(bundles).build()]);
     } else if xmlns.as_deref() == Some("w:g2") {
         let groups = inner.state.lock().groups.clone();
         let group_node = |id: &str, (subject, members): &(String, Vec<(String, String)>)| {
@@ -792,4 +905,82 @@ fn received(inner: &Inner, conn: &Conn, plain: &[u8]) {
 
 fn attrs_of(node: &Node, key: &str) -> Option<String> {
     node.attrs().optional_string(key).map(|s| s.to_string())
+}
+
+/// A message from a client: recorded, and acknowledged as WhatsApp's server does.
+fn message(inner: &Inner, conn: &Conn, node: &Node) {
+    let to = attrs_of(node, "to").unwrap_or_default();
+    let id = attrs_of(node, "id").unwrap_or_default();
+    let mut payloads = Vec::new();
+    let mut collect = |n: &Node, whom: &str| {
+        for enc in n.get_children_by_tag("enc") {
+            payloads.push((attrs_of(enc, "type").unwrap_or_default(), whom.to_owned()));
+        }
+    };
+    collect(node, &to);
+    if let Some(ps) = node.get_optional_child("participants") {
+        for p in ps.get_children_by_tag("to") {
+            collect(p, &attrs_of(p, "jid").unwrap_or_default());
+        }
+    }
+    inner.state.lock().sent.push(Sent {
+        to: to.clone(),
+        id: id.clone(),
+        kind: attrs_of(node, "type").unwrap_or_default(),
+        payloads,
+    });
+    inner.changed.notify_waiters();
+    conn.send(
+        &NodeBuilder::new("ack")
+            .attr("class", "message")
+            .attr("id", id)
+            .attr("from", to)
+            .attr("t", now_secs().to_string())
+            .build(),
+    );
+}
+
+/// A user lookup: everyone asked about is on WhatsApp with one device, their phone
+/// (device 0), and a LID of their own. Answers the protocols the query names.
+fn usync(node: &Node) -> Node {
+    let asked: Vec<String> = node
+        .get_optional_child_by_tag(&["usync", "query"])
+        .and_then(|q| q.children())
+        .map(|cs| cs.iter().map(|c| c.tag.to_string()).collect())
+        .unwrap_or_default();
+    let users: Vec<Node> = node
+        .get_optional_child_by_tag(&["usync", "list"])
+        .map(|l| {
+            l.get_children_by_tag("user")
+                .filter_map(|u| {
+                    attrs_of(u, "jid").or_else(|| {
+                        let phone = u.get_optional_child("contact")?.content_as_string()?;
+                        Some(format!("{}@s.whatsapp.net", phone.trim_start_matches('+')))
+                    })
+                })
+                .map(|jid| {
+                    let user = jid.split(['@', ':']).next().unwrap_or_default().to_owned();
+                    let mut children = Vec::new();
+                    for p in &asked {
+                        children.push(match p.as_str() {
+                            "devices" => NodeBuilder::new("devices")
+                                .children([NodeBuilder::new("device-list")
+                                    .children([NodeBuilder::new("device").attr("id", "0").build()])
+                                    .build()])
+                                .build(),
+                            "contact" => NodeBuilder::new("contact").attr("type", "in").build(),
+                            "lid" if !jid.ends_with("@lid") => {
+                                NodeBuilder::new("lid").attr("val", format!("7{user}@lid")).build()
+                            }
+                            _ => continue,
+                        });
+                    }
+                    NodeBuilder::new("user").attr("jid", jid).children(children).build()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    NodeBuilder::new("usync")
+        .children([NodeBuilder::new("list").children(users).build()])
+        .build()
 }
