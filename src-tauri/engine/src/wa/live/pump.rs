@@ -77,11 +77,30 @@ pub fn me(client: &Client) -> Me {
 
 /// Runs until the client is gone or the engine stops listening.
 pub fn spawn(mut rx: mpsc::UnboundedReceiver<Arc<Event>>, client: Weak<Client>, sink: EventSink) {
+    // Right after a scan the library reconnects (515) while it still finishes the
+    // pairing, and may report Connected before PairSuccess: an account is paired
+    // before it is connected, so Connected waits for it.
+    let mut paired = client.upgrade().is_some_and(|c| c.pn().is_some());
     tokio::spawn(async move {
+        let mut held: Option<Arc<Event>> = None;
         while let Some(event) = rx.recv().await {
             let Some(client) = client.upgrade() else { break };
-            if !deliver(&client, &event, &sink).await {
-                break;
+            let mut next = vec![event];
+            match &*next[0] {
+                Event::Connected(_) if !paired => {
+                    held = next.pop();
+                    continue;
+                }
+                Event::PairSuccess(_) => {
+                    paired = true;
+                    next.extend(held.take());
+                }
+                _ => {}
+            }
+            for event in next {
+                if !deliver(&client, &event, &sink).await {
+                    return;
+                }
             }
         }
     });
