@@ -11,6 +11,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_core.sql")),
     (2, include_str!("migrations/0002_surface.sql")),
     (3, include_str!("migrations/0003_wa_sessions.sql")),
+    (4, include_str!("migrations/0004_fts_per_transaction.sql")),
 ];
 
 pub fn latest() -> i64 {

@@ -212,6 +212,7 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| classify_open_store(&self.inner.path, e))?;
         let out = f(&tx).map_err(|e| self.reclassify(e))?;
+        search::index_new(&tx).map_err(|e| self.reclassify(e))?;
         tx.commit().map_err(|e| classify_open_store(&self.inner.path, e))?;
         after();
         Ok(out)
