@@ -303,6 +303,24 @@ pub fn kind_of(content: &WaContent) -> Option<&'static str> {
     })
 }
 
+/// A media message from where its bytes are (`Cdn`) and what is particular to its kind.
+macro_rules! media_proto {
+    ($ty:ident, $c:ident = $cdn:expr, { $($field:ident: $value:expr,)* }) => {{
+        let $c: Cdn = $cdn;
+        wa::message::$ty {
+            url: $c.url,
+            direct_path: $c.direct_path,
+            media_key: $c.media_key,
+            file_sha256: $c.file_sha256,
+            file_enc_sha256: $c.file_enc_sha256,
+            file_length: $c.file_length,
+            media_key_timestamp: $c.media_key_timestamp,
+            $($field: $value,)*
+            ..Default::default()
+        }
+    }};
+}
+
 /// Builds the protobuf message for `content`. Media needs `cdn`: where its bytes
 /// were uploaded (or already are). `context` carries a quote or the forwarded mark.
 pub fn outgoing(
@@ -329,33 +347,16 @@ pub fn outgoing(
             }
         }
         WaContent::Image { media, caption } => {
-            let c = need_cdn()?;
-            m.image_message = MessageField::some(wa::message::ImageMessage {
-                url: c.url,
-                direct_path: c.direct_path,
-                media_key: c.media_key,
-                file_sha256: c.file_sha256,
-                file_enc_sha256: c.file_enc_sha256,
-                file_length: c.file_length,
-                media_key_timestamp: c.media_key_timestamp,
+            m.image_message = MessageField::some(media_proto!(ImageMessage, c = need_cdn()?, {
                 mimetype: Some(media.info.mime.clone()),
                 caption: caption.clone(),
                 width: media.info.width,
                 height: media.info.height,
                 context_info: ctx(),
-                ..Default::default()
-            });
+            }));
         }
         WaContent::Video { media, caption } => {
-            let c = need_cdn()?;
-            m.video_message = MessageField::some(wa::message::VideoMessage {
-                url: c.url,
-                direct_path: c.direct_path,
-                media_key: c.media_key,
-                file_sha256: c.file_sha256,
-                file_enc_sha256: c.file_enc_sha256,
-                file_length: c.file_length,
-                media_key_timestamp: c.media_key_timestamp,
+            m.video_message = MessageField::some(media_proto!(VideoMessage, c = need_cdn()?, {
                 streaming_sidecar: c.streaming_sidecar,
                 mimetype: Some(media.info.mime.clone()),
                 caption: caption.clone(),
@@ -363,61 +364,33 @@ pub fn outgoing(
                 height: media.info.height,
                 seconds: media.info.duration_s.map(seconds),
                 context_info: ctx(),
-                ..Default::default()
-            });
+            }));
         }
         WaContent::Audio { media } => {
-            let c = need_cdn()?;
-            m.audio_message = MessageField::some(wa::message::AudioMessage {
-                url: c.url,
-                direct_path: c.direct_path,
-                media_key: c.media_key,
-                file_sha256: c.file_sha256,
-                file_enc_sha256: c.file_enc_sha256,
-                file_length: c.file_length,
-                media_key_timestamp: c.media_key_timestamp,
+            m.audio_message = MessageField::some(media_proto!(AudioMessage, c = need_cdn()?, {
                 streaming_sidecar: c.streaming_sidecar,
                 mimetype: Some(media.info.mime.clone()),
                 seconds: media.info.duration_s.map(seconds),
                 ptt: Some(media.info.voice_note),
                 context_info: ctx(),
-                ..Default::default()
-            });
+            }));
         }
         WaContent::Document { media, caption } => {
-            let c = need_cdn()?;
-            m.document_message = MessageField::some(wa::message::DocumentMessage {
-                url: c.url,
-                direct_path: c.direct_path,
-                media_key: c.media_key,
-                file_sha256: c.file_sha256,
-                file_enc_sha256: c.file_enc_sha256,
-                file_length: c.file_length,
-                media_key_timestamp: c.media_key_timestamp,
+            m.document_message = MessageField::some(media_proto!(DocumentMessage, c = need_cdn()?, {
                 mimetype: Some(media.info.mime.clone()),
                 file_name: media.info.file_name.clone(),
                 title: media.info.file_name.clone(),
                 caption: caption.clone(),
                 context_info: ctx(),
-                ..Default::default()
-            });
+            }));
         }
         WaContent::Sticker { media } => {
-            let c = need_cdn()?;
-            m.sticker_message = MessageField::some(wa::message::StickerMessage {
-                url: c.url,
-                direct_path: c.direct_path,
-                media_key: c.media_key,
-                file_sha256: c.file_sha256,
-                file_enc_sha256: c.file_enc_sha256,
-                file_length: c.file_length,
-                media_key_timestamp: c.media_key_timestamp,
+            m.sticker_message = MessageField::some(media_proto!(StickerMessage, c = need_cdn()?, {
                 mimetype: Some(media.info.mime.clone()),
                 width: media.info.width,
                 height: media.info.height,
                 context_info: ctx(),
-                ..Default::default()
-            });
+            }));
         }
         WaContent::Location(l) => {
             m.location_message = MessageField::some(wa::message::LocationMessage {
