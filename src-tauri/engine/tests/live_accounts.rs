@@ -121,6 +121,31 @@ async fn pair(engine: &Arc<Engine>, live: &Principal, wa: &FakeWhatsApp) -> Stri
     account["id"].as_str().unwrap().to_owned()
 }
 
+/// An engine whose live account a phone linked by QR, connected.
+struct Linked {
+    wa: FakeWhatsApp,
+    engine: Arc<Engine>,
+    live: Principal,
+    id: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn linked() -> Linked {
+    let wa = FakeWhatsApp::new(1);
+    let dir = tempfile::tempdir().unwrap();
+    let engine = start(dir.path(), &DbKey::generate(), &wa).await;
+    let live = live_key(&engine);
+    let id = pair(&engine, &live, &wa).await;
+    wait_status(&engine, &id, AccountStatus::Connected, CONNECT).await;
+    Linked {
+        wa,
+        engine,
+        live,
+        id,
+        _dir: dir,
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_phone_links_the_account_by_qr_and_it_stays_linked_across_restarts() {
     let wa = FakeWhatsApp::new(2);
@@ -189,12 +214,13 @@ async fn a_phone_links_the_account_by_qr_and_it_stays_linked_across_restarts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_ending_a_session_shows_as_a_clear_status() {
-    let wa = FakeWhatsApp::new(1);
-    let dir = tempfile::tempdir().unwrap();
-    let engine = start(dir.path(), &DbKey::generate(), &wa).await;
-    let live = live_key(&engine);
-    let id = pair(&engine, &live, &wa).await;
-    wait_status(&engine, &id, AccountStatus::Connected, CONNECT).await;
+    let Linked {
+        wa,
+        engine,
+        live,
+        id,
+        _dir,
+    } = linked().await;
 
     // Another client took the session over: disconnected, no automatic retry.
     wa.replace_session(PN);
@@ -346,12 +372,13 @@ async fn wait_event(engine: &Engine, account: &str, kind: EventType) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_happens_in_whatsapp_reaches_the_event_log_and_the_store() {
-    let wa = FakeWhatsApp::new(1);
-    let dir = tempfile::tempdir().unwrap();
-    let engine = start(dir.path(), &DbKey::generate(), &wa).await;
-    let live = live_key(&engine);
-    let id = pair(&engine, &live, &wa).await;
-    wait_status(&engine, &id, AccountStatus::Connected, CONNECT).await;
+    let Linked {
+        wa,
+        engine,
+        live,
+        id,
+        _dir,
+    } = linked().await;
     let bob = "14155550100@s.whatsapp.net";
     let group = "120363025246125244@g.us";
     let now = std::time::SystemTime::now()
@@ -477,12 +504,13 @@ async fn without_a_network_pairing_says_why_it_waits() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_goes_out_end_to_end_encrypted_and_its_read_receipt_comes_back() {
-    let wa = FakeWhatsApp::new(1);
-    let dir = tempfile::tempdir().unwrap();
-    let engine = start(dir.path(), &DbKey::generate(), &wa).await;
-    let live = live_key(&engine);
-    let id = pair(&engine, &live, &wa).await;
-    wait_status(&engine, &id, AccountStatus::Connected, CONNECT).await;
+    let Linked {
+        wa,
+        engine,
+        live,
+        id,
+        _dir,
+    } = linked().await;
 
     let (out, _) = call(
         &engine,
