@@ -480,7 +480,7 @@ fn content_for(kind: Kind, mut info: MediaInfo, blob: MediaBlob, caption: Option
 }
 
 /// Media whose bytes are not here: the message keeps its type, name and caption.
-fn placeholder(kind: Kind, mime: &str, file_name: Option<String>, caption: Option<String>) -> WaContent {
+fn omitted_media(kind: Kind, mime: &str, file_name: Option<String>, caption: Option<String>) -> WaContent {
     let blob = MediaBlob::Remote(RemoteMedia {
         kind: format!("{kind:?}").to_lowercase(),
         direct_path: String::new(),
@@ -805,7 +805,7 @@ pub fn import(
                     (None, Some(n)) => kind_of_name(n),
                     (None, None) => (Kind::Document, "application/octet-stream"),
                 };
-                placeholder(kind, mime, file_name, None)
+                omitted_media(kind, mime, file_name, None)
             }
             Body::Attached { file_name, caption } => {
                 let id = messages::message_id(account, from_me, &wa_id);
@@ -823,7 +823,7 @@ pub fn import(
                     None => {
                         report.media_missing += 1;
                         let (kind, mime) = kind_of_name(&file_name);
-                        placeholder(kind, mime, Some(file_name), caption)
+                        omitted_media(kind, mime, Some(file_name), caption)
                     }
                 }
             }
@@ -899,7 +899,7 @@ fn attach(
     let (kind, _) = kind_of_name(file_name);
     if known {
         // Already imported with its file: the message is skipped as known anyway.
-        return Some(placeholder(
+        return Some(omitted_media(
             kind,
             "application/octet-stream",
             Some(file_name.into()),

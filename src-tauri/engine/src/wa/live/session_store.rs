@@ -782,8 +782,8 @@ impl ProtocolStore for SessionStore {
     }
 
     async fn touch_tc_token_sender_timestamp(&self, jid: &str, sender_timestamp: i64) -> Result<()> {
-        // One upsert: the sender time only moves forward; a missing row becomes a
-        // placeholder without a token.
+        // One upsert: the sender time only moves forward; a missing row is created
+        // with an empty token, which `put_tc_token` fills in later.
         self.write(|tx, acc| {
             tx.exec(
                 "INSERT INTO wa_tc_tokens (account_id, jid, token, token_timestamp, sender_timestamp)

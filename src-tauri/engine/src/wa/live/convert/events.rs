@@ -10,8 +10,7 @@ use super::inbound::{live, pair};
 use super::{jid, millis, non_empty, Me};
 use crate::time::{now_ms, Millis};
 use crate::wa::{
-    AppStateChange, ChatState, DisconnectReason, GroupInfoChange, Jid, MsgKey, ParticipantAction, ReceiptKind,
-    WaContact, WaEvent,
+    AppStateChange, ChatState, DisconnectReason, GroupInfoChange, Jid, MsgKey, ParticipantAction, ReceiptKind, WaEvent,
 };
 
 /// What an event means for this account.
@@ -280,13 +279,7 @@ fn person(who: &whatsapp_rust::Jid, saved: Option<String>, push: Option<String>,
     if saved.is_none() && push.is_none() {
         return vec![];
     }
-    vec![WaEvent::Contact(WaContact {
-        pn: who.is_pn().then(|| who.clone()),
-        lid: who.is_lid().then(|| who.clone()),
-        saved_name: saved,
-        push_name: push,
-        ..Default::default()
-    })]
+    vec![WaEvent::Contact(super::contact(&who, saved, push))]
 }
 
 fn app_state(
@@ -324,15 +317,7 @@ mod tests {
     fn lj(s: &str) -> LibJid {
         s.parse().unwrap()
     }
-    fn j(s: &str) -> Jid {
-        Jid::parse(s).unwrap()
-    }
-    fn me() -> Me {
-        Me {
-            pn: Some(j("14155550111@s.whatsapp.net")),
-            lid: Some(j("900@lid")),
-        }
-    }
+    use crate::wa::live::convert::fixtures::{j, me};
     fn at() -> chrono::DateTime<chrono::Utc> {
         chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap()
     }

@@ -5,7 +5,7 @@
 use whatsapp_rust::waproto::whatsapp as wa;
 
 use super::inbound::{classify, Envelope};
-use super::{jid_str, non_empty, secs, Me};
+use super::{contact, jid_str, non_empty, secs, Me};
 use crate::model::MessageStatus;
 use crate::wa::{HistoryBatch, Jid, MsgKey, ParticipantRole, WaChatMeta, WaContact, WaEvent, WaGroup, WaParticipant};
 
@@ -24,7 +24,7 @@ pub fn batch(h: &wa::HistorySync, me: &Me) -> HistoryBatch {
             continue;
         };
         if who.is_person() && !me.is(&who) {
-            out.contacts.push(person(&who, None, Some(name)));
+            out.contacts.push(contact(&who, None, Some(name)));
         }
     }
     for m in &h.phone_number_to_lid_mappings {
@@ -42,16 +42,6 @@ pub fn batch(h: &wa::HistorySync, me: &Me) -> HistoryBatch {
         conversation(c, me, &mut out);
     }
     out
-}
-
-fn person(who: &Jid, saved: Option<String>, push: Option<String>) -> WaContact {
-    WaContact {
-        pn: who.is_pn().then(|| who.clone()),
-        lid: who.is_lid().then(|| who.clone()),
-        saved_name: saved,
-        push_name: push,
-        ..Default::default()
-    }
 }
 
 fn conversation(c: &wa::Conversation, me: &Me, out: &mut HistoryBatch) {
@@ -197,16 +187,7 @@ mod tests {
     use crate::wa::WaContent;
     use whatsapp_rust::buffa::MessageField;
 
-    fn j(s: &str) -> Jid {
-        Jid::parse(s).unwrap()
-    }
-
-    fn me() -> Me {
-        Me {
-            pn: Some(j("14155550111@s.whatsapp.net")),
-            lid: Some(j("900@lid")),
-        }
-    }
+    use crate::wa::live::convert::fixtures::{j, me};
 
     fn web(id: &str, from_me: bool, participant: Option<&str>, ts: u64, m: wa::Message) -> wa::HistorySyncMsg {
         wa::HistorySyncMsg {

@@ -176,16 +176,7 @@ mod tests {
     use whatsapp_rust::buffa::MessageField;
     use whatsapp_rust::types::message::MessageSource;
 
-    fn j(s: &str) -> Jid {
-        Jid::parse(s).unwrap()
-    }
-
-    fn me() -> Me {
-        Me {
-            pn: Some(j("14155550111@s.whatsapp.net")),
-            lid: Some(j("900@lid")),
-        }
-    }
+    use crate::wa::live::convert::fixtures::{j, me};
 
     const BOB: &str = "14155550100@s.whatsapp.net";
     const GROUP: &str = "120363025246125244@g.us";

@@ -76,6 +76,17 @@ pub fn lib_jid(j: &Jid) -> LibJid {
     LibJid::new(j.user(), server)
 }
 
+/// A person as the store learns them: by phone number or LID, with what they are called.
+pub fn contact(who: &Jid, saved: Option<String>, push: Option<String>) -> crate::wa::WaContact {
+    crate::wa::WaContact {
+        pn: who.is_pn().then(|| who.clone()),
+        lid: who.is_lid().then(|| who.clone()),
+        saved_name: saved,
+        push_name: push,
+        ..Default::default()
+    }
+}
+
 /// Seconds since the epoch (protobuf timestamps) as milliseconds.
 pub fn secs(s: u64) -> Millis {
     i64::try_from(s).unwrap_or(i64::MAX / 1000).saturating_mul(1000)
@@ -98,6 +109,24 @@ fn unb64(s: &str) -> Option<Vec<u8>> {
 /// Text from someone else's device: absent when empty.
 fn non_empty(s: Option<&str>) -> Option<String> {
     s.map(str::trim_end).filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+/// What the conversion tests share: JIDs from strings, and this account.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::Me;
+    use crate::wa::Jid;
+
+    pub fn j(s: &str) -> Jid {
+        Jid::parse(s).unwrap()
+    }
+
+    pub fn me() -> Me {
+        Me {
+            pn: Some(j("14155550111@s.whatsapp.net")),
+            lid: Some(j("900@lid")),
+        }
+    }
 }
 
 #[cfg(test)]
