@@ -216,3 +216,37 @@ fn the_search_index_follows_every_committed_change() {
         })
         .unwrap_or_else(|e| panic!("index out of step: {e}"));
 }
+
+/// Every index on `messages` grows at its end or within one chat, so a history sync
+/// (conversation by conversation) does not rewrite pages all over the file; only the
+/// hashed IDs' is random. The per-account count still uses an index, not a table scan.
+#[test]
+fn message_indexes_follow_insertion_or_chat_order() {
+    let (_dir, _path, _key, store) = fresh();
+    let (indexes, plan) = store
+        .read(|c| {
+            let mut st = c.prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' ORDER BY name",
+            )?;
+            let names = st
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let plan: String = c.query_row(
+                "EXPLAIN QUERY PLAN SELECT count(*) FROM messages WHERE account_id = 'acc_x'",
+                [],
+                |r| r.get(3),
+            )?;
+            Ok((names, plan))
+        })
+        .unwrap();
+    assert_eq!(
+        indexes,
+        [
+            "messages_by_account",
+            "messages_by_chat_time",
+            "messages_by_sender",
+            "sqlite_autoindex_messages_1"
+        ]
+    );
+    assert!(plan.contains("USING COVERING INDEX messages_by_account"), "{plan}");
+}
