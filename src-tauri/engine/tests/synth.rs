@@ -43,6 +43,32 @@ async fn synthetic_history_lands_once_and_is_searchable() {
     assert!(count("SELECT count(DISTINCT chat_id) FROM messages WHERE wa_id LIKE 'SYN%'") > 40);
     assert!(count("SELECT count(*) FROM messages WHERE wa_id LIKE 'SYN%' AND type <> 'text'") > 300);
     assert!(count("SELECT count(*) FROM reactions") > 100);
+    // Like a phone's history sync: conversation after conversation (each chat's
+    // messages in one run), each oldest first.
+    let runs = count(
+        "SELECT count(*) FROM (SELECT chat_id, lag(chat_id) OVER (ORDER BY seq) AS prev
+         FROM messages WHERE wa_id LIKE 'SYN%') WHERE prev IS NOT chat_id",
+    );
+    assert_eq!(
+        runs,
+        count("SELECT count(DISTINCT chat_id) FROM messages WHERE wa_id LIKE 'SYN%'")
+    );
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM (SELECT chat_id, ts, lag(ts) OVER (PARTITION BY chat_id ORDER BY seq) AS prev
+             FROM messages WHERE wa_id LIKE 'SYN%') WHERE ts < prev"
+        ),
+        0
+    );
+    // Replies and reactions point at messages of their own chat.
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM messages m JOIN messages t ON t.id = m.reply_to_id
+             WHERE m.wa_id LIKE 'SYN%' AND t.chat_id <> m.chat_id"
+        ),
+        0
+    );
+    assert!(count("SELECT count(*) FROM messages WHERE wa_id LIKE 'SYN%' AND reply_to_id IS NOT NULL") > 100);
 
     let accounts = [account.id.clone()];
     let q = SearchQuery {

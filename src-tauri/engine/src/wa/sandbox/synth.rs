@@ -173,78 +173,48 @@ pub fn generate(
             });
         }
     }
-    // Three years of history, oldest first; busy chats get most messages (a skewed pick).
+    // How many messages each chat holds: busy chats get most of them (a skewed pick).
+    let mut counts = vec![0usize; n_chats];
+    for _ in 0..spec.messages {
+        let pick = rng.random_range(0.0f64..1.0);
+        counts[((pick * pick * pick) * n_chats as f64) as usize % n_chats] += 1;
+    }
+    // Like a phone's history sync: conversation after conversation, each one's three
+    // years of messages oldest first, cut into pages of `BATCH`.
     let now = crate::time::now_ms();
     let span: Millis = 3 * 365 * 86_400_000;
-    let step = (span / spec.messages.max(1) as Millis).max(1);
     let rare_every = (spec.messages / 20).max(1);
     let started = Instant::now();
     let (mut written, mut new) = (0, 0);
-    let mut first = Some((contacts, metas));
-    while written < spec.messages {
-        let size = BATCH.min(spec.messages - written);
-        let mut batch = HistoryBatch {
-            progress: Some((((written + size) * 100) / spec.messages) as u8),
-            ..Default::default()
-        };
-        if let Some((contacts, metas)) = first.take() {
-            batch.contacts = contacts;
-            batch.chats = metas;
-        }
+    let mut batch = HistoryBatch {
+        contacts,
+        chats: metas,
+        ..Default::default()
+    };
+    for (chat, &count) in chats.iter().zip(&counts) {
+        let step = (span / count.max(1) as Millis).max(1);
         let mut recent: Vec<MsgKey> = Vec::new();
-        for i in written..written + size {
-            let pick = rng.random_range(0.0f64..1.0);
-            let chat = &chats[((pick * pick * pick) * n_chats as f64) as usize % n_chats];
-            let from_me = rng.random_bool(0.4);
-            let id = format!("SYN{i:013X}");
-            let key = MsgKey {
-                chat: chat.jid.clone(),
-                id: id.clone(),
-                from_me,
-                sender: (!from_me && chat.jid.is_group())
-                    .then(|| chat.people.choose(&mut rng).cloned())
-                    .flatten(),
-            };
-            // About 7% media, locations and contact cards (drawn from the sandbox's mix).
-            // Messages carrying the planted words are always text, so their counts are exact.
-            let planted = i.is_multiple_of(500) || i.is_multiple_of(rare_every);
-            let content = if rng.random_range(0..100) < 7 && !planted {
-                let mut c = content(&mut rng, &id);
-                while matches!(c, WaContent::Text { .. }) {
-                    c = content(&mut rng, &id);
-                }
-                c
-            } else {
-                WaContent::text(body(&mut rng, i, rare_every))
-            };
-            let ts = now - span + (i as Millis) * step;
-            let reply_to = (rng.random_range(0..100) < 3)
-                .then(|| recent.choose(&mut rng).map(|k| k.id.clone()))
-                .flatten();
-            if rng.random_range(0..100) < 2 {
-                if let Some(target) = recent.choose(&mut rng) {
-                    let who = if from_me { me.clone() } else { chat.people[0].clone() };
-                    let emoji = text::REACTIONS.choose(&mut rng).copied().unwrap_or("👍");
-                    batch.reactions.push((target.clone(), who, emoji.to_owned(), ts));
-                }
+        for k in 0..count {
+            let i = written + batch.messages.len();
+            let message = synth_message(
+                &mut rng,
+                chat,
+                me,
+                i,
+                rare_every,
+                now - span + k as Millis * step,
+                &mut recent,
+                &mut batch.reactions,
+            );
+            batch.messages.push(message);
+            if batch.messages.len() == BATCH {
+                (written, new) = flush(ingest, account, &mut batch, written, new, spec.messages)?;
+                progress(written);
             }
-            if recent.len() == 64 {
-                recent.remove(0);
-            }
-            recent.push(key.clone());
-            batch.messages.push(WaMessage {
-                key,
-                ts,
-                push_name: None,
-                content,
-                reply_to,
-                forwarded: false,
-                status: None,
-                starred: false,
-            });
         }
-        new += ingest.history(account, &batch)?;
-        written += size;
+    }
+    if !batch.messages.is_empty() || written == 0 {
+        (written, new) = flush(ingest, account, &mut batch, written, new, spec.messages)?;
         progress(written);
     }
     Ok(SynthReport {
@@ -253,4 +223,82 @@ pub fn generate(
         chats: n_chats,
         elapsed: started.elapsed(),
     })
+}
+
+/// Message number `i` of the history, in `chat` at `ts`: text of a realistic length or,
+/// about 7% of the time, media, a location or a contact card; now and then a reply to
+/// or a reaction on one of the chat's recent messages.
+#[allow(clippy::too_many_arguments)]
+fn synth_message(
+    rng: &mut impl Rng,
+    chat: &Chat,
+    me: &Jid,
+    i: usize,
+    rare_every: usize,
+    ts: Millis,
+    recent: &mut Vec<MsgKey>,
+    reactions: &mut Vec<(MsgKey, Jid, String, Millis)>,
+) -> WaMessage {
+    let from_me = rng.random_bool(0.4);
+    let id = format!("SYN{i:013X}");
+    let key = MsgKey {
+        chat: chat.jid.clone(),
+        id: id.clone(),
+        from_me,
+        sender: (!from_me && chat.jid.is_group())
+            .then(|| chat.people.choose(rng).cloned())
+            .flatten(),
+    };
+    // Messages carrying the planted words are always text, so their counts are exact.
+    let planted = i.is_multiple_of(500) || i.is_multiple_of(rare_every);
+    let content = if rng.random_range(0..100) < 7 && !planted {
+        let mut c = content(rng, &id);
+        while matches!(c, WaContent::Text { .. }) {
+            c = content(rng, &id);
+        }
+        c
+    } else {
+        WaContent::text(body(rng, i, rare_every))
+    };
+    let reply_to = (rng.random_range(0..100) < 3)
+        .then(|| recent.choose(rng).map(|k| k.id.clone()))
+        .flatten();
+    if rng.random_range(0..100) < 2 {
+        if let Some(target) = recent.choose(rng) {
+            let who = if from_me { me.clone() } else { chat.people[0].clone() };
+            let emoji = text::REACTIONS.choose(rng).copied().unwrap_or("👍");
+            reactions.push((target.clone(), who, emoji.to_owned(), ts));
+        }
+    }
+    if recent.len() == 64 {
+        recent.remove(0);
+    }
+    recent.push(key.clone());
+    WaMessage {
+        key,
+        ts,
+        push_name: None,
+        content,
+        reply_to,
+        forwarded: false,
+        status: None,
+        starred: false,
+    }
+}
+
+/// Ingests one page of history (one write transaction) and starts the next.
+/// Returns the messages written and stored as new so far.
+fn flush(
+    ingest: &Ingest,
+    account: &AccountId,
+    batch: &mut HistoryBatch,
+    written: usize,
+    new: usize,
+    total: usize,
+) -> StoreResult<(usize, usize)> {
+    let written = written + batch.messages.len();
+    batch.progress = Some(((written * 100) / total.max(1)) as u8);
+    let stored = ingest.history(account, batch)?;
+    *batch = HistoryBatch::default();
+    Ok((written, new + stored))
 }
