@@ -297,7 +297,7 @@ fn flush(
     total: usize,
 ) -> StoreResult<(usize, usize)> {
     let written = written + batch.messages.len();
-    batch.progress = Some(((written * 100) / total.max(1)) as u8);
+    batch.progress = Some((written * 100).checked_div(total).unwrap_or(100) as u8);
     let stored = ingest.history(account, batch)?;
     *batch = HistoryBatch::default();
     Ok((written, new + stored))
