@@ -114,36 +114,31 @@ impl Peer {
     }
 
     fn bundle(&self, jid: &str) -> Node {
-        let id = |n: u32| n.to_be_bytes()[1..].to_vec();
+        // A leaf node holding bytes.
+        let leaf = |tag: &'static str, bytes: Vec<u8>| NodeBuilder::new(tag).bytes(bytes).build();
+        // A prekey as a bundle carries it: its 3-byte ID, its public key, and for the
+        // signed prekey the identity's signature.
+        let prekey = |tag: &'static str, id: u32, key: &KeyPair, signature: Option<Vec<u8>>| {
+            let mut parts = vec![
+                leaf("id", id.to_be_bytes()[1..].to_vec()),
+                leaf("value", key.public_key.public_key_bytes().to_vec()),
+            ];
+            parts.extend(signature.map(|s| leaf("signature", s)));
+            NodeBuilder::new(tag).children(parts).build()
+        };
         NodeBuilder::new("user")
             .attr("jid", jid)
             .children([
-                NodeBuilder::new("registration")
-                    .bytes(self.registration_id.to_be_bytes().to_vec())
-                    .build(),
-                NodeBuilder::new("type").bytes(vec![5]).build(),
-                NodeBuilder::new("identity")
-                    .bytes(self.identity.public_key.public_key_bytes().to_vec())
-                    .build(),
-                NodeBuilder::new("key")
-                    .children([
-                        NodeBuilder::new("id").bytes(id(7)).build(),
-                        NodeBuilder::new("value")
-                            .bytes(self.prekey.public_key.public_key_bytes().to_vec())
-                            .build(),
-                    ])
-                    .build(),
-                NodeBuilder::new("skey")
-                    .children([
-                        NodeBuilder::new("id").bytes(id(1)).build(),
-                        NodeBuilder::new("value")
-                            .bytes(self.signed_prekey.public_key.public_key_bytes().to_vec())
-                            .build(),
-                        NodeBuilder::new("signature")
-                            .bytes(self.signed_prekey_signature.clone())
-                            .build(),
-                    ])
-                    .build(),
+                leaf("registration", self.registration_id.to_be_bytes().to_vec()),
+                leaf("type", vec![5]),
+                leaf("identity", self.identity.public_key.public_key_bytes().to_vec()),
+                prekey("key", 7, &self.prekey, None),
+                prekey(
+                    "skey",
+                    1,
+                    &self.signed_prekey,
+                    Some(self.signed_prekey_signature.clone()),
+                ),
             ])
             .build()
     }
