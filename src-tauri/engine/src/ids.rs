@@ -194,11 +194,45 @@ impl ChatId {
     pub fn group_id(&self) -> GroupId {
         GroupId::from_trusted(format!("grp_{}", &self.0[5..]))
     }
+
+    fn body(&self) -> &str {
+        &self.0[5..]
+    }
+}
+
+/// How many characters of its chat's ID a message ID begins with.
+const CHAT_PREFIX_CHARS: usize = 4;
+
+impl MessageId {
+    /// The ID derived from identity parts within `chat`: the chat's first characters,
+    /// then a hash. One conversation's messages thus sit together in the ID index, and
+    /// a history that arrives conversation by conversation writes to a few index pages
+    /// instead of a random page per message.
+    pub fn derive_in(chat: &ChatId, parts: &[&str]) -> Self {
+        let hash = derived_body(parts);
+        Self(format!(
+            "msg_{}{}",
+            &chat.body()[..CHAT_PREFIX_CHARS],
+            &hash[..BODY_CHARS - CHAT_PREFIX_CHARS]
+        ))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn message_ids_begin_with_their_chat() {
+        let chat = ChatId::derive(&["acc_x", "123@s.whatsapp.net"]);
+        let a = MessageId::derive_in(&chat, &["them", "3EB0A"]);
+        let b = MessageId::derive_in(&chat, &["them", "3EB0B"]);
+        assert!(MessageId::parse(a.as_str()).is_ok(), "{a}");
+        assert_eq!(a.as_str()[4..8], chat.as_str()[5..9]);
+        assert_eq!(a.as_str()[..8], b.as_str()[..8]);
+        assert_ne!(a, b);
+        assert_eq!(a, MessageId::derive_in(&chat, &["them", "3EB0A"]));
+    }
 
     #[test]
     fn derived_ids_are_stable_and_distinct() {

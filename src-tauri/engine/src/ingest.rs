@@ -72,7 +72,9 @@ impl Ingest {
                 }
             }
             WaEvent::Edited { key, content, ts } => {
-                let id = messages::message_id(account, key.from_me, &key.id);
+                let Some(id) = messages::find_by_key(tx, account, &key)? else {
+                    return Ok(());
+                };
                 let text = content.text_or_caption().unwrap_or_default();
                 if messages::set_edited(tx, &id, text, ts)? {
                     let chat = messages::get_ref(tx, &id)?.map(|r| r.chat_id);
@@ -87,7 +89,9 @@ impl Ingest {
                 }
             }
             WaEvent::Revoked { key, by, ts } => {
-                let id = messages::message_id(account, key.from_me, &key.id);
+                let Some(id) = messages::find_by_key(tx, account, &key)? else {
+                    return Ok(());
+                };
                 if messages::set_revoked(tx, &id, ts)? {
                     let chat = messages::get_ref(tx, &id)?.map(|r| r.chat_id);
                     let by = by.map(|b| person_json(tx, account, &b)).transpose()?;
@@ -108,7 +112,9 @@ impl Ingest {
                 emoji,
                 ts,
             } => {
-                let id = messages::message_id(account, target.from_me, &target.id);
+                let Some(id) = messages::find_by_key(tx, account, &target)? else {
+                    return Ok(());
+                };
                 let Some(r) = messages::get_ref(tx, &id)? else {
                     return Ok(());
                 };
@@ -141,16 +147,19 @@ impl Ingest {
                     ReceiptKind::Read => MessageStatus::Read,
                     ReceiptKind::Played => MessageStatus::Played,
                 };
+                let Some(chat) = chats::find_by_jid(tx, account, &chat)? else {
+                    return Ok(());
+                };
                 let mut advanced = Vec::new();
                 for wa in &ids {
-                    let id = messages::message_id(account, true, wa);
-                    if messages::advance_status(tx, &id, status)? {
-                        advanced.push(id);
+                    if let Some(id) = messages::find(tx, &chat, true, wa)? {
+                        if messages::advance_status(tx, &id, status)? {
+                            advanced.push(id);
+                        }
                     }
                 }
                 if kind != ReceiptKind::Delivered && !advanced.is_empty() {
-                    let chat_id = chats::find_by_jid(tx, account, &chat)?.map(|c| c.id);
-                    em.emit(tx, EventType::MessageRead, account, chat_id.as_ref(), ts, json!({
+                    em.emit(tx, EventType::MessageRead, account, Some(&chat.id), ts, json!({
                         "message_ids": advanced, "by": person_json(tx, account, &from)?, "played": kind == ReceiptKind::Played,
                     }))?;
                 }
@@ -296,8 +305,12 @@ impl Ingest {
             if !batch.reactions.is_empty() {
                 let own = crate::store::accounts::get(tx, account)?.and_then(|a| a.jid);
                 for (target, from, emoji, ts) in &batch.reactions {
-                    let id = messages::message_id(account, target.from_me, &target.id);
-                    messages::set_reaction(tx, &id, from, own.as_ref() == Some(from), Some(emoji), *ts)?;
+                    let Some(chat) = seen.known_chat(tx, account, &target.chat)? else {
+                        continue;
+                    };
+                    if let Some(id) = messages::find(tx, &chat, target.from_me, &target.id)? {
+                        messages::set_reaction(tx, &id, from, own.as_ref() == Some(from), Some(emoji), *ts)?;
+                    }
                 }
             }
             Ok(new)
@@ -324,6 +337,18 @@ impl Lookups {
         let chat = chats::ensure(tx, account, jid)?;
         self.chats.insert(jid.clone(), chat.clone());
         Ok(chat)
+    }
+
+    /// The chat for `jid` if the account has one (none is created).
+    pub fn known_chat(&mut self, tx: &Transaction<'_>, account: &AccountId, jid: &Jid) -> StoreResult<Option<ChatRef>> {
+        if let Some(c) = self.chats.get(jid) {
+            return Ok(Some(c.clone()));
+        }
+        let found = chats::find_by_jid(tx, account, jid)?;
+        if let Some(chat) = &found {
+            self.chats.insert(jid.clone(), chat.clone());
+        }
+        Ok(found)
     }
 
     pub fn contact(&mut self, tx: &Transaction<'_>, account: &AccountId, jid: &Jid) -> StoreResult<ContactId> {
@@ -497,11 +522,9 @@ pub fn apply_app_state(
             }
         }
         AppStateChange::Star { message, starred } => {
-            messages::set_starred(
-                tx,
-                &messages::message_id(account, message.from_me, &message.id),
-                *starred,
-            )?;
+            if let Some(id) = messages::find_by_key(tx, account, message)? {
+                messages::set_starred(tx, &id, *starred)?;
+            }
         }
         AppStateChange::DeleteChat { chat } => {
             if let Some(c) = chat_of(chat)? {
@@ -509,7 +532,9 @@ pub fn apply_app_state(
             }
         }
         AppStateChange::DeleteForMe { message } => {
-            let id = messages::message_id(account, message.from_me, &message.id);
+            let Some(id) = messages::find_by_key(tx, account, message)? else {
+                return Ok(());
+            };
             if messages::set_deleted_for_me(tx, &id)? {
                 if let Some(r) = messages::get_ref(tx, &id)? {
                     chats::refresh_last_message(tx, &r.chat_id)?;

@@ -217,9 +217,10 @@ fn the_search_index_follows_every_committed_change() {
         .unwrap_or_else(|e| panic!("index out of step: {e}"));
 }
 
-/// Every index on `messages` grows at its end or within one chat, so a history sync
-/// (conversation by conversation) does not rewrite pages all over the file; only the
-/// hashed IDs' is random. The per-account count still uses an index, not a table scan.
+/// Every index on `messages` grows at its end or within one chat (message IDs begin
+/// with their chat's), so a history sync, conversation by conversation, does not
+/// rewrite pages all over the file. The per-account count still uses an index, not a
+/// table scan.
 #[test]
 fn message_indexes_follow_insertion_or_chat_order() {
     let (_dir, _path, _key, store) = fresh();

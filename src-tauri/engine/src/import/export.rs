@@ -808,8 +808,16 @@ pub fn import(
                 omitted_media(kind, mime, file_name, None)
             }
             Body::Attached { file_name, caption } => {
-                let id = messages::message_id(account, from_me, &wa_id);
-                let known = sink.store().read(|c| messages::exists(c, &id))?;
+                let key = MsgKey {
+                    chat: chat.clone(),
+                    id: wa_id.clone(),
+                    from_me,
+                    sender: None,
+                };
+                let known = sink
+                    .store()
+                    .read(|c| messages::find_by_key(c, account, &key))?
+                    .is_some();
                 match attach(
                     sink.store(),
                     &owner,

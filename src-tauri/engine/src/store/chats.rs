@@ -207,6 +207,16 @@ pub(crate) fn fold_direct_chat(c: &Connection, keep: &ContactId, gone: &ContactI
                 "UPDATE messages SET chat_id = ?1 WHERE chat_id = ?2",
                 params![kept, folded],
             )?;
+            // The moved messages keep IDs that begin with the folded chat's.
+            c.exec(
+                "UPDATE chat_folds SET kept_id = ?1 WHERE kept_id = ?2",
+                params![kept, folded],
+            )?;
+            c.exec(
+                "INSERT INTO chat_folds (folded_id, kept_id) VALUES (?2, ?1)
+                 ON CONFLICT (folded_id) DO UPDATE SET kept_id = excluded.kept_id",
+                params![kept, folded],
+            )?;
             c.exec(
                 "UPDATE chats AS k SET unread_count = k.unread_count + g.unread_count,
                         last_message_at = MAX(COALESCE(k.last_message_at, 0), COALESCE(g.last_message_at, 0))
@@ -221,6 +231,14 @@ pub(crate) fn fold_direct_chat(c: &Connection, keep: &ContactId, gone: &ContactI
         _ => {}
     }
     Ok(())
+}
+
+/// The chats folded into `chat` over time (a person's LID chat before their number
+/// was known), whose messages now live in `chat` under IDs that begin with theirs.
+pub fn folded_into(c: &Connection, chat: &ChatId) -> StoreResult<Vec<ChatId>> {
+    let mut stmt = c.prepare_cached("SELECT folded_id FROM chat_folds WHERE kept_id = ?1")?;
+    let rows = stmt.query_map([chat], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Which chats `list` returns.

@@ -6,18 +6,68 @@ use std::collections::HashMap;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
-use super::chats::ChatRef;
+use super::chats::{self, ChatRef};
 use super::contacts::NAME_SQL;
 use super::StoreResult;
 use crate::ids::{AccountId, ChatId, ContactId, MediaId, MessageId};
-use crate::model::{ContactCard, Location, MediaInfo, Message, MessageStatus, MessageType, Person, Reaction};
+use crate::model::{ChatKind, ContactCard, Location, MediaInfo, Message, MessageStatus, MessageType, Person, Reaction};
 use crate::phone::Phone;
 use crate::time::Millis;
 use crate::wa::{Jid, MediaBlob, MsgKey, RemoteMedia, WaContent, WaMessage};
 
-/// A message's ID: stable for the account, whoever syncs it and however often.
-pub fn message_id(account: &AccountId, from_me: bool, wa_id: &str) -> MessageId {
-    MessageId::derive(&[account.as_str(), if from_me { "me" } else { "them" }, wa_id])
+fn direction(from_me: bool) -> &'static str {
+    if from_me {
+        "me"
+    } else {
+        "them"
+    }
+}
+
+/// The ID a message gets when first stored in `chat`: WhatsApp names a message by its
+/// chat, direction and ID, and so does this, the same however often it is synced.
+fn new_id(chat: &ChatId, from_me: bool, wa_id: &str) -> MessageId {
+    MessageId::derive_in(chat, &[chat.as_str(), direction(from_me), wa_id])
+}
+
+/// The IDs the message WhatsApp names (`chat`, `from_me`, `wa_id`) may already carry
+/// from elsewhere: that of a chat folded into this one, and the account-wide hash that
+/// stores before migration 0006 gave every message.
+fn earlier_ids(c: &Connection, chat: &ChatRef, from_me: bool, wa_id: &str) -> StoreResult<Vec<MessageId>> {
+    let mut ids = Vec::with_capacity(2);
+    if chat.kind == ChatKind::Direct {
+        for folded in chats::folded_into(c, &chat.id)? {
+            ids.push(new_id(&folded, from_me, wa_id));
+        }
+    }
+    ids.push(MessageId::derive(&[
+        chat.account_id.as_str(),
+        direction(from_me),
+        wa_id,
+    ]));
+    Ok(ids)
+}
+
+fn first_existing(c: &Connection, ids: impl IntoIterator<Item = MessageId>) -> StoreResult<Option<MessageId>> {
+    for id in ids {
+        if exists(c, &id)? {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
+}
+
+/// The stored message WhatsApp names (`chat`, `from_me`, `wa_id`), if there is one.
+pub fn find(c: &Connection, chat: &ChatRef, from_me: bool, wa_id: &str) -> StoreResult<Option<MessageId>> {
+    let own = new_id(&chat.id, from_me, wa_id);
+    first_existing(c, std::iter::once(own).chain(earlier_ids(c, chat, from_me, wa_id)?))
+}
+
+/// The stored message a WhatsApp message key names, if its chat and it are known.
+pub fn find_by_key(c: &Connection, account: &AccountId, key: &MsgKey) -> StoreResult<Option<MessageId>> {
+    match chats::find_by_jid(c, account, &key.chat)? {
+        Some(chat) => find(c, &chat, key.from_me, &key.id),
+        None => Ok(None),
+    }
 }
 
 /// What a row keeps beside the text, by type.
@@ -80,14 +130,17 @@ pub fn insert(
     msg: &WaMessage,
     sender_contact: Option<&ContactId>,
 ) -> StoreResult<(MessageId, bool)> {
-    let id = message_id(&chat.account_id, msg.key.from_me, &msg.key.id);
+    if let Some(id) = first_existing(c, earlier_ids(c, chat, msg.key.from_me, &msg.key.id)?)? {
+        return Ok((id, false));
+    }
+    let id = new_id(&chat.id, msg.key.from_me, &msg.key.id);
     let (extra, media_id) = extra_of(&msg.content);
     let data = serde_json::to_string(&extra)?;
     let data = (data != "{}").then_some(data);
     let reply_to_id = msg
         .reply_to
         .as_deref()
-        .map(|wa| resolve_reply(c, &chat.account_id, wa))
+        .map(|wa| resolve_reply(c, chat, wa))
         .transpose()?
         .flatten();
     let inserted = c.exec(
@@ -120,10 +173,9 @@ pub fn insert(
 }
 
 /// A quoted message is usually from the other side; try both.
-fn resolve_reply(c: &Connection, account: &AccountId, wa_id: &str) -> StoreResult<Option<MessageId>> {
+fn resolve_reply(c: &Connection, chat: &ChatRef, wa_id: &str) -> StoreResult<Option<MessageId>> {
     for from_me in [false, true] {
-        let id = message_id(account, from_me, wa_id);
-        if exists(c, &id)? {
+        if let Some(id) = find(c, chat, from_me, wa_id)? {
             return Ok(Some(id));
         }
     }

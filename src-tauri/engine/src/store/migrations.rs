@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/0003_wa_sessions.sql")),
     (4, include_str!("migrations/0004_fts_per_transaction.sql")),
     (5, include_str!("migrations/0005_messages_by_account.sql")),
+    (6, include_str!("migrations/0006_chat_folds.sql")),
 ];
 
 pub fn latest() -> i64 {
