@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use wuse_engine::secrets::DbKey;
 
-use wuse_engine::store::{Store, StoreError, DB_FILE};
+use wuse_engine::store::{audit, Store, StoreError, DB_FILE};
 
 /// A new store in a temporary dir (kept as long as the first value lives).
 fn fresh() -> (tempfile::TempDir, PathBuf, DbKey, Store) {
@@ -250,4 +250,71 @@ fn message_indexes_follow_insertion_or_chat_order() {
         ]
     );
     assert!(plan.contains("USING COVERING INDEX messages_by_account"), "{plan}");
+}
+
+/// The audit log lives in its own file: logging a call commits nothing to the store's
+/// file, so readers keep the pages they decrypted (`PRAGMA data_version` changes for a
+/// connection when another commits to that file).
+#[test]
+fn audit_appends_leave_the_stores_file_untouched() {
+    let (dir, _path, _key, store) = fresh();
+    let versions = || -> (i64, i64) {
+        store
+            .read(|c| {
+                Ok((
+                    c.query_row("PRAGMA main.data_version", [], |r| r.get(0))?,
+                    c.query_row("PRAGMA audit.data_version", [], |r| r.get(0))?,
+                ))
+            })
+            .unwrap()
+    };
+    let before = versions();
+    let key = wuse_engine::ids::KeyId::random();
+    store
+        .write(|tx| audit::append(tx, 1, &key, "k", "get_message", &serde_json::json!({}), "ok", 1))
+        .unwrap();
+    let after = versions();
+    assert_eq!(after.0, before.0, "the store's file saw no commit");
+    assert_ne!(after.1, before.1, "the audit file did");
+    assert!(dir.path().join("whatsapp-use-audit.db").exists());
+    let logged = store.read(|c| audit::recent(c, None, None, 10)).unwrap();
+    assert_eq!(logged.len(), 1);
+}
+
+/// Stores from before the audit file kept the log in their own file; opening one
+/// moves every entry over, once.
+#[test]
+fn an_older_stores_audit_log_moves_to_its_own_file() {
+    let (_dir, path, key, store) = fresh();
+    store
+        .write(|tx| {
+            tx.execute_batch(
+                "CREATE TABLE main.audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, key_id TEXT,
+                     key_name TEXT, tool TEXT NOT NULL, args TEXT NOT NULL, outcome TEXT NOT NULL, duration_ms INTEGER NOT NULL);
+                 INSERT INTO main.audit (at, tool, args, outcome, duration_ms) VALUES (1, 'list_chats', '{}', 'ok', 3), (2, 'send_message', '{}', 'rate_limited', 0);",
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    drop(store);
+    for _ in 0..2 {
+        let store = Store::open(&path, key.clone()).unwrap();
+        let tools: Vec<String> = store
+            .read(|c| audit::recent(c, None, None, 10))
+            .unwrap()
+            .into_iter()
+            .map(|e| e.tool)
+            .collect();
+        assert_eq!(tools, ["send_message", "list_chats"]);
+        let in_main: i64 = store
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT count(*) FROM main.sqlite_master WHERE name = 'audit'",
+                    [],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap();
+        assert_eq!(in_main, 0);
+    }
 }

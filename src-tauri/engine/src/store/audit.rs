@@ -23,6 +23,43 @@ pub struct AuditEntry {
     pub duration_ms: i64,
 }
 
+/// The log's table in its own file (schema `audit`, see `store::audit_path`).
+pub(super) fn create(c: &Connection) -> rusqlite::Result<()> {
+    c.execute_batch(
+        "CREATE TABLE IF NOT EXISTS audit.audit (
+             seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+             at          INTEGER NOT NULL,
+             key_id      TEXT,
+             key_name    TEXT,
+             tool        TEXT NOT NULL,
+             args        TEXT NOT NULL,         -- JSON, message bodies redacted
+             outcome     TEXT NOT NULL,         -- 'ok' or an error code
+             duration_ms INTEGER NOT NULL
+         );
+         CREATE INDEX IF NOT EXISTS audit.audit_by_time ON audit (at);",
+    )
+}
+
+/// Moves the log out of the store's file, where migration 0002 created it. Two
+/// transactions, each on one file: a commit spanning two WAL files is not atomic, and
+/// an interrupted move is finished at the next start (the copy skips what it has).
+pub(super) fn move_out_of_main(c: &mut Connection) -> rusqlite::Result<()> {
+    let in_main: bool = c.query_row(
+        "SELECT count(*) FROM main.sqlite_master WHERE type = 'table' AND name = 'audit'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !in_main {
+        return Ok(());
+    }
+    let tx = c.transaction()?;
+    tx.execute("INSERT OR IGNORE INTO audit.audit SELECT * FROM main.audit", [])?;
+    tx.commit()?;
+    let tx = c.transaction()?;
+    tx.execute_batch("DROP TABLE main.audit")?;
+    tx.commit()
+}
+
 #[allow(clippy::too_many_arguments)]
 pub fn append(
     c: &Connection,

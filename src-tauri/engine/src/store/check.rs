@@ -40,6 +40,8 @@ pub fn check(store: &Store) -> StoreResult<CheckReport> {
     // file that decrypts whole.
     let cipher = store.read(|c| lines(c, "PRAGMA cipher_integrity_check"));
     record(&mut problems, "encryption", cipher);
+    let audit = store.read(|c| lines(c, "PRAGMA audit.cipher_integrity_check"));
+    record(&mut problems, "encryption of the audit log", audit);
     if problems.is_empty() {
         let structure = store.read(|c| lines(c, "PRAGMA integrity_check"));
         record(
