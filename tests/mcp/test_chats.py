@@ -122,8 +122,23 @@ async def test_open_and_delete_chat(server):
         assert not again["created"]
         echo = await agent.call("open_chat", {"chat": ECHO, "limit": 3})
         assert len(echo["messages"]) <= 3
+        held = await _all_messages(agent, echo["chat"]["id"])
+        before = await _message_count(agent)
         gone = await agent.call("delete_chat", {"chat": echo["chat"]["id"]})
         assert gone["deleted"] == echo["chat"]["id"]
+        # The account's message count (kept with the writes) lost exactly that chat's.
+        assert await _message_count(agent) == before - len(held) and held
         assert (await agent.error("get_chat", {"chat": echo["chat"]["id"]}))["code"] == "not_found"
         for m in echo["messages"]:
             assert (await agent.error("get_message", {"message_id": m["id"]}))["code"] == "not_found"
+
+
+async def _message_count(agent):
+    return (await agent.call("get_account", {}))["account"]["stats"]["messages"]
+
+
+
+async def _all_messages(agent, chat_id):
+    page = (await agent.call("list_messages", {"chat": chat_id, "limit": 200}))["messages"]
+    assert len(page) < 200, "the whole chat fits one page"
+    return page

@@ -318,3 +318,78 @@ fn an_older_stores_audit_log_moves_to_its_own_file() {
         assert_eq!(in_main, 0);
     }
 }
+
+/// Each account's message count is kept with the writes (migration 0007): inserts in
+/// any number per transaction, deletes of counted and of not yet counted messages,
+/// reused seqs, and a whole chat going. `check` compares it with the rows.
+#[test]
+fn account_message_counts_follow_every_committed_change() {
+    let (_dir, _path, _key, store) = fresh();
+    let sql = |batch: &str| {
+        store
+            .write(|tx| {
+                tx.execute_batch(batch)?;
+                Ok(())
+            })
+            .unwrap()
+    };
+    let counts = || -> Vec<(String, i64, i64)> {
+        store
+            .read(|c| {
+                let mut st = c.prepare(
+                    "SELECT id, message_count, (SELECT count(*) FROM messages m WHERE m.account_id = a.id)
+                     FROM accounts a ORDER BY id",
+                )?;
+                let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .unwrap()
+    };
+    let held = |expected: [i64; 2]| {
+        let c = counts();
+        assert_eq!(c.iter().map(|r| r.2).collect::<Vec<_>>(), expected, "rows");
+        assert_eq!(c.iter().map(|r| r.1).collect::<Vec<_>>(), expected, "counts: {c:?}");
+    };
+    sql("INSERT INTO accounts (id, kind, status, created_at, updated_at) VALUES
+             ('acc_a', 'sandbox', 'connected', 0, 0), ('acc_b', 'sandbox', 'connected', 0, 0);
+         INSERT INTO chats (id, account_id, jid, kind, created_at) VALUES
+             ('chat_a', 'acc_a', '1@s.whatsapp.net', 'direct', 0), ('chat_b', 'acc_b', '2@s.whatsapp.net', 'direct', 0),
+             ('chat_c', 'acc_a', '3@s.whatsapp.net', 'direct', 0);");
+    let insert = |seq: i64, chat: &str, account: &str| {
+        format!(
+            "INSERT INTO messages (seq, id, account_id, chat_id, wa_id, from_me, ts, type, text)
+             VALUES ({seq}, 'msg_{seq}', '{account}', '{chat}', 'W{seq}', 0, 0, 'text', 'hi');"
+        )
+    };
+    sql(&(1..=5).map(|s| insert(s, "chat_a", "acc_a")).collect::<String>());
+    sql(&(6..=8).map(|s| insert(s, "chat_b", "acc_b")).collect::<String>());
+    held([5, 3]);
+    // A counted message goes; then the newest, whose seq is handed out again.
+    sql("DELETE FROM messages WHERE seq = 2");
+    sql("DELETE FROM messages WHERE seq = 8");
+    held([4, 2]);
+    sql(&insert(8, "chat_c", "acc_a"));
+    held([5, 2]);
+    // Stored and deleted in one transaction, before it was ever counted.
+    sql(&format!(
+        "{} DELETE FROM messages WHERE seq = 9;",
+        insert(9, "chat_a", "acc_a")
+    ));
+    held([5, 2]);
+    // A chat goes with its messages.
+    sql("DELETE FROM chats WHERE id = 'chat_a'");
+    held([1, 2]);
+    let report = wuse_engine::store::check::check(&store).unwrap();
+    assert!(report.ok, "{:?}", report.problems);
+    // A count out of step is a problem `check` names.
+    sql("UPDATE accounts SET message_count = 7 WHERE id = 'acc_b'");
+    let report = wuse_engine::store::check::check(&store).unwrap();
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("acc_b counts 7 messages but holds 2")),
+        "{:?}",
+        report.problems
+    );
+}

@@ -73,6 +73,22 @@ pub fn check(store: &Store) -> StoreResult<CheckReport> {
             Err(StoreError::Corrupt(m)) if m == ROLLED_BACK => {}
             other => record(&mut problems, "search index", other),
         }
+        let message_counts = store.read(|c| {
+            let mut st = c.prepare(
+                "SELECT a.id, a.message_count, (SELECT count(*) FROM messages m WHERE m.account_id = a.id) AS held
+                 FROM accounts a WHERE a.message_count != held",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(format!(
+                    "{} counts {} messages but holds {}",
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?
+                ))
+            })?;
+            Ok(rows.take(MAX_LINES).collect::<Result<_, _>>()?)
+        });
+        record(&mut problems, "message counts", message_counts);
     }
     let counts = store.read(|c| {
         let n = |table: &str| -> StoreResult<i64> {

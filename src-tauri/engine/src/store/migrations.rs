@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("migrations/0004_fts_per_transaction.sql")),
     (5, include_str!("migrations/0005_messages_by_account.sql")),
     (6, include_str!("migrations/0006_chat_folds.sql")),
+    (7, include_str!("migrations/0007_message_counts.sql")),
 ];
 
 pub fn latest() -> i64 {

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod audit;
+mod catch_up;
 pub mod chats;
 pub mod check;
 pub mod contacts;
@@ -228,7 +229,7 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| classify_open_store(&self.inner.path, e))?;
         let out = f(&tx).map_err(|e| self.reclassify(e))?;
-        search::index_new(&tx).map_err(|e| self.reclassify(e))?;
+        catch_up::new_messages(&tx).map_err(|e| self.reclassify(e))?;
         tx.commit().map_err(|e| classify_open_store(&self.inner.path, e))?;
         after();
         Ok(out)

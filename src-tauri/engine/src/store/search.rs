@@ -13,30 +13,6 @@ use crate::time::Millis;
 /// phrase" becomes a quoted FTS string (so FTS syntax in the input is just text), a
 /// trailing `*` keeps its prefix meaning, and all terms must match. `None` when
 /// nothing searchable is left.
-/// Indexes the messages stored since the index was last brought up to date: one
-/// statement for however many there are (see migration 0004). Runs in every write
-/// transaction; with nothing new it is two lookups on the rowid.
-pub fn index_new(c: &Connection) -> StoreResult<()> {
-    use super::Cached;
-    let (indexed, newest): (i64, i64) = c.one(
-        "SELECT seq, (SELECT coalesce(max(seq), 0) FROM messages) FROM fts_indexed WHERE id = 1",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    if newest > indexed {
-        c.exec(
-            "INSERT INTO messages_fts (rowid, text) SELECT seq, text FROM messages WHERE seq > ?1 AND text IS NOT NULL",
-            [indexed],
-        )?;
-    }
-    // Also when the newest messages were deleted: SQLite hands their seqs out again,
-    // and those must count as not indexed yet.
-    if newest != indexed {
-        c.exec("UPDATE fts_indexed SET seq = ?1 WHERE id = 1", [newest])?;
-    }
-    Ok(())
-}
-
 pub fn fts_query(input: &str) -> Option<String> {
     let mut terms = Vec::new();
     let mut rest = input;

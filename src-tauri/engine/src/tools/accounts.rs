@@ -181,7 +181,7 @@ async fn get_account(ctx: Ctx, a: AccountArg) -> ToolResult<Output> {
         Ok(c.query_row(
             "SELECT (SELECT count(*) FROM chats WHERE account_id = ?1),
                     (SELECT count(*) FROM chats WHERE account_id = ?1 AND (unread_count > 0 OR marked_unread = 1)),
-                    (SELECT count(*) FROM messages WHERE account_id = ?1)",
+                    (SELECT message_count FROM accounts WHERE id = ?1)",
             [&account.id],
             |r| Ok(json!({ "chats": r.get::<_, i64>(0)?, "unread_chats": r.get::<_, i64>(1)?, "messages": r.get::<_, i64>(2)? })),
         )?)
