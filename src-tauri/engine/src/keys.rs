@@ -165,13 +165,25 @@ impl Keys {
         if record.revoked_at.is_some() {
             return Err(KeyError::Revoked);
         }
-        self.store.write(|tx| api_keys::touch(tx, &record.id, now))?;
+        // The entry is fetched again every few seconds; the use is written at most once
+        // a minute all the same (a write to the store also empties every reader's
+        // page cache).
+        let last_touch = self.cache.read().get(&h).map(|c| c.last_touch_written);
+        let last_touch_written = match last_touch {
+            Some(at) if now - at < TOUCH_EVERY_MS => at,
+            _ => {
+                self.store.write(|tx| api_keys::touch(tx, &record.id, now))?;
+                now
+            }
+        };
+        let mut record = record;
+        record.last_used_at = Some(now);
         let principal = principal_of(&record);
         self.cache.write().insert(
             h,
             Cached {
                 record,
-                last_touch_written: now,
+                last_touch_written,
                 fetched_at: now,
             },
         );
@@ -253,5 +265,47 @@ fn principal_of(r: &ApiKeyRecord) -> Principal {
         key_name: r.name.clone(),
         mode: r.mode,
         chats: r.chats.clone().map(Arc::new),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secrets::DbKey;
+
+    fn stored_last_use(keys: &Keys, id: &KeyId) -> Option<Millis> {
+        keys.store.read(|c| api_keys::get(c, id)).unwrap().unwrap().last_used_at
+    }
+
+    /// The cache is re-read from the store every few seconds (revocations reach open
+    /// sessions); the use is written at most once a minute all the same.
+    #[test]
+    fn use_is_written_once_a_minute_however_often_the_cache_is_refreshed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join(crate::store::DB_FILE), DbKey::generate()).unwrap();
+        let keys = Keys::new(store);
+        let (record, secret) = keys.create(KeyMode::Test, Some("t")).unwrap();
+        keys.verify(&secret).unwrap();
+        let first = stored_last_use(&keys, &record.id).expect("first use written");
+        let age = |by: Millis| {
+            for c in keys.cache.write().values_mut() {
+                c.fetched_at -= by;
+                c.last_touch_written -= by;
+            }
+        };
+        age(RECHECK_MS + 1);
+        keys.verify(&secret).unwrap();
+        assert_eq!(
+            stored_last_use(&keys, &record.id),
+            Some(first),
+            "refetched, not rewritten"
+        );
+        age(TOUCH_EVERY_MS);
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        keys.verify(&secret).unwrap();
+        assert!(
+            stored_last_use(&keys, &record.id) > Some(first),
+            "a minute on, written again"
+        );
     }
 }
