@@ -152,7 +152,7 @@ impl Keys {
         }
         let h = hash(secret);
         let now = now_ms();
-        if let Some(principal) = self.check_cached(&h, now) {
+        if let Some(principal) = self.check_cached(&h, now, true) {
             return principal;
         }
         let record = self
@@ -190,7 +190,15 @@ impl Keys {
         Ok(principal)
     }
 
-    fn check_cached(&self, h: &[u8; 32], now: Millis) -> Option<Result<Principal, KeyError>> {
+    /// `verify` when the cache alone can answer, without blocking on the store: `None`
+    /// when the store must be asked (first use, a stale entry, a use to write down).
+    /// The HTTP guard calls it inline and hands only the rest to a blocking thread.
+    pub fn verify_cached(&self, secret: &str) -> Option<Result<Principal, KeyError>> {
+        looks_like_key(secret)?;
+        self.check_cached(&hash(secret), now_ms(), false)
+    }
+
+    fn check_cached(&self, h: &[u8; 32], now: Millis, may_write: bool) -> Option<Result<Principal, KeyError>> {
         let due = {
             let cache = self.cache.read();
             let cached = cache.get(h)?;
@@ -202,6 +210,9 @@ impl Keys {
             }
             now - cached.last_touch_written >= TOUCH_EVERY_MS
         };
+        if due && !may_write {
+            return None;
+        }
         let mut cache = self.cache.write();
         let cached = cache.get_mut(h)?;
         if due {
@@ -307,5 +318,28 @@ mod tests {
             stored_last_use(&keys, &record.id) > Some(first),
             "a minute on, written again"
         );
+    }
+
+    /// The inline answer comes from the cache alone, and only when nothing is to be
+    /// read or written.
+    #[test]
+    fn the_cache_answers_inline_only_what_it_can_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join(crate::store::DB_FILE), DbKey::generate()).unwrap();
+        let keys = Keys::new(store);
+        let (record, secret) = keys.create(KeyMode::Test, None).unwrap();
+        assert!(keys.verify_cached(&secret).is_none(), "never seen: ask the store");
+        assert!(keys.verify_cached("not a key").is_none());
+        keys.verify(&secret).unwrap();
+        assert_eq!(keys.verify_cached(&secret).unwrap().unwrap().key_id, record.id);
+        for c in keys.cache.write().values_mut() {
+            c.last_touch_written -= TOUCH_EVERY_MS;
+        }
+        assert!(keys.verify_cached(&secret).is_none(), "a use to write down");
+        keys.verify(&secret).unwrap();
+        assert!(keys.verify_cached(&secret).is_some());
+        keys.revoke(&record.id).unwrap();
+        assert!(keys.verify_cached(&secret).is_none());
+        assert!(matches!(keys.verify(&secret), Err(KeyError::Revoked)));
     }
 }

@@ -97,9 +97,16 @@ pub async fn authenticate(State(engine): State<Arc<Engine>>, mut req: Request, n
             "missing API key: send `Authorization: Bearer wuse_…` (create one with `whatsapp-use keys create`)",
         );
     };
-    let keys = engine.keys.clone();
-    let secret = secret.to_owned();
-    let verified = tokio::task::spawn_blocking(move || keys.verify(&secret)).await;
+    // Almost every request is answered by the key cache; only the rest reads or
+    // writes the store, on a blocking thread.
+    let verified = match engine.keys.verify_cached(secret) {
+        Some(answer) => Ok(answer),
+        None => {
+            let keys = engine.keys.clone();
+            let secret = secret.to_owned();
+            tokio::task::spawn_blocking(move || keys.verify(&secret)).await
+        }
+    };
     match verified {
         Ok(Ok(principal)) => {
             req.extensions_mut().insert(principal);
