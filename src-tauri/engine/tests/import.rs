@@ -1,6 +1,8 @@
 //! Importers: a whatsapp-mcp (whatsmeow bridge) messages.db and WhatsApp's "Export
 //! chat" files, generated here, imported into a real encrypted store.
 
+mod common;
+
 use std::path::Path;
 
 use proptest::prelude::*;
@@ -12,10 +14,9 @@ use wuse_engine::import::export::{
 use wuse_engine::import::whatsmeow::{self, parse_time_str};
 use wuse_engine::import::{ImportError, ImportReport};
 use wuse_engine::model::{AccountKind, Chat, ChatKind, Message, MessageType};
-use wuse_engine::secrets::DbKey;
 use wuse_engine::store::chats::ChatQuery;
 use wuse_engine::store::messages::Direction;
-use wuse_engine::store::{self, Store, DB_FILE};
+use wuse_engine::store::{self, Store};
 use wuse_engine::time::parse_iso;
 
 struct Fixture {
@@ -25,12 +26,7 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join(DB_FILE), DbKey::generate()).unwrap();
-    let account = AccountId::random();
-    store
-        .write(|tx| store::accounts::insert(tx, &account, AccountKind::Live, Some("Imported")))
-        .unwrap();
+    let (dir, store, account) = common::store_with_account(AccountKind::Live, Some("Imported"));
     Fixture { dir, store, account }
 }
 

@@ -2,13 +2,14 @@
 //! after a person's LID chat folds into their number's, and after an upgrade from the
 //! account-wide IDs stores gave before migration 0006.
 
+mod common;
+
 use wuse_engine::events::EventBus;
 use wuse_engine::ids::{AccountId, MessageId};
 use wuse_engine::ingest::Ingest;
 use wuse_engine::model::AccountKind;
 use wuse_engine::presence::Presence;
-use wuse_engine::secrets::DbKey;
-use wuse_engine::store::{accounts, Store, DB_FILE};
+use wuse_engine::store::Store;
 use wuse_engine::wa::{HistoryBatch, Jid, MsgKey, ReceiptKind, WaContent, WaEvent, WaMessage};
 
 struct Fixture {
@@ -19,12 +20,7 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join(DB_FILE), DbKey::generate()).unwrap();
-    let account = AccountId::random();
-    store
-        .write(|c| accounts::insert(c, &account, AccountKind::Sandbox, None))
-        .unwrap();
+    let (dir, store, account) = common::store_with_account(AccountKind::Sandbox, None);
     let ingest = Ingest {
         store: store.clone(),
         bus: EventBus::new(),
@@ -95,6 +91,23 @@ impl Fixture {
             .unwrap()
     }
 
+    fn link(&self, pn: &str, lid: &str) {
+        self.apply(WaEvent::IdentityLink {
+            pn: jid(pn),
+            lid: jid(lid),
+        });
+    }
+
+    fn read_receipt(&self, chat: &str, wa_id: &str) {
+        self.apply(WaEvent::Receipt {
+            chat: jid(chat),
+            ids: vec![wa_id.into()],
+            from: jid(chat),
+            kind: ReceiptKind::Read,
+            ts: 9_200,
+        });
+    }
+
     fn react(&self, target: MsgKey, emoji: &str) {
         self.apply(WaEvent::Reaction {
             from: target.chat.clone(),
@@ -146,10 +159,7 @@ fn a_folded_lid_chat_keeps_its_messages_findable_by_key() {
     assert_eq!(f.rows::<i64>("SELECT count(*) FROM chats"), [2]);
 
     // The phone number and the LID turn out to be one person: one chat remains.
-    f.apply(WaEvent::IdentityLink {
-        pn: jid(ANN),
-        lid: jid(LID),
-    });
+    f.link(ANN, LID);
     assert_eq!(f.rows::<i64>("SELECT count(*) FROM chats"), [1]);
     assert_eq!(f.rows::<i64>("SELECT count(DISTINCT chat_id) FROM messages"), [1]);
     assert_eq!(f.id_of("L1"), before, "IDs never change");
@@ -177,17 +187,11 @@ fn folds_chain_when_a_folded_persons_chat_folds_again() {
     const LID: &str = "99887766@lid";
     f.apply(WaEvent::Message(text(LID, "L1", false, 1_000)));
     f.apply(WaEvent::Message(text(BOB, "B1", false, 2_000)));
-    f.apply(WaEvent::IdentityLink {
-        pn: jid(BOB),
-        lid: jid(LID),
-    });
+    f.link(BOB, LID);
     // The same LID now turns out to be behind another number (a changed number):
     // Bob's chat, holding the LID chat's messages, folds into Ann's.
     f.apply(WaEvent::Message(text(ANN, "A1", false, 3_000)));
-    f.apply(WaEvent::IdentityLink {
-        pn: jid(ANN),
-        lid: jid(LID),
-    });
+    f.link(ANN, LID);
     assert_eq!(f.rows::<i64>("SELECT count(*) FROM chats"), [1]);
     let kept = f.rows::<String>("SELECT id FROM chats");
     assert_eq!(
@@ -224,13 +228,7 @@ fn messages_stored_under_the_old_account_wide_ids_are_still_found() {
 
     assert_eq!(f.history(vec![text(ANN, "OLD1", true, 500)]), 0, "no duplicate");
     f.react(key(ANN, "OLD1", true), "❤️");
-    f.apply(WaEvent::Receipt {
-        chat: jid(ANN),
-        ids: vec!["OLD1".into()],
-        from: jid(ANN),
-        kind: ReceiptKind::Read,
-        ts: 9_200,
-    });
+    f.read_receipt(ANN, "OLD1");
     assert_eq!(
         f.rows::<String>("SELECT message_id FROM reactions"),
         [legacy.to_string()]
@@ -248,13 +246,7 @@ fn keys_naming_an_unknown_chat_or_message_change_nothing() {
     f.apply(WaEvent::Message(text(ANN, "A1", false, 1_000)));
     f.react(key(BOB, "A1", false), "👍");
     f.react(key(ANN, "NOPE", false), "👍");
-    f.apply(WaEvent::Receipt {
-        chat: jid(BOB),
-        ids: vec!["A1".into()],
-        from: jid(BOB),
-        kind: ReceiptKind::Read,
-        ts: 9_300,
-    });
+    f.read_receipt(BOB, "A1");
     let batch = HistoryBatch {
         reactions: vec![(key(BOB, "A1", false), jid(BOB), "👍".into(), 9_400)],
         ..HistoryBatch::default()

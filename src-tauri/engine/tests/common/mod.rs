@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use wuse_engine::config::EngineConfig;
 use wuse_engine::engine::Bootstrap;
-use wuse_engine::model::{Account, AccountStatus};
+use wuse_engine::model::{Account, AccountKind, AccountStatus};
 use wuse_engine::secrets::DbKey;
 use wuse_engine::wa::sandbox::SandboxConfig;
 use wuse_engine::Engine;
@@ -20,6 +20,26 @@ pub struct Ready {
     pub account: Account,
     /// The data dir, removed when this is dropped.
     pub dir: tempfile::TempDir,
+}
+
+/// A fresh store in a temporary dir (removed when the first value is dropped) holding
+/// one account of `kind`, for tests that drive the store or the ingest path directly.
+pub fn store_with_account(
+    kind: AccountKind,
+    label: Option<&str>,
+) -> (
+    tempfile::TempDir,
+    wuse_engine::store::Store,
+    wuse_engine::ids::AccountId,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        wuse_engine::store::Store::open(&dir.path().join(wuse_engine::store::DB_FILE), DbKey::generate()).unwrap();
+    let account = wuse_engine::ids::AccountId::random();
+    store
+        .write(|tx| wuse_engine::store::accounts::insert(tx, &account, kind, label))
+        .unwrap();
+    (dir, store, account)
 }
 
 pub async fn ready_engine() -> Ready {
