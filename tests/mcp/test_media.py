@@ -6,6 +6,7 @@ import http.server
 import os
 import threading
 
+import anyio
 import httpx2
 import pytest
 
@@ -92,12 +93,13 @@ async def test_upload_probe_send_download(server, tmp_path, local_site):
 
 
 async def test_expired_link_is_gone(server, tmp_path):
-    assert server.cli("settings", "set", "media_url_valid_ms", "-1").returncode == 0
+    assert server.cli("settings", "set", "media_url_valid_ms", "1").returncode == 0
     f = tmp_path / "x.png"
     f.write_bytes(media_files.png(10, 10))
     async with streamable(server.url, server.key) as agent:
         m = (await agent.call("upload_media", {"path": str(f)}))["media"]
         link = await agent.call("download_media", {"media_id": m["id"], "as": "url"})
+    await anyio.sleep(0.01)  # links now live 1 ms
     async with httpx2.AsyncClient() as http:
         assert (await http.get(link["url"])).status_code == 410
 

@@ -75,7 +75,7 @@ pub async fn prepare(dir: &Path, messages: usize) -> anyhow::Result<Prepared> {
     let (_, key) = engine.keys.create(KeyMode::Test, Some("bench"))?;
     engine
         .store
-        .write(|tx| store::settings::set(tx, wuse_engine::limits::CALLS_SETTING, &10_000_000u32))?;
+        .write(|tx| store::settings::set(tx, wuse_engine::policy::limits::CALLS_SETTING, &10_000_000u32))?;
     let account = engine
         .accounts
         .list(Some(AccountKind::Sandbox))?

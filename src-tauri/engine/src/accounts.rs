@@ -15,18 +15,39 @@ use serde_json::json;
 use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
-use crate::error::ToolError;
 use crate::events::{EventBus, EventType};
 use crate::ids::AccountId;
 use crate::ingest::Ingest;
 use crate::model::{Account, AccountKind, AccountStatus};
-use crate::store::{self, Store, StoreResult};
+use crate::store::{self, Store, StoreError, StoreResult};
 use crate::time::{now_ms, Millis};
 use crate::wa::{Delivery, DisconnectReason, EventSink, PairMethod, WaClient, WaError, WaEvent, WaNetwork};
 
 /// Backend events buffered per account before a backend has to wait.
 const EVENT_BUFFER: usize = 1024;
 const MAX_BACKOFF_MS: u64 = 60_000;
+
+/// What the account manager refuses or fails at. The tool layer maps it to the SPEC
+/// error (`tools::account_error`); the manager itself knows nothing of tools.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("account {0} does not exist")]
+    NotFound(AccountId),
+    /// Not linked, or not connected right now; the text says why and what to do.
+    #[error("{0}")]
+    NotPaired(String),
+    #[error("live WhatsApp accounts are not available in this build")]
+    LiveUnavailable,
+    /// The request does not fit the account (pairing one that is paired, say).
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Network(#[from] WaError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub type AccountResult<T> = Result<T, AccountError>;
 
 /// The networks accounts live on.
 #[derive(Clone)]
@@ -36,13 +57,10 @@ pub struct Networks {
 }
 
 impl Networks {
-    fn of(&self, kind: AccountKind) -> Result<&Arc<dyn WaNetwork>, ToolError> {
+    fn of(&self, kind: AccountKind) -> AccountResult<&Arc<dyn WaNetwork>> {
         match kind {
             AccountKind::Sandbox => Ok(&self.sandbox),
-            AccountKind::Live => self
-                .live
-                .as_ref()
-                .ok_or_else(|| ToolError::forbidden("live WhatsApp accounts are not available in this build")),
+            AccountKind::Live => self.live.as_ref().ok_or(AccountError::LiveUnavailable),
         }
     }
 }
@@ -85,10 +103,6 @@ struct Inner {
 #[derive(Clone)]
 pub struct Accounts {
     inner: Arc<Inner>,
-}
-
-fn wa_tool_error(e: WaError) -> ToolError {
-    crate::tools::wa_error(e)
 }
 
 impl Accounts {
@@ -210,22 +224,25 @@ impl Accounts {
         method: PairMethod,
         label: Option<&str>,
         existing: Option<&AccountId>,
-    ) -> Result<AccountId, ToolError> {
+    ) -> AccountResult<AccountId> {
         let network = self.inner.networks.of(kind)?.clone();
         let id = match existing {
             Some(id) => {
-                let account = self.get(id)?.ok_or_else(|| ToolError::not_found("account", id))?;
+                let account = self.get(id)?.ok_or_else(|| AccountError::NotFound(id.clone()))?;
+                // Who may pair which account is the gate's (the caller holds a grant);
+                // this only keeps a test account from being paired as live, or back.
                 if account.kind != kind {
-                    return Err(ToolError::forbidden("this key may not use that account"));
+                    return Err(AccountError::Invalid(format!(
+                        "account {id} is a {} account, not {}",
+                        account.kind.as_str(),
+                        kind.as_str()
+                    )));
                 }
                 if account.status.is_paired() {
-                    return Err(ToolError::invalid(
-                        "account_id",
-                        format!(
-                            "the account is already paired ({}); log it out first to pair again",
-                            account.status.as_str()
-                        ),
-                    ));
+                    return Err(AccountError::Invalid(format!(
+                        "the account is already paired ({}); log it out first to pair again",
+                        account.status.as_str()
+                    )));
                 }
                 if let Some(label) = label {
                     self.inner
@@ -267,12 +284,12 @@ impl Accounts {
             }
             Err(e) => {
                 self.set_status(&id, AccountStatus::Expired, Some(&e.to_string()), None)?;
-                Err(wa_tool_error(e))
+                Err(e.into())
             }
         }
     }
 
-    async fn connect(&self, account: &Account) -> Result<(), ToolError> {
+    async fn connect(&self, account: &Account) -> AccountResult<()> {
         let network = self.inner.networks.of(account.kind)?.clone();
         let (epoch, sink) = self.open_session(&account.id);
         let old = self.install(&account.id, epoch, None, None);
@@ -297,19 +314,21 @@ impl Accounts {
             }
             Err(WaError::LoggedOut) => {
                 self.logged_out(&account.id, "the phone no longer knows this device")?;
-                Err(ToolError::not_paired("the account is logged out; pair it again"))
+                Err(AccountError::NotPaired(
+                    "the account is logged out; pair it again".into(),
+                ))
             }
             Err(e) => {
                 self.set_status(&account.id, AccountStatus::Disconnected, Some(&e.to_string()), None)?;
                 self.schedule_reconnect(account.id.clone(), epoch);
-                Err(wa_tool_error(e))
+                Err(e.into())
             }
         }
     }
 
     /// The session of a connected account, or `account_not_paired` saying why not.
-    pub fn client(&self, id: &AccountId) -> Result<Arc<dyn WaClient>, ToolError> {
-        let account = self.get(id)?.ok_or_else(|| ToolError::not_found("account", id))?;
+    pub fn client(&self, id: &AccountId) -> AccountResult<Arc<dyn WaClient>> {
+        let account = self.get(id)?.ok_or_else(|| AccountError::NotFound(id.clone()))?;
         if account.status != AccountStatus::Connected {
             let why = match account.status {
                 AccountStatus::Pairing => {
@@ -325,20 +344,20 @@ impl Accounts {
                 AccountStatus::LoggedOut => "the account is logged out; call pair_account to link it again".to_owned(),
                 AccountStatus::Connected => unreachable!(),
             };
-            return Err(ToolError::not_paired(why));
+            return Err(AccountError::NotPaired(why));
         }
         self.inner
             .runtime
             .lock()
             .get(id)
             .and_then(|r| r.client.clone())
-            .ok_or_else(|| ToolError::not_paired("the account has no open session; call reconnect_account"))
+            .ok_or_else(|| AccountError::NotPaired("the account has no open session; call reconnect_account".into()))
     }
 
-    pub async fn reconnect(&self, id: &AccountId) -> Result<(), ToolError> {
-        let account = self.get(id)?.ok_or_else(|| ToolError::not_found("account", id))?;
+    pub async fn reconnect(&self, id: &AccountId) -> AccountResult<()> {
+        let account = self.get(id)?.ok_or_else(|| AccountError::NotFound(id.clone()))?;
         if !account.status.is_paired() {
-            return Err(ToolError::not_paired(format!(
+            return Err(AccountError::NotPaired(format!(
                 "the account is {}; pair it first",
                 account.status.as_str()
             )));
@@ -352,8 +371,8 @@ impl Accounts {
     }
 
     /// Unlinks the device from the phone and forgets its session keys; the history stays.
-    pub async fn logout(&self, id: &AccountId) -> Result<(), ToolError> {
-        let account = self.get(id)?.ok_or_else(|| ToolError::not_found("account", id))?;
+    pub async fn logout(&self, id: &AccountId) -> AccountResult<()> {
+        let account = self.get(id)?.ok_or_else(|| AccountError::NotFound(id.clone()))?;
         let client = self.install(id, self.new_epoch(), None, None);
         if let Some(client) = client {
             if let Err(e) = client.logout().await {
@@ -365,7 +384,7 @@ impl Accounts {
             .of(account.kind)?
             .forget(id)
             .await
-            .map_err(wa_tool_error)?;
+            .map_err(AccountError::Network)?;
         if account.status != AccountStatus::LoggedOut {
             self.logged_out(id, "logged out by request")?;
         }
@@ -374,8 +393,8 @@ impl Accounts {
 
     /// Logs out and purges everything the account had: chats, messages, contacts,
     /// groups, events, session keys.
-    pub async fn delete(&self, id: &AccountId) -> Result<(), ToolError> {
-        let account = self.get(id)?.ok_or_else(|| ToolError::not_found("account", id))?;
+    pub async fn delete(&self, id: &AccountId) -> AccountResult<()> {
+        let account = self.get(id)?.ok_or_else(|| AccountError::NotFound(id.clone()))?;
         let removed = self.inner.runtime.lock().remove(id).and_then(|r| r.client);
         if let Some(client) = removed {
             if account.status.is_paired() {
@@ -388,7 +407,7 @@ impl Accounts {
             .of(account.kind)?
             .forget(id)
             .await
-            .map_err(wa_tool_error)?;
+            .map_err(AccountError::Network)?;
         self.inner.ingest.presence.forget_account(id);
         self.inner.store.write(|tx| store::accounts::delete(tx, id))?;
         self.notify(id);

@@ -11,13 +11,12 @@ use crate::config::EngineConfig;
 use crate::events::EventBus;
 use crate::ingest::Ingest;
 use crate::keys::Keys;
-use crate::limits::Limits;
 use crate::model::AccountKind;
+use crate::policy::Policy;
 use crate::presence::Presence;
 use crate::secrets::{self, KeySource, SecretsError};
 use crate::store::api_keys::KeyMode;
 use crate::store::{self, Store, StoreError};
-use crate::tools::permissions::Permissions;
 use crate::tools::{InFlight, Registry};
 use crate::wa::live::LiveNetwork;
 use crate::wa::sandbox::SandboxNetwork;
@@ -52,8 +51,8 @@ pub struct Engine {
     pub config: EngineConfig,
     /// The port the MCP server actually listens on (known once bound).
     listen_port: std::sync::atomic::AtomicU16,
-    pub permissions: Permissions,
-    pub limits: Limits,
+    /// The one gate every way in asks.
+    pub policy: Policy,
     pub audit: AuditLog,
     pub inflight: InFlight,
     pub store: Store,
@@ -116,15 +115,15 @@ impl Engine {
             live: Some(Arc::new(LiveNetwork::new(store.clone(), config.live.clone()))),
         };
         let accounts = Accounts::new(store.clone(), bus.clone(), ingest, networks, shutdown.clone());
-        let permissions = Permissions::new(store.clone());
-        permissions.spawn_watcher(shutdown.clone());
+        let keys = Keys::new(store.clone());
+        let policy = Policy::new(store.clone(), keys.clone());
+        policy.switches.spawn_watcher(shutdown.clone());
         let engine = Arc::new(Self {
             listen_port: std::sync::atomic::AtomicU16::new(config.port),
-            permissions,
-            limits: Limits::default(),
+            policy,
             audit: AuditLog::start(store.clone(), shutdown.clone()),
             inflight: InFlight::default(),
-            keys: Keys::new(store.clone()),
+            keys,
             config,
             store,
             bus,

@@ -61,6 +61,9 @@ pub struct ToolError {
     /// For `rate_limited`: when to try again.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after_ms: Option<u64>,
+    /// For a denial by the policy gate: which rule denied (`paused`, `tool_off`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<&'static str>,
 }
 
 impl ToolError {
@@ -71,6 +74,7 @@ impl ToolError {
             status: code.status(),
             fields: BTreeMap::new(),
             retry_after_ms: None,
+            rule: None,
         }
     }
 
@@ -118,11 +122,12 @@ impl ToolError {
     }
 }
 
-/// Errors of the storage layer become `server_error` for agents; the detail goes to the log.
+/// Errors of the storage layer become `server_error` for agents; the detail (which
+/// may name files) goes to the log only.
 impl From<crate::store::StoreError> for ToolError {
     fn from(e: crate::store::StoreError) -> Self {
         tracing::error!(error = %e, "store error during tool call");
-        Self::server(format!("storage failure: {e}"))
+        Self::server("storage failure; the details are in WhatsApp-Use's log")
     }
 }
 

@@ -14,7 +14,7 @@ use subtle::ConstantTimeEq;
 
 use crate::ids::KeyId;
 use crate::store::api_keys::{self, ApiKeyRecord, KeyMode};
-use crate::store::{Store, StoreResult};
+use crate::store::{settings, Store, StoreResult};
 use crate::time::{now_ms, Millis};
 
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -54,12 +54,6 @@ pub struct Principal {
     pub mode: KeyMode,
     /// The only chats this key may see (`None`: every chat of its accounts).
     pub chats: Option<Arc<Vec<crate::ids::ChatId>>>,
-}
-
-impl Principal {
-    pub fn may_see_chat(&self, chat: &crate::ids::ChatId) -> bool {
-        self.chats.as_ref().is_none_or(|c| c.contains(chat))
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -137,7 +131,11 @@ impl Keys {
 
     /// Revokes a key; it stops working at once, on every open connection.
     pub fn revoke(&self, id: &KeyId) -> StoreResult<bool> {
-        let done = self.store.write(|tx| api_keys::revoke(tx, id))?;
+        let done = self.store.write(|tx| {
+            let done = api_keys::revoke(tx, id)?;
+            settings::bump_policy_version(tx)?;
+            Ok(done)
+        })?;
         self.cache.write().retain(|_, c| &c.record.id != id);
         Ok(done)
     }
@@ -229,7 +227,8 @@ impl Keys {
     /// The key as it is now (revoked keys: none). The tool pipeline calls this on
     /// every call, so a revocation or a new chat limit also reaches long-lived
     /// sessions within seconds.
-    pub fn current(&self, id: &KeyId) -> Option<Principal> {
+    /// A store that cannot be read is an error (the gate denies), never "revoked".
+    pub fn current(&self, id: &KeyId) -> StoreResult<Option<Principal>> {
         let now = now_ms();
         if let Some(c) = self
             .cache
@@ -237,13 +236,11 @@ impl Keys {
             .values()
             .find(|c| &c.record.id == id && now - c.fetched_at <= RECHECK_MS)
         {
-            return Some(principal_of(&c.record));
+            return Ok(Some(principal_of(&c.record)));
         }
         let record = self
             .store
-            .read(|c| api_keys::get(c, id))
-            .ok()
-            .flatten()
+            .read(|c| api_keys::get(c, id))?
             .filter(|r| r.revoked_at.is_none());
         let mut cache = self.cache.write();
         match record {
@@ -253,18 +250,22 @@ impl Keys {
                     c.record.name = r.name.clone();
                     c.fetched_at = now;
                 }
-                Some(principal_of(&r))
+                Ok(Some(principal_of(&r)))
             }
             None => {
                 cache.retain(|_, c| &c.record.id != id);
-                None
+                Ok(None)
             }
         }
     }
 
     /// Limits a key to some chats, or lifts the limit.
     pub fn set_chats(&self, id: &KeyId, chats: Option<&[crate::ids::ChatId]>) -> StoreResult<bool> {
-        let done = self.store.write(|tx| api_keys::set_chats(tx, id, chats))?;
+        let done = self.store.write(|tx| {
+            let done = api_keys::set_chats(tx, id, chats)?;
+            settings::bump_policy_version(tx)?;
+            Ok(done)
+        })?;
         self.cache.write().retain(|_, c| &c.record.id != id);
         Ok(done)
     }

@@ -5,8 +5,8 @@ use wuse_engine::clients::{self, ClientId, Env, Server};
 use wuse_engine::control::clients::command_path;
 use wuse_engine::engine::open_store;
 use wuse_engine::keys::{looks_like_key, Keys};
+use wuse_engine::policy::{Permissions, Preset, Scope};
 use wuse_engine::store::api_keys::KeyMode;
-use wuse_engine::tools::permissions::{Permissions, Preset, Scope};
 use wuse_engine::tools::Registry;
 
 use crate::cli::{ClientsCommand, Global};
@@ -93,7 +93,7 @@ pub fn run(global: Global, cmd: ClientsCommand) -> anyhow::Result<()> {
                     Permissions::new(store.clone()).apply_preset(
                         &Scope::Key(record.id.clone()),
                         Preset::Core,
-                        &Registry::standard(),
+                        Registry::standard().traits(),
                     )?;
                 }
                 println!(

@@ -84,7 +84,7 @@ async fn start_pairing(engine: &Engine, phone: Option<&str>) -> anyhow::Result<(
         .accounts
         .pair(AccountKind::Live, method, Some("WhatsApp"), None)
         .await
-        .map_err(|e| anyhow::anyhow!("could not start pairing: {}", e.message))?;
+        .map_err(|e| anyhow::anyhow!("could not start pairing: {e}"))?;
     println!("Pairing a WhatsApp account as {id}; the code follows as soon as WhatsApp sends it.");
     Ok(())
 }

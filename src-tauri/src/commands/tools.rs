@@ -1,84 +1,72 @@
 //! `whatsapp-use tools …` and `whatsapp-use settings …`: the same switches as the
-//! window's Permissions and Settings pages.
+//! window's Permissions and Settings pages, through the same `control` functions, so
+//! the command line refuses exactly what the window refuses.
 
-use anyhow::{bail, Context};
+use wuse_engine::control::settings::{self, Change};
+use wuse_engine::control::tools::{self, Switchboard};
+use wuse_engine::control::ControlError;
 use wuse_engine::engine::open_store;
 use wuse_engine::ids::KeyId;
-use wuse_engine::tools::permissions::{Permissions, Preset, Scope};
+use wuse_engine::policy::{Channel, Permissions, Scope};
 use wuse_engine::tools::Registry;
 
 use crate::cli::{Global, SettingsCommand, ToolsCommand};
 
-fn scope(key: Option<String>) -> anyhow::Result<Scope> {
-    Ok(match key {
-        Some(k) => Scope::Key(KeyId::parse(&k).with_context(|| format!("`{k}` is not a key ID (key_…)"))?),
-        None => Scope::Global,
-    })
+/// A refusal as the SPEC names it: `invalid_request: no tool named …`.
+fn refused(e: ControlError) -> anyhow::Error {
+    anyhow::anyhow!("{}: {}", e.code, e.message)
 }
 
-fn check_tools(registry: &Registry, tools: &[String]) -> anyhow::Result<()> {
-    if tools.is_empty() {
-        bail!("name at least one tool (see `whatsapp-use tools list`)");
-    }
-    for t in tools {
-        if registry.get(t).is_none() {
-            bail!("no tool named `{t}`");
-        }
-    }
-    Ok(())
+fn names(tools: &[String]) -> Vec<&str> {
+    tools.iter().map(String::as_str).collect()
 }
 
 pub fn run(global: Global, cmd: ToolsCommand) -> anyhow::Result<()> {
     let (store, _) = open_store(&global.data_dir())?;
-    let permissions = Permissions::new(store);
+    let switches = Permissions::new(store);
     let registry = Registry::standard();
+    let board = Switchboard {
+        switches: &switches,
+        tools: &registry,
+        channel: Channel::Cli,
+    };
     match cmd {
         ToolsCommand::List { key } => {
-            let scope = scope(key)?;
-            let on = match &scope {
-                Scope::Key(k) => permissions.effective(k)?,
-                Scope::Global => permissions.overrides(&Scope::Global)?.into_iter().collect(),
+            let key = match tools::scope(key.as_deref()).map_err(refused)? {
+                Scope::Key(k) => Some(k),
+                Scope::Global => None::<KeyId>,
             };
-            if permissions.paused() {
+            let view = tools::view(&board, key.as_ref()).map_err(refused)?;
+            if view.paused {
                 println!("Agent access is PAUSED (`whatsapp-use tools resume`).");
             }
-            for t in registry.all() {
-                let state = if on.get(t.name).copied().unwrap_or(true) {
-                    "on "
-                } else {
-                    "off"
-                };
+            for t in &view.tools {
+                let state = if t.enabled { "on " } else { "off" };
                 println!("{state}  {:28} {:?}", t.name, t.family);
             }
         }
-        ToolsCommand::Enable { tools, key } => {
-            check_tools(&registry, &tools)?;
-            let scope = scope(key)?;
-            for t in &tools {
-                permissions.set(&scope, t, true)?;
-            }
-            println!("Enabled {}.", tools.join(", "));
+        ToolsCommand::Enable { tools: names_in, key } => {
+            let scope = tools::scope(key.as_deref()).map_err(refused)?;
+            tools::set(&board, &scope, &names(&names_in), true).map_err(refused)?;
+            println!("Enabled {}.", names_in.join(", "));
         }
-        ToolsCommand::Disable { tools, key } => {
-            check_tools(&registry, &tools)?;
-            let scope = scope(key)?;
-            for t in &tools {
-                permissions.set(&scope, t, false)?;
-            }
-            println!("Disabled {}.", tools.join(", "));
+        ToolsCommand::Disable { tools: names_in, key } => {
+            let scope = tools::scope(key.as_deref()).map_err(refused)?;
+            tools::set(&board, &scope, &names(&names_in), false).map_err(refused)?;
+            println!("Disabled {}.", names_in.join(", "));
         }
         ToolsCommand::Preset { name, key } => {
-            let preset =
-                Preset::parse(&name).with_context(|| format!("no preset `{name}` (all, read_only, no_send, core)"))?;
-            permissions.apply_preset(&scope(key)?, preset, &registry)?;
+            let preset = tools::parse_preset(&name).map_err(refused)?;
+            let scope = tools::scope(key.as_deref()).map_err(refused)?;
+            tools::preset(&board, &scope, preset).map_err(refused)?;
             println!("Applied the {} preset.", preset.as_str());
         }
         ToolsCommand::Pause => {
-            permissions.set_paused(true)?;
+            tools::pause(&board, true).map_err(refused)?;
             println!("Agent access paused: every tool answers `forbidden` until `whatsapp-use tools resume`.");
         }
         ToolsCommand::Resume => {
-            permissions.set_paused(false)?;
+            tools::pause(&board, false).map_err(refused)?;
             println!("Agent access resumed.");
         }
     }
@@ -89,28 +77,18 @@ pub fn settings(global: Global, cmd: SettingsCommand) -> anyhow::Result<()> {
     let (store, _) = open_store(&global.data_dir())?;
     match cmd {
         SettingsCommand::List => {
-            let rows: Vec<(String, String)> = store.read(|c| {
-                let mut stmt = c.prepare("SELECT key, value FROM settings ORDER BY key")?;
-                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                Ok(rows.collect::<Result<_, _>>()?)
-            })?;
-            for (k, v) in rows.into_iter().filter(|(k, _)| !k.ends_with("secret")) {
+            for (k, v) in settings::list(&store).map_err(refused)? {
                 println!("{k} = {v}");
             }
         }
         SettingsCommand::Set { name, value } => {
-            if name.ends_with("secret") {
-                bail!("`{name}` cannot be set");
-            }
-            let v: serde_json::Value =
-                serde_json::from_str(&value).with_context(|| format!("`{value}` is not JSON"))?;
-            store.write(|tx| wuse_engine::store::settings::set(tx, &name, &v))?;
-            println!("{name} = {v}");
+            let change = Change::parse(&name, &value).map_err(refused)?;
+            settings::apply(&store, Channel::Cli, &[change]).map_err(refused)?;
+            println!("{name} = {value}");
         }
     }
     Ok(())
 }
-
 pub fn activity(global: Global, limit: usize, tool: Option<String>) -> anyhow::Result<()> {
     let (store, _) = open_store(&global.data_dir())?;
     let entries = store.read(|c| wuse_engine::store::audit::recent(c, None, tool.as_deref(), limit))?;

@@ -11,11 +11,11 @@ use wuse_engine::control::activity::{ActivityItem, ActivityQuery};
 use wuse_engine::control::clients::{ClientView, InstallRequest, Installed, Pending, Preview};
 use wuse_engine::control::keys::{CreatedKey, KeyView};
 use wuse_engine::control::settings::{SettingsPatch, SettingsView};
-use wuse_engine::control::tools::ToolsView;
+use wuse_engine::control::tools::{Switchboard, ToolsView};
 use wuse_engine::control::{self, ControlError, ControlResult};
 use wuse_engine::ids::{AccountId, ChatId, KeyId};
+use wuse_engine::policy::{Preset, Scope};
 use wuse_engine::store::api_keys::KeyMode;
-use wuse_engine::tools::permissions::Preset;
 use wuse_engine::Engine;
 
 type E<'a> = State<'a, Arc<Engine>>;
@@ -80,28 +80,36 @@ pub fn restrict_key(engine: E<'_>, id: KeyId, chats: Option<Vec<ChatId>>) -> Con
     control::keys::restrict(&engine, &id, chats)
 }
 
+fn board(engine: &Engine) -> Switchboard<'_> {
+    Switchboard::window(&engine.policy, &engine.tools)
+}
+
+fn scope(key: Option<KeyId>) -> Scope {
+    key.map_or(Scope::Global, Scope::Key)
+}
+
 #[tauri::command]
 #[specta::specta]
 pub fn get_tools(engine: E<'_>, key: Option<KeyId>) -> ControlResult<ToolsView> {
-    control::tools::view(&engine, key.as_ref())
+    control::tools::view(&board(&engine), key.as_ref())
 }
 
 #[tauri::command]
 #[specta::specta]
 pub fn set_tool(engine: E<'_>, key: Option<KeyId>, tool: String, enabled: bool) -> ControlResult<()> {
-    control::tools::set(&engine, key, &tool, enabled)
+    control::tools::set(&board(&engine), &scope(key), &[tool.as_str()], enabled)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub fn apply_preset(engine: E<'_>, key: Option<KeyId>, preset: Preset) -> ControlResult<()> {
-    control::tools::preset(&engine, key, preset)
+    control::tools::preset(&board(&engine), &scope(key), preset)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub fn set_paused(engine: E<'_>, paused: bool) -> ControlResult<()> {
-    control::tools::pause(&engine, paused)
+    control::tools::pause(&board(&engine), paused)
 }
 
 #[tauri::command]

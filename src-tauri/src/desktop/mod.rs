@@ -132,7 +132,7 @@ fn forward_to_window(app: &tauri::AppHandle, engine: &Arc<Engine>) {
     });
     let (a, e) = (app.clone(), engine.clone());
     tauri::async_runtime::spawn(async move {
-        let mut tools = e.permissions.changes();
+        let mut tools = e.policy.switches.changes();
         while tools.recv().await.is_ok() {
             let _ = events::ToolsChanged {}.emit(&a);
             tray::refresh(&a, &e);

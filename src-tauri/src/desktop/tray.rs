@@ -6,6 +6,7 @@ use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager, Wry};
+use wuse_engine::control::{self, tools::Switchboard};
 use wuse_engine::model::AccountStatus;
 use wuse_engine::Engine;
 
@@ -55,7 +56,8 @@ fn menu(app: &AppHandle, engine: &Engine) -> tauri::Result<Menu<Wry>> {
         true,
         None::<&str>,
     )?)?;
-    let paused = engine.permissions.paused();
+    // Unreadable shows as paused, as the gate decides.
+    let paused = engine.policy.paused();
     menu.append(&CheckMenuItem::with_id(
         app,
         "pause",
@@ -89,8 +91,8 @@ pub fn create(app: &AppHandle, engine: Arc<Engine>) -> tauri::Result<()> {
         .on_menu_event(move |app, event| match event.id.as_ref() {
             "open" => show_window(app),
             "pause" => {
-                let paused = events_engine.permissions.paused();
-                if let Err(e) = events_engine.permissions.set_paused(!paused) {
+                let board = Switchboard::window(&events_engine.policy, &events_engine.tools);
+                if let Err(e) = control::tools::pause(&board, !events_engine.policy.paused()) {
                     tracing::error!(error = %e, "could not change pause");
                 }
             }

@@ -14,8 +14,8 @@ use super::{ControlError, ControlResult};
 use crate::clients::{self, ClientId, ClientStatus, Env, Plan, Server};
 use crate::engine::Engine;
 use crate::keys::Keys;
+use crate::policy::{Preset, Scope};
 use crate::store::api_keys::{ApiKeyRecord, KeyMode};
-use crate::tools::permissions::{Preset, Scope};
 
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -66,7 +66,7 @@ pub struct Pending {
 
 /// Tools a new key sees: every tool the global switches leave on.
 fn visible_tools(engine: &Engine) -> u32 {
-    let global = engine.permissions.overrides(&Scope::Global).unwrap_or_default();
+    let global = engine.policy.switches.overrides(&Scope::Global).unwrap_or_default();
     engine
         .tools
         .all()
@@ -157,8 +157,9 @@ pub fn confirm(engine: &Engine, pending: &Pending, token: &str) -> ControlResult
         engine.keys.insert(record)?;
         if *core {
             engine
-                .permissions
-                .apply_preset(&Scope::Key(record.id.clone()), Preset::Core, &engine.tools)?;
+                .policy
+                .switches
+                .apply_preset(&Scope::Key(record.id.clone()), Preset::Core, engine.tools.traits())?;
         }
     }
     match clients::apply(&plan) {

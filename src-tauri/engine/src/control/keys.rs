@@ -59,6 +59,7 @@ pub fn create(engine: &Engine, mode: KeyMode, name: Option<&str>) -> ControlResu
 
 pub fn revoke(engine: &Engine, id: &KeyId) -> ControlResult<()> {
     if engine.keys.revoke(id)? {
+        engine.policy.switches.announce();
         Ok(())
     } else {
         Err(ControlError::invalid(format!("{id} is not an active key")))
@@ -67,6 +68,7 @@ pub fn revoke(engine: &Engine, id: &KeyId) -> ControlResult<()> {
 
 pub fn restrict(engine: &Engine, id: &KeyId, chats: Option<Vec<ChatId>>) -> ControlResult<()> {
     if engine.keys.set_chats(id, chats.as_deref().filter(|c| !c.is_empty()))? {
+        engine.policy.switches.announce();
         Ok(())
     } else {
         Err(ControlError::invalid(format!("no key {id}")))

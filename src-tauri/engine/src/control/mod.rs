@@ -37,6 +37,12 @@ impl From<crate::error::ToolError> for ControlError {
     }
 }
 
+impl From<crate::accounts::AccountError> for ControlError {
+    fn from(e: crate::accounts::AccountError) -> Self {
+        crate::error::ToolError::from(e).into()
+    }
+}
+
 impl From<crate::store::StoreError> for ControlError {
     fn from(e: crate::store::StoreError) -> Self {
         Self {

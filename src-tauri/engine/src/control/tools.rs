@@ -1,13 +1,13 @@
-//! The Permissions page: every tool with its switch, grouped by family; presets;
-//! the pause switch.
+//! The Permissions page and `whatsapp-use tools …`: every tool with its switch,
+//! grouped by family; presets; the pause switch. The window and the command line
+//! call the same functions here, so both refuse the same mistakes.
 
 use serde::Serialize;
 
 use super::{ControlError, ControlResult};
-use crate::engine::Engine;
 use crate::ids::KeyId;
-use crate::tools::permissions::{Preset, Scope};
-use crate::tools::{Effect, Family};
+use crate::policy::{Channel, Permissions, Policy, Preset, Scope};
+use crate::tools::{Effect, Family, Registry};
 
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -36,13 +36,41 @@ pub struct ToolsView {
     pub enabled_count: u32,
 }
 
-pub fn view(engine: &Engine, key: Option<&KeyId>) -> ControlResult<ToolsView> {
-    let global = engine.permissions.overrides(&Scope::Global)?;
+/// What the switches act on: the engine's, or the command line's own over the store.
+pub struct Switchboard<'a> {
+    pub switches: &'a Permissions,
+    pub tools: &'a Registry,
+    pub channel: Channel,
+}
+
+impl<'a> Switchboard<'a> {
+    /// The window's, over a running engine.
+    pub fn window(policy: &'a Policy, tools: &'a Registry) -> Self {
+        Self {
+            switches: &policy.switches,
+            tools,
+            channel: Channel::Window,
+        }
+    }
+}
+
+/// A key ID as typed (`key_…`), or the global scope.
+pub fn scope(key: Option<&str>) -> ControlResult<Scope> {
+    match key {
+        None => Ok(Scope::Global),
+        Some(k) => KeyId::parse(k)
+            .map(Scope::Key)
+            .map_err(|_| ControlError::invalid(format!("`{k}` is not a key ID (key_…)"))),
+    }
+}
+
+pub fn view(board: &Switchboard<'_>, key: Option<&KeyId>) -> ControlResult<ToolsView> {
+    let global = board.switches.overrides(&Scope::Global)?;
     let own = match key {
-        Some(k) => engine.permissions.overrides(&Scope::Key(k.clone()))?,
+        Some(k) => board.switches.overrides(&Scope::Key(k.clone()))?,
         None => Default::default(),
     };
-    let tools: Vec<ToolView> = engine
+    let tools: Vec<ToolView> = board
         .tools
         .all()
         .iter()
@@ -63,28 +91,42 @@ pub fn view(engine: &Engine, key: Option<&KeyId>) -> ControlResult<ToolsView> {
         })
         .collect();
     Ok(ToolsView {
-        paused: engine.permissions.paused(),
+        // Unreadable counts as paused (as the gate decides).
+        paused: board.switches.paused().unwrap_or(true),
         presets: Preset::ALL.to_vec(),
         enabled_count: tools.iter().filter(|t| t.enabled).count() as u32,
         tools,
     })
 }
 
-fn scope(key: Option<KeyId>) -> Scope {
-    key.map_or(Scope::Global, Scope::Key)
-}
-
-pub fn set(engine: &Engine, key: Option<KeyId>, tool: &str, enabled: bool) -> ControlResult<()> {
-    if engine.tools.get(tool).is_none() {
-        return Err(ControlError::invalid(format!("no tool {tool}")));
+/// Turns tools on or off; every name is checked before any switch changes.
+pub fn set(board: &Switchboard<'_>, scope: &Scope, tools: &[&str], enabled: bool) -> ControlResult<()> {
+    if tools.is_empty() {
+        return Err(ControlError::invalid(
+            "name at least one tool (see `whatsapp-use tools list`)",
+        ));
     }
-    Ok(engine.permissions.set(&scope(key), tool, enabled)?)
+    if let Some(bad) = tools.iter().find(|t| board.tools.get(t).is_none()) {
+        return Err(ControlError::invalid(format!("no tool named `{bad}`")));
+    }
+    crate::policy::Policy::admit_control(board.channel, if enabled { "tools.enable" } else { "tools.disable" });
+    Ok(board.switches.set_many(scope, tools, enabled)?)
 }
 
-pub fn preset(engine: &Engine, key: Option<KeyId>, preset: Preset) -> ControlResult<()> {
-    Ok(engine.permissions.apply_preset(&scope(key), preset, &engine.tools)?)
+/// A preset by name (as typed on the command line).
+pub fn parse_preset(name: &str) -> ControlResult<Preset> {
+    Preset::parse(name).ok_or_else(|| {
+        let all: Vec<&str> = Preset::ALL.iter().map(|p| p.as_str()).collect();
+        ControlError::invalid(format!("no preset `{name}` ({})", all.join(", ")))
+    })
 }
 
-pub fn pause(engine: &Engine, paused: bool) -> ControlResult<()> {
-    Ok(engine.permissions.set_paused(paused)?)
+pub fn preset(board: &Switchboard<'_>, scope: &Scope, preset: Preset) -> ControlResult<()> {
+    crate::policy::Policy::admit_control(board.channel, "tools.preset");
+    Ok(board.switches.apply_preset(scope, preset, board.tools.traits())?)
+}
+
+pub fn pause(board: &Switchboard<'_>, paused: bool) -> ControlResult<()> {
+    crate::policy::Policy::admit_control(board.channel, if paused { "pause" } else { "resume" });
+    Ok(board.switches.set_paused(paused)?)
 }

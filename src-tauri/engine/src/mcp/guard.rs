@@ -14,7 +14,12 @@ use crate::keys::KeyError;
 
 /// A SPEC error as an HTTP response.
 pub fn error_response(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Response {
-    let body = serde_json::to_string(&ToolError::new(code, message)).unwrap_or_default();
+    tool_error_response(status, &ToolError::new(code, message))
+}
+
+/// A SPEC error (with the rule that denied, when the gate did) as an HTTP response.
+pub fn tool_error_response(status: StatusCode, error: &ToolError) -> Response {
+    let body = serde_json::to_string(error).unwrap_or_default();
     let mut r = (status, body).into_response();
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use futures::stream;
 use serde::Deserialize;
 
-use super::guard::error_response;
+use super::guard::{error_response, tool_error_response};
 use crate::engine::Engine;
 use crate::error::ErrorCode;
 use crate::ids::MediaId;
@@ -53,13 +53,27 @@ pub async fn get(State(engine): State<Arc<Engine>>, Path(id): Path<String>, Quer
             )
         }
     }
+    if let Err(denied) = engine.policy.admit_link() {
+        let status = match denied.code {
+            ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::FORBIDDEN,
+        };
+        return tool_error_response(status, &denied.into());
+    }
     let Ok(id) = MediaId::parse(&id) else {
         return forbidden();
     };
     let meta = match engine.store.read(|c| table::get(c, &id)) {
         Ok(Some(m)) => m,
         Ok(None) => return error_response(StatusCode::NOT_FOUND, ErrorCode::NotFound, "the media no longer exists"),
-        Err(e) => return error_response(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::ServerError, e.to_string()),
+        Err(e) => {
+            tracing::error!(error = %e, "could not read media metadata");
+            return error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::ServerError,
+                "storage failure",
+            );
+        }
     };
     let store = engine.store.clone();
     let chunks = stream::unfold(0i64, move |idx| {

@@ -22,8 +22,9 @@ use super::session::{Handle, SessionEvents};
 use crate::engine::Engine;
 use crate::error::ToolError;
 use crate::keys::Principal;
+use crate::policy::{Access, ResourceOp, Rule};
 use crate::tools::progress::Progress;
-use crate::tools::{self, CallOutcome, Caller, Ctx, Effect, Output, ToolSpec};
+use crate::tools::{self, CallOutcome, Caller, Effect, Output, ToolSpec};
 
 pub const SERVER_NAME: &str = "whatsapp-use";
 
@@ -52,13 +53,17 @@ fn is_stateless(ctx: &RequestContext<RoleServer>) -> bool {
         .is_some_and(|v| v.as_str() >= rmcp::model::ProtocolVersion::V_2026_07_28.as_str())
 }
 
+/// A failed resource request as a JSON-RPC error; its `data` is the SPEC error body
+/// (with the gate's `rule` when it was a denial).
 fn tool_error(e: ToolError) -> McpError {
+    let data = serde_json::to_value(&e).ok();
     match e.code {
-        crate::error::ErrorCode::NotFound => McpError::resource_not_found(e.message, None),
+        crate::error::ErrorCode::NotFound => McpError::resource_not_found(e.message, data),
         crate::error::ErrorCode::Forbidden | crate::error::ErrorCode::Unauthorized => {
-            McpError::invalid_request(e.message, None)
+            McpError::invalid_request(e.message, data)
         }
-        _ => McpError::invalid_params(e.message, None),
+        crate::error::ErrorCode::ServerError => McpError::internal_error(e.message, data),
+        _ => McpError::invalid_params(e.message, data),
     }
 }
 
@@ -207,16 +212,20 @@ impl ServerHandler for WuseServer {
         ctx: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
         let principal = self.principal(&ctx)?;
-        let list = resources::list(&Ctx::new(self.engine.clone(), principal)).map_err(tool_error)?;
+        let list = resources::list(&self.engine, &principal).map_err(tool_error)?;
         Ok(ListResourcesResult::with_all_items(list))
     }
 
     async fn list_resource_templates(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _ctx: RequestContext<RoleServer>,
+        ctx: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, McpError> {
-        Ok(ListResourceTemplatesResult::with_all_items(resources::templates()))
+        let principal = self.principal(&ctx)?;
+        Ok(ListResourceTemplatesResult::with_all_items(resources::templates(
+            &self.engine,
+            &principal,
+        )))
     }
 
     async fn read_resource(
@@ -225,7 +234,7 @@ impl ServerHandler for WuseServer {
         ctx: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
         let principal = self.principal(&ctx)?;
-        let contents = resources::read(&Ctx::new(self.engine.clone(), principal), &request.uri).map_err(tool_error)?;
+        let contents = resources::read(&self.engine, &principal, &request.uri).map_err(tool_error)?;
         Ok(ReadResourceResult::new(vec![contents]).into())
     }
 
@@ -236,7 +245,7 @@ impl ServerHandler for WuseServer {
         ctx: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
         let principal = self.principal(&ctx)?;
-        resources::check(&Ctx::new(self.engine.clone(), principal.clone()), &request.uri).map_err(tool_error)?;
+        resources::subscribe(&self.engine, &principal, &request.uri).map_err(tool_error)?;
         let session = self
             .session_for(&ctx, &principal)
             .ok_or_else(|| McpError::invalid_request("no session", None))?;
@@ -268,40 +277,66 @@ impl ServerHandler for WuseServer {
     }
 
     /// 2026-07-28 `subscriptions/listen`: resource updates for the accepted
-    /// `whatsapp://` URIs this key may read, until the client cancels.
+    /// `whatsapp://` URIs this key may read, until the client cancels. Each update
+    /// asks the gate as a pushed notification does; a URI whose right is lost after a
+    /// policy change is dropped, and the listen ends when none is left.
     async fn listen(&self, context: SubscriptionContext) -> Result<(), McpError> {
         let principal = self.principal(context.request_context())?;
-        let ctx = Ctx::new(self.engine.clone(), principal);
-        let uris: HashSet<String> = context
+        let engine = &self.engine;
+        let mut uris: HashSet<String> = context
             .accepted()
             .resource_subscriptions
             .iter()
             .flatten()
-            .filter(|u| resources::check(&ctx, u).is_ok())
+            .filter(|u| resources::subscribe(engine, &principal, u).is_ok())
             .cloned()
             .collect();
-        let mut rx = self.engine.bus.subscribe();
-        let mut tools_changed = self.engine.permissions.changes();
+        let mut rx = engine.bus.subscribe();
+        let mut policy_changed = engine.policy.switches.changes();
         let want_tools = context.accepted().tools_list_changed == Some(true);
         loop {
             let event = tokio::select! {
                 () = context.cancelled() => return Ok(()),
                 e = rx.recv() => e,
-                _ = tools_changed.recv() => {
+                _ = policy_changed.recv() => {
                     if want_tools && context.sink().notify_tool_list_changed().await.is_err() {
+                        return Ok(());
+                    }
+                    uris.retain(|u| {
+                        match resources::admit(engine, &principal, u, ResourceOp::Subscribe) {
+                            Err(e) if e.rule != Some(Rule::Paused.as_str()) => {
+                                tracing::info!(uri = %u, rule = ?e.rule, "listen: a resource lost its right");
+                                false
+                            }
+                            _ => true,
+                        }
+                    });
+                    if uris.is_empty() && !want_tools {
                         return Ok(());
                     }
                     continue;
                 }
             };
             let touched: Vec<String> = match event {
-                Ok(e) if ctx.sees_account(&e.account_id) => resources::touched_by(&e),
-                Ok(_) => continue,
+                Ok(e) => {
+                    let notify = Access::Notify {
+                        kind: e.kind,
+                        account: &e.account_id,
+                        chat: e.chat_id.as_ref(),
+                    };
+                    if engine.policy.admit(&principal, notify).is_err() {
+                        continue;
+                    }
+                    resources::touched_by(&e)
+                }
                 // Fell behind: everything may have changed.
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => uris.iter().cloned().collect(),
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return Ok(()),
             };
             for uri in touched.into_iter().filter(|u| uris.contains(u)) {
+                if resources::admit(engine, &principal, &uri, ResourceOp::Updated).is_err() {
+                    continue;
+                }
                 if context.sink().notify_resource_updated(uri).await.is_err() {
                     return Ok(());
                 }

@@ -3,6 +3,12 @@
 //! pushed as notifications on the session's open connection (the streamable HTTP GET
 //! stream, the legacy SSE stream, or stdio through the bridge).
 //!
+//! Every notification asks the policy gate first (`Access::Notify`: the key as it is
+//! now, the pause, the tool that reads the event's data, the account and chat), and
+//! what is pushed is recorded in the audit log. When the policy changes, the session
+//! is told only if its tool list changed, and a subscription that lost its right
+//! ends with `notifications/whatsapp/subscription_ended` saying why.
+//!
 //! One delivery task per session reads the engine's bounded event bus. A client that
 //! stops reading only stalls its own task: the bus never waits for it, and once the
 //! task falls more than the bus capacity behind, the client is told how many events
@@ -20,17 +26,19 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::task::AbortHandle;
 
 use super::resources;
+use crate::audit::Entry;
 use crate::engine::Engine;
 use crate::error::{ToolError, ToolResult};
 use crate::events::{event_id, Event, EventFilter, EventType};
 use crate::keys::Principal;
+use crate::policy::{Access, Denied, ResourceOp, Rule};
 use crate::time::now_ms;
 use crate::tools::session::{SessionApi, Subscription};
-use crate::tools::Ctx;
 
 pub const EVENT_METHOD: &str = "notifications/whatsapp/event";
 pub const MISSED_METHOD: &str = "notifications/whatsapp/events_missed";
 pub const CHANNEL_METHOD: &str = "notifications/claude/channel";
+pub const ENDED_METHOD: &str = "notifications/whatsapp/subscription_ended";
 /// Subscriptions per session.
 const MAX_SUBSCRIPTIONS: usize = 32;
 /// A notification the client does not take within this long is dropped (and counted).
@@ -47,6 +55,8 @@ struct State {
     auto_channel: bool,
     task: Option<AbortHandle>,
     next_id: u64,
+    /// The tools the key saw when last asked (to tell it only of real changes).
+    tools_seen: Option<Vec<&'static str>>,
 }
 
 pub struct SessionEvents {
@@ -110,18 +120,34 @@ impl SessionEvents {
         st.task = Some(tokio::spawn(deliver(this, rx)).abort_handle());
     }
 
-    /// What this session wants of `event`.
+    /// What this session wants of `event`, as far as the gate lets it.
     fn wants(&self, event: &Event) -> Option<Delivery> {
+        let (peer, principal) = {
+            let st = self.state.lock();
+            (st.peer.clone()?, st.principal.clone()?)
+        };
+        let notify = Access::Notify {
+            kind: event.kind,
+            account: &event.account_id,
+            chat: event.chat_id.as_ref(),
+        };
+        let admitted = self.engine.policy.admit(&principal, notify);
         let mut st = self.state.lock();
-        let peer = st.peer.clone()?;
-        let principal = st.principal.clone()?;
-        let allowed_chat = event
-            .chat_id
-            .as_ref()
-            .map_or(principal.chats.is_none(), |c| principal.may_see_chat(c));
-        if !allowed_chat || !Ctx::new(self.engine.clone(), principal).sees_account(&event.account_id) {
-            return None;
-        }
+        let ended = match &admitted {
+            // The key is gone: so are its subscriptions.
+            Err(d) if d.rule == Rule::Revoked => end_all(&mut st, d),
+            _ => Vec::new(),
+        };
+        let Ok(grant) = admitted else {
+            return Some(Delivery {
+                peer,
+                principal,
+                subs: Vec::new(),
+                channel: false,
+                uris: Vec::new(),
+                ended,
+            });
+        };
         let mut subs = Vec::new();
         let mut channel = st.auto_channel && event.kind == EventType::MessageReceived;
         for s in st.subscriptions.iter_mut().filter(|s| s.filter.matches(event)) {
@@ -133,24 +159,141 @@ impl SessionEvents {
             .into_iter()
             .filter(|u| st.resources.contains(u))
             .collect();
+        drop(st);
+        let uris = uris
+            .into_iter()
+            .filter(|u| resource_right(&self.engine, grant.principal(), u, ResourceOp::Updated).is_ok())
+            .collect();
         Some(Delivery {
             peer,
+            principal,
             subs,
             channel,
             uris,
+            ended,
         })
     }
+
+    /// After a policy change: what to tell this session (its tool list changed; which
+    /// subscriptions lost their right).
+    fn recheck(&self) -> Option<Recheck> {
+        let (peer, principal) = {
+            let st = self.state.lock();
+            (st.peer.clone()?, st.principal.clone()?)
+        };
+        let tools: Vec<&'static str> = crate::tools::visible(&self.engine, &principal)
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        let subscribe = self.engine.policy.admit(&principal, Access::Tool("subscribe_events"));
+        let mut st = self.state.lock();
+        let tools_changed = st.tools_seen.as_ref() != Some(&tools);
+        st.tools_seen = Some(tools);
+        let mut ended = Vec::new();
+        match subscribe {
+            // Paused: subscriptions wait (nothing is pushed meanwhile); events stay in
+            // the log for get_events.
+            Err(d) if d.rule == Rule::Paused => {}
+            Err(d) => ended = end_all(&mut st, &d),
+            Ok(grant) => {
+                let readable = grant.event_types();
+                let mut keep = Vec::new();
+                for sub in std::mem::take(&mut st.subscriptions) {
+                    let types = sub.filter.types.as_deref().unwrap_or(EventType::ALL);
+                    if types.iter().any(|t| readable.contains(t)) {
+                        keep.push(sub);
+                    } else {
+                        let why = Denied::tool_off(
+                            crate::policy::tool_for_event(types.first().copied().unwrap_or(EventType::MessageReceived)),
+                            Some("the events this subscription asked for"),
+                        );
+                        ended.push(Ended::subscription(&sub.id, &why));
+                    }
+                }
+                st.subscriptions = keep;
+            }
+        }
+        let uris: Vec<String> = st.resources.iter().cloned().collect();
+        drop(st);
+        for uri in uris {
+            match resource_right(&self.engine, &principal, &uri, ResourceOp::Subscribe) {
+                Err(e) if e.rule != Some(Rule::Paused.as_str()) => {
+                    self.state.lock().resources.remove(&uri);
+                    ended.push(Ended::resource(&uri, &e));
+                }
+                _ => {}
+            }
+        }
+        Some(Recheck {
+            peer,
+            principal,
+            tools_changed,
+            ended,
+        })
+    }
+}
+
+/// Whether the key may still hear of `uri` (without counting against its rate limit).
+fn resource_right(engine: &Arc<Engine>, principal: &Principal, uri: &str, op: ResourceOp) -> Result<(), ToolError> {
+    resources::admit(engine, principal, uri, op).map(|_| ())
+}
+
+fn end_all(st: &mut State, why: &Denied) -> Vec<Ended> {
+    let mut ended: Vec<Ended> = st
+        .subscriptions
+        .drain(..)
+        .map(|s| Ended::subscription(&s.id, why))
+        .collect();
+    ended.extend(
+        st.resources
+            .drain()
+            .map(|u| Ended::resource(&u, &ToolError::from(why.clone()))),
+    );
+    ended
+}
+
+/// A subscription that lost its right, and why.
+struct Ended(Value);
+
+impl Ended {
+    fn subscription(id: &str, why: &Denied) -> Self {
+        Self(json!({
+            "subscription_id": id,
+            "code": why.code.as_str(),
+            "rule": why.rule.as_str(),
+            "message": why.message,
+        }))
+    }
+
+    fn resource(uri: &str, why: &ToolError) -> Self {
+        Self(json!({
+            "uri": uri,
+            "code": why.code.as_str(),
+            "rule": why.rule,
+            "message": why.message,
+        }))
+    }
+}
+
+struct Recheck {
+    peer: Peer<RoleServer>,
+    principal: Principal,
+    tools_changed: bool,
+    ended: Vec<Ended>,
 }
 
 /// Where one event goes on one session.
 struct Delivery {
     peer: Peer<RoleServer>,
+    principal: Principal,
     /// Matching subscriptions.
     subs: Vec<String>,
     /// As a Claude Code channel message too.
     channel: bool,
     /// Subscribed resources it changes.
     uris: Vec<String>,
+    /// Subscriptions that lost their right on the way.
+    ended: Vec<Ended>,
 }
 
 async fn send(peer: &Peer<RoleServer>, n: ServerNotification) -> bool {
@@ -191,24 +334,67 @@ pub fn channel_message(event: &Event) -> Option<Value> {
     }))
 }
 
+/// Sends one notification and records it in the audit log under the session's key.
+async fn push(
+    engine: &Engine,
+    peer: &Peer<RoleServer>,
+    principal: &Principal,
+    what: &str,
+    args: Value,
+    n: ServerNotification,
+) {
+    let started = std::time::Instant::now();
+    let sent = send(peer, n).await;
+    engine.audit.record(Entry {
+        at: now_ms(),
+        key_id: principal.key_id.clone(),
+        key_name: principal.key_name.clone(),
+        tool: what.to_owned(),
+        args,
+        outcome: if sent { "ok" } else { "dropped" }.to_owned(),
+        duration_ms: started.elapsed().as_millis() as i64,
+    });
+}
+
+async fn announce_ended(engine: &Engine, peer: &Peer<RoleServer>, principal: &Principal, ended: Vec<Ended>) {
+    for Ended(params) in ended {
+        push(
+            engine,
+            peer,
+            principal,
+            ENDED_METHOD,
+            params.clone(),
+            custom(ENDED_METHOD, params),
+        )
+        .await;
+    }
+}
+
 async fn deliver(this: std::sync::Weak<SessionEvents>, mut rx: tokio::sync::broadcast::Receiver<Arc<Event>>) {
     let mut last_seen: Option<i64> = None;
-    let mut tools_changed = match this.upgrade() {
-        Some(s) => s.engine.permissions.changes(),
+    let (mut policy_changed, engine) = match this.upgrade() {
+        Some(s) => {
+            // What the key sees now, to compare with after a change.
+            s.recheck();
+            (s.engine.policy.switches.changes(), s.engine.clone())
+        }
         None => return,
     };
     loop {
         let received = tokio::select! {
             r = rx.recv() => r,
-            changed = tools_changed.recv() => {
+            changed = policy_changed.recv() => {
                 if matches!(changed, Err(RecvError::Closed)) {
                     return;
                 }
                 let Some(this) = this.upgrade() else { return };
-                let peer = this.state.lock().peer.clone();
+                let recheck = this.recheck();
                 drop(this);
-                if let Some(peer) = peer {
-                    let _ = tokio::time::timeout(SEND_TIMEOUT, peer.notify_tool_list_changed()).await;
+                if let Some(Recheck { peer, principal, tools_changed, ended }) = recheck {
+                    if tools_changed {
+                        let _ = tokio::time::timeout(SEND_TIMEOUT, peer.notify_tool_list_changed()).await;
+                    }
+                    announce_ended(&engine, &peer, &principal, ended).await;
                 }
                 continue;
             }
@@ -235,9 +421,11 @@ async fn deliver(this: std::sync::Weak<SessionEvents>, mut rx: tokio::sync::broa
         let Some(this) = this.upgrade() else { return };
         let Some(Delivery {
             peer,
+            principal,
             subs,
             channel,
             uris,
+            ended,
         }) = this.wants(&event)
         else {
             continue;
@@ -246,24 +434,50 @@ async fn deliver(this: std::sync::Weak<SessionEvents>, mut rx: tokio::sync::broa
         if peer.is_transport_closed() {
             return;
         }
+        announce_ended(&engine, &peer, &principal, ended).await;
+        let about = |extra: Value| {
+            let mut args = json!({ "event_id": event.id, "type": event.kind.as_str() });
+            if let (Value::Object(a), Value::Object(e)) = (&mut args, extra) {
+                a.extend(e);
+            }
+            args
+        };
         for sub in subs {
-            send(
+            let n = custom(EVENT_METHOD, json!({ "subscription_id": sub, "event": &*event }));
+            push(
+                &engine,
                 &peer,
-                custom(EVENT_METHOD, json!({ "subscription_id": sub, "event": &*event })),
+                &principal,
+                EVENT_METHOD,
+                about(json!({ "subscription_id": sub })),
+                n,
             )
             .await;
         }
         if channel {
             if let Some(params) = channel_message(&event) {
-                send(&peer, custom(CHANNEL_METHOD, params)).await;
+                push(
+                    &engine,
+                    &peer,
+                    &principal,
+                    CHANNEL_METHOD,
+                    about(json!({})),
+                    custom(CHANNEL_METHOD, params),
+                )
+                .await;
             }
         }
         for uri in uris {
-            send(
+            let n = ServerNotification::ResourceUpdatedNotification(rmcp::model::ResourceUpdatedNotification::new(
+                ResourceUpdatedNotificationParam::new(uri.clone()),
+            ));
+            push(
+                &engine,
                 &peer,
-                ServerNotification::ResourceUpdatedNotification(rmcp::model::ResourceUpdatedNotification::new(
-                    ResourceUpdatedNotificationParam::new(uri),
-                )),
+                &principal,
+                ResourceOp::Updated.as_str(),
+                about(json!({ "uri": uri })),
+                n,
             )
             .await;
         }

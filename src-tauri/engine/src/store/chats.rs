@@ -50,6 +50,25 @@ pub fn get_ref(c: &Connection, id: &ChatId) -> StoreResult<Option<ChatRef>> {
     .optional()?)
 }
 
+/// The 1:1 chat with a contact, if there is one.
+pub fn direct_with(c: &Connection, account: &AccountId, contact: &ContactId) -> StoreResult<Option<ChatId>> {
+    Ok(c.one(
+        "SELECT id FROM chats WHERE account_id = ?1 AND contact_id = ?2 AND kind = 'direct'",
+        params![account, contact],
+        |r| r.get(0),
+    )
+    .optional()?)
+}
+
+/// Whether a chat has no messages yet (a send to it counts against the new-chat limit).
+pub fn is_empty(c: &Connection, chat: &ChatId) -> StoreResult<bool> {
+    Ok(c.one(
+        "SELECT NOT EXISTS (SELECT 1 FROM messages WHERE chat_id = ?1)",
+        [chat],
+        |r| r.get(0),
+    )?)
+}
+
 /// The chat for `jid` if the account has one. A person's chat is found by either of
 /// their JIDs (phone number or LID).
 pub fn find_by_jid(c: &Connection, account: &AccountId, jid: &Jid) -> StoreResult<Option<ChatRef>> {

@@ -23,3 +23,23 @@ pub fn set<T: Serialize>(c: &Connection, key: &str, value: &T) -> StoreResult<()
     )?;
     Ok(())
 }
+
+/// Counts changes of who may do what (tool switches, pause, keys revoked or limited),
+/// so every process serving agents notices a change made by another.
+const POLICY_VERSION: &str = "permissions_version";
+
+pub fn bump_policy_version(c: &Connection) -> StoreResult<()> {
+    let v = get::<u64>(c, POLICY_VERSION)?.unwrap_or(0);
+    set(c, POLICY_VERSION, &(v + 1))
+}
+
+pub fn policy_version(c: &Connection) -> StoreResult<u64> {
+    Ok(get::<u64>(c, POLICY_VERSION)?.unwrap_or(0))
+}
+
+/// Every setting, as stored (JSON text), by name.
+pub fn all(c: &Connection) -> StoreResult<Vec<(String, String)>> {
+    let mut stmt = c.prepare("SELECT key, value FROM settings ORDER BY key")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -1,5 +1,6 @@
-//! What a tool handler works with: the engine and the calling key, with helpers that
-//! resolve the IDs agents pass (and enforce what the key may see) in one place.
+//! What a tool handler works with: the engine and the gate's grant for the calling
+//! key, with helpers that resolve the IDs agents pass. What the key may see is the
+//! grant's to say (`policy`); these helpers only ask it.
 
 use std::sync::Arc;
 
@@ -13,7 +14,7 @@ use crate::events::Emitter;
 use crate::ids::{AccountId, ChatId, MessageId};
 use crate::keys::Principal;
 use crate::model::{Account, AccountKind};
-use crate::store::api_keys::KeyMode;
+use crate::policy::Grant;
 use crate::store::chats::{self, ChatRef};
 use crate::store::messages::{self, MessageRef};
 use crate::store::StoreResult;
@@ -22,7 +23,8 @@ use crate::wa::{Jid, WaClient};
 #[derive(Clone)]
 pub struct Ctx {
     pub engine: Arc<Engine>,
-    pub principal: Principal,
+    /// What the gate admitted: the key as it is now, and its rules.
+    pub grant: Grant,
     pub progress: Progress,
     /// The MCP session, when the transport has one (event subscriptions live there).
     pub session: Option<Arc<dyn super::session::SessionApi>>,
@@ -32,28 +34,29 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// A context outside any tool call (resources, notification delivery).
-    pub fn new(engine: Arc<Engine>, principal: Principal) -> Self {
+    /// A context outside any tool call (resources), for what the gate admitted.
+    pub fn new(engine: Arc<Engine>, grant: Grant) -> Self {
         Self {
             engine,
-            principal,
+            grant,
             progress: Progress::default(),
             session: None,
             idempotency_seed: None,
         }
     }
 
+    pub fn principal(&self) -> &Principal {
+        self.grant.principal()
+    }
+
     /// Whether the key may see events and data of `account`.
-    pub fn sees_account(&self, account: &AccountId) -> bool {
-        self.engine.accounts.kind_of(account) == Some(self.kind())
+    pub fn sees_account(&self, account: &AccountId) -> ToolResult<bool> {
+        Ok(self.grant.sees_account(account)?)
     }
 
     /// The kind of accounts this key reaches.
     pub fn kind(&self) -> AccountKind {
-        match self.principal.mode {
-            KeyMode::Live => AccountKind::Live,
-            KeyMode::Test => AccountKind::Sandbox,
-        }
+        self.grant.kind()
     }
 
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> ToolResult<T> {
@@ -81,13 +84,7 @@ impl Ctx {
             .accounts
             .get(id)?
             .ok_or_else(|| ToolError::not_found("account", id))?;
-        if account.kind != self.kind() {
-            return Err(ToolError::forbidden(format!(
-                "a {} key may not use {} accounts",
-                self.principal.mode.as_str(),
-                account.kind.as_str()
-            )));
-        }
+        self.grant.account(account.kind)?;
         Ok(account)
     }
 
@@ -117,19 +114,17 @@ impl Ctx {
     }
 
     pub fn client(&self, account: &AccountId) -> ToolResult<Arc<dyn WaClient>> {
-        self.engine.accounts.client(account)
+        Ok(self.engine.accounts.client(account)?)
     }
 
     /// The chats this key is limited to, if it is.
     pub fn allowed_chats(&self) -> Option<&[ChatId]> {
-        self.principal.chats.as_deref().map(Vec::as_slice)
+        self.grant.allowed_chats()
     }
 
     /// Chats outside a key's allowlist do not exist for it.
     fn visible(&self, chat: ChatRef, shown_as: &dyn std::fmt::Display) -> ToolResult<ChatRef> {
-        if !self.principal.may_see_chat(&chat.id) {
-            return Err(ToolError::not_found("chat", shown_as));
-        }
+        self.grant.chat(&chat.id, shown_as)?;
         Ok(chat)
     }
 
@@ -168,11 +163,7 @@ impl Ctx {
         if let Some(chat) = self.read(|c| chats::find_by_jid(c, &account.id, &jid))? {
             return Ok((self.visible(chat, phone)?, false));
         }
-        if self.allowed_chats().is_some() {
-            return Err(ToolError::forbidden(
-                "this key may only use the chats it was given; it cannot start new ones",
-            ));
-        }
+        self.grant.start_chat()?;
         let client = self.client(&account.id)?;
         let checks = client
             .check_numbers(std::slice::from_ref(phone))
@@ -193,7 +184,7 @@ impl Ctx {
     pub fn message(&self, id: &MessageId) -> ToolResult<MessageRef> {
         let m = self
             .read(|c| messages::get_ref(c, id))?
-            .filter(|m| !m.deleted_for_me && self.principal.may_see_chat(&m.chat_id))
+            .filter(|m| !m.deleted_for_me && self.grant.sees_chat(&m.chat_id))
             .ok_or_else(|| ToolError::not_found("message", id))?;
         self.account_by_id(&m.account_id)?;
         Ok(m)
@@ -238,16 +229,9 @@ impl Ctx {
         if self.allowed_chats().is_none() {
             return Ok(());
         }
-        let chat = self.read(|c| {
-            Ok(c.query_row(
-                "SELECT id FROM chats WHERE account_id = ?1 AND contact_id = ?2 AND kind = 'direct'",
-                rusqlite::params![account, contact],
-                |r| r.get::<_, ChatId>(0),
-            )
-            .ok())
-        })?;
+        let chat = self.read(|c| chats::direct_with(c, account, contact))?;
         match chat {
-            Some(c) if self.principal.may_see_chat(&c) => Ok(()),
+            Some(c) if self.grant.sees_chat(&c) => Ok(()),
             _ => Err(ToolError::not_found("contact", contact)),
         }
     }

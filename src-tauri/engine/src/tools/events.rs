@@ -134,7 +134,7 @@ async fn subscribe_events(ctx: Ctx, a: SubscribeArgs) -> ToolResult<Output> {
         account_ids: a.account_ids.clone(),
         chat_ids: chat_ids(&ctx, &a.chats, None)?.or_else(|| ctx.allowed_chats().map(<[_]>::to_vec)),
     };
-    let sub = session.subscribe(&ctx.principal, filter, a.claude_channel)?;
+    let sub = session.subscribe(ctx.principal(), filter, a.claude_channel)?;
     let latest = ctx.read(events::latest_seq)?;
     Output::json(json!({
         "subscription": sub,
@@ -168,7 +168,8 @@ async fn get_events(ctx: Ctx, a: GetEventsArgs) -> ToolResult<Output> {
         Some(id) => vec![ctx.account_by_id(id)?.id],
         None => ctx.account_ids()?,
     };
-    let types = parse_types(&a.types);
+    // Only the events whose data the key may read (as in pushed notifications).
+    let types = ctx.grant.readable_types(parse_types(&a.types));
     // A key limited to some chats reads only their events.
     let chats = chat_ids(&ctx, &a.chats, a.account_id.as_ref())?.or_else(|| ctx.allowed_chats().map(<[_]>::to_vec));
     let limit = a.limit.map_or(DEFAULT_EVENTS, |l| l as usize);

@@ -23,8 +23,11 @@ pub fn visible_media(ctx: &Ctx, id: &MediaId) -> ToolResult<MediaMeta> {
     let meta = ctx
         .read(|c| table::get(c, id))?
         .ok_or_else(|| ToolError::not_found("media", id))?;
-    let own = meta.key_id.as_ref() == Some(&ctx.principal.key_id);
-    let account = meta.account_id.as_ref().is_some_and(|a| ctx.sees_account(a));
+    let own = meta.key_id.as_ref() == Some(&ctx.principal().key_id);
+    let account = match &meta.account_id {
+        Some(a) => ctx.sees_account(a)?,
+        None => false,
+    };
     if own || account {
         Ok(meta)
     } else {
@@ -168,7 +171,7 @@ async fn upload_media(ctx: Ctx, a: UploadArgs) -> ToolResult<Output> {
     };
     let owner = Owner {
         account: None,
-        key: Some(ctx.principal.key_id.clone()),
+        key: Some(ctx.principal().key_id.clone()),
     };
     let meta = media::upload(&ctx.engine.store, &owner, source, a.file_name).await?;
     Output::json(json!({ "media": meta, "next_step": "send it with send_message and this media_id" }))

@@ -327,22 +327,11 @@ fn message_id_for(ctx: &Ctx, chat: &ChatRef) -> Option<String> {
 /// The send-safety limit: messages to chats with no history (strangers) are capped
 /// per account and minute, because mass messaging gets WhatsApp accounts banned.
 fn check_new_chat_limit(ctx: &Ctx, chat: &ChatRef) -> ToolResult<()> {
-    let fresh = ctx.read(|c| {
-        Ok(c.query_row(
-            "SELECT NOT EXISTS (SELECT 1 FROM messages WHERE chat_id = ?1)",
-            [&chat.id],
-            |r| r.get::<_, bool>(0),
-        )?)
-    })?;
+    let fresh = ctx.read(|c| chats::is_empty(c, &chat.id))?;
     if !fresh || chat.kind != crate::model::ChatKind::Direct {
         return Ok(());
     }
-    ctx.engine.limits.new_chat_send(&ctx.engine.store, chat.account_id.as_str()).map_err(|wait| {
-        ToolError::rate_limited(
-            wait,
-            format!("this account sent to too many new chats in the last minute (a WhatsApp ban risk); retry in {wait} ms"),
-        )
-    })
+    Ok(ctx.grant.new_chat_send(&chat.account_id)?)
 }
 
 /// Sends `content` to `chat` and records it as sent (store + `message.sent`).

@@ -12,7 +12,6 @@ pub mod media;
 mod messages;
 pub mod output;
 pub mod paging;
-pub mod permissions;
 mod pipeline;
 mod presence;
 mod profile;
@@ -36,6 +35,7 @@ pub use context::Ctx;
 pub use output::Output;
 pub use pipeline::{call, CallOutcome, Caller, InFlight};
 
+use crate::accounts::AccountError;
 use crate::error::{ErrorCode, ToolError, ToolResult};
 use crate::wa::WaError;
 
@@ -244,23 +244,41 @@ impl Registry {
     pub fn get(&self, name: &str) -> Option<&ToolSpec> {
         self.index.get(name).map(|&i| &self.tools[i])
     }
+
+    /// What the presets go by.
+    pub fn traits(&self) -> impl Iterator<Item = crate::policy::ToolTraits<'_>> {
+        self.tools.iter().map(|t| crate::policy::ToolTraits {
+            name: t.name,
+            reads_only: t.effect == Effect::Read,
+            sends: t.sends,
+        })
+    }
 }
 
-/// The tools a key may see and call (none while agent access is paused).
+/// The tools a key may see and call: none while agent access is paused, or when the
+/// gate cannot decide.
 pub fn visible<'a>(engine: &'a crate::engine::Engine, principal: &crate::keys::Principal) -> Vec<&'a ToolSpec> {
-    if engine.permissions.paused() {
+    let Ok(grant) = engine.policy.admit(principal, crate::policy::Access::ToolList) else {
         return Vec::new();
-    }
-    let switches = engine.permissions.effective(&principal.key_id).unwrap_or_default();
-    engine
-        .tools
-        .all()
-        .iter()
-        .filter(|t| switches.get(t.name).copied().unwrap_or(true))
-        .collect()
+    };
+    engine.tools.all().iter().filter(|t| grant.tool_on(t.name)).collect()
 }
 
 /// How backend failures read to agents.
+/// The account manager's refusals as the SPEC errors agents see.
+impl From<AccountError> for ToolError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::NotFound(id) => ToolError::not_found("account", id),
+            AccountError::NotPaired(why) => ToolError::not_paired(why),
+            AccountError::LiveUnavailable => ToolError::forbidden(e.to_string()),
+            AccountError::Invalid(why) => ToolError::invalid("account_id", why),
+            AccountError::Network(e) => wa_error(e),
+            AccountError::Store(e) => e.into(),
+        }
+    }
+}
+
 pub fn wa_error(e: WaError) -> ToolError {
     match e {
         WaError::NotConnected => ToolError::not_paired(

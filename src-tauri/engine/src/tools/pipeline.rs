@@ -17,9 +17,10 @@ use super::session::SessionApi;
 use super::{Ctx, Effect, Output, ToolSpec};
 use crate::audit::Entry;
 use crate::engine::Engine;
-use crate::error::{ErrorCode, ToolError};
+use crate::error::ToolError;
 use crate::ids::KeyId;
 use crate::keys::Principal;
+use crate::policy::Access;
 use crate::store::idempotency::{self, Claim};
 use crate::time::now_ms;
 
@@ -67,39 +68,26 @@ pub async fn call(engine: &Arc<Engine>, principal: &Principal, name: &str, args:
 }
 
 async fn run(engine: &Arc<Engine>, principal: &Principal, name: &str, args: &Value, caller: Caller) -> CallOutcome {
-    // Auth: the key as it is now (it may have been revoked or limited since the
-    // connection opened).
-    let Some(principal) = engine.keys.current(&principal.key_id) else {
-        return CallOutcome::Failed(ToolError::new(ErrorCode::Unauthorized, "this API key was revoked"));
-    };
     let Some(spec) = engine.tools.get(name) else {
         return CallOutcome::UnknownTool;
     };
-    // Permission.
-    if engine.permissions.paused() {
-        return CallOutcome::Failed(ToolError::forbidden(
-            "agent access is paused in WhatsApp-Use; the user can resume it from the window or tray",
-        ));
-    }
-    if !engine.permissions.is_enabled(&principal.key_id, name) {
-        return CallOutcome::Failed(ToolError::forbidden(format!(
-            "the tool `{name}` is turned off for this key"
-        )));
-    }
+    // Auth and permission: the gate, with the key as it is now (it may have been
+    // revoked or limited since the connection opened).
+    let grant = match engine.policy.admit(principal, Access::Tool(name)) {
+        Ok(g) => g,
+        Err(denied) => return CallOutcome::Failed(denied.into()),
+    };
     // Validation, before anything counts or happens.
     if let Err(e) = spec.handler.validate(args) {
         return CallOutcome::Failed(e);
     }
     // Rate limit.
-    if let Err(wait) = engine.limits.call(&engine.store, principal.key_id.as_str()) {
-        return CallOutcome::Failed(ToolError::rate_limited(
-            wait,
-            format!("too many calls for this key; retry in {wait} ms"),
-        ));
+    if let Err(denied) = grant.charge() {
+        return CallOutcome::Failed(denied.into());
     }
     let mut ctx = Ctx {
         engine: engine.clone(),
-        principal,
+        grant,
         progress: caller.progress,
         session: caller.session,
         idempotency_seed: None,
@@ -110,7 +98,7 @@ async fn run(engine: &Arc<Engine>, principal: &Principal, name: &str, args: &Val
     let result = match idem_key {
         None => spec.handler.call(ctx, args.clone()).await,
         Some(k) => {
-            ctx.idempotency_seed = Some(hex::encode(Sha256::digest(format!("{}|{k}", ctx.principal.key_id))));
+            ctx.idempotency_seed = Some(hex::encode(Sha256::digest(format!("{}|{k}", ctx.principal().key_id))));
             idempotent(engine, spec, ctx, args, &k).await
         }
     };
@@ -136,7 +124,7 @@ async fn idempotent(
     args: &Value,
     key: &str,
 ) -> Result<Output, ToolError> {
-    let owner = ctx.principal.key_id.clone();
+    let owner = ctx.principal().key_id.clone();
     let slot = (owner.clone(), key.to_owned());
     let lock = engine.inflight.locks.lock().entry(slot.clone()).or_default().clone();
     let result = {

@@ -1,20 +1,16 @@
-//! Which tools a key may use: per-tool switches (global, then per key), presets, and
-//! the kill switch that pauses all agent access. A disabled tool is hidden from
-//! `tools/list` and answers `forbidden` if called anyway.
+//! The settings the gate decides from: per-tool switches (global, then per key),
+//! presets, and the kill switch that pauses all agent access. Only the policy module
+//! reads them to decide; the window and CLI change them through `control`.
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
-use super::{Effect, Registry};
 use crate::ids::KeyId;
 use crate::store::{permissions as table, settings, Store, StoreResult};
 
 const PAUSED: &str = "agents_paused";
-/// Bumped on every change, so other processes' changes are noticed.
-const VERSION: &str = "permissions_version";
-
 /// Ready-made sets of tools.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -73,6 +69,30 @@ pub const CORE: &[&str] = &[
     "subscribe_events",
 ];
 
+/// What a preset needs to know of a tool.
+#[derive(Debug, Clone, Copy)]
+pub struct ToolTraits<'a> {
+    pub name: &'a str,
+    /// Only reads (the read-only preset keeps these).
+    pub reads_only: bool,
+    /// Does something other people see (the no-send preset turns these off).
+    pub sends: bool,
+}
+
+/// What the gate reads for one decision, in one store read.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub paused: bool,
+    /// Each tool's state for the key: its own switch, else the global one (absent: on).
+    pub switches: HashMap<String, bool>,
+}
+
+impl Snapshot {
+    pub fn tool_on(&self, tool: &str) -> bool {
+        self.switches.get(tool).copied().unwrap_or(true)
+    }
+}
+
 /// Where a switch applies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
@@ -106,19 +126,33 @@ impl Permissions {
         self.changes.subscribe()
     }
 
-    pub fn paused(&self) -> bool {
-        self.store
-            .read(|c| settings::get::<bool>(c, PAUSED))
-            .ok()
-            .flatten()
-            .unwrap_or(false)
+    /// Whether agent access is paused. A store that cannot be read is an error here;
+    /// the gate turns it into a denial (it never reads as "not paused").
+    pub fn paused(&self) -> StoreResult<bool> {
+        Ok(self.store.read(|c| settings::get::<bool>(c, PAUSED))?.unwrap_or(false))
+    }
+
+    /// The pause and a key's effective switches, read together.
+    pub fn snapshot(&self, key: &KeyId) -> StoreResult<Snapshot> {
+        self.store.read(|c| {
+            let paused = settings::get::<bool>(c, PAUSED)?.unwrap_or(false);
+            let mut switches = table::for_scope(c, table::GLOBAL)?;
+            switches.extend(table::for_scope(c, key.as_str())?);
+            Ok(Snapshot { paused, switches })
+        })
+    }
+
+    /// Announces a change that is not a switch (a key revoked or limited to chats), so
+    /// open sessions re-check what they may still do.
+    pub fn announce(&self) {
+        let _ = self.changes.send(());
     }
 
     /// The kill switch: while paused, every tool answers `forbidden`.
     pub fn set_paused(&self, paused: bool) -> StoreResult<()> {
         self.store.write(|tx| {
             settings::set(tx, PAUSED, &paused)?;
-            bump(tx)
+            settings::bump_policy_version(tx)
         })?;
         let _ = self.changes.send(());
         Ok(())
@@ -134,17 +168,6 @@ impl Permissions {
         Ok(out)
     }
 
-    pub fn is_enabled(&self, key: &KeyId, tool: &str) -> bool {
-        match self.effective(key) {
-            Ok(map) => map.get(tool).copied().unwrap_or(true),
-            Err(e) => {
-                // Fail closed: a broken permission table allows nothing.
-                tracing::error!(error = %e, "could not read tool permissions");
-                false
-            }
-        }
-    }
-
     /// The switches set at one level (not the effective state).
     pub fn overrides(&self, scope: &Scope) -> StoreResult<BTreeMap<String, bool>> {
         Ok(self
@@ -155,22 +178,34 @@ impl Permissions {
     }
 
     pub fn set(&self, scope: &Scope, tool: &str, enabled: bool) -> StoreResult<()> {
+        self.set_many(scope, &[tool], enabled)
+    }
+
+    /// Several switches in one transaction: all change, or none.
+    pub fn set_many(&self, scope: &Scope, tools: &[&str], enabled: bool) -> StoreResult<()> {
         self.store.write(|tx| {
-            table::set(tx, scope.key(), tool, enabled)?;
-            bump(tx)
+            for tool in tools {
+                table::set(tx, scope.key(), tool, enabled)?;
+            }
+            settings::bump_policy_version(tx)
         })?;
         let _ = self.changes.send(());
         Ok(())
     }
 
     /// Replaces a scope's switches with a preset.
-    pub fn apply_preset(&self, scope: &Scope, preset: Preset, registry: &Registry) -> StoreResult<()> {
+    pub fn apply_preset<'a>(
+        &self,
+        scope: &Scope,
+        preset: Preset,
+        tools: impl IntoIterator<Item = ToolTraits<'a>>,
+    ) -> StoreResult<()> {
         self.store.write(|tx| {
             table::clear(tx, scope.key())?;
-            for t in registry.all() {
+            for t in tools {
                 let on = match preset {
                     Preset::All => true,
-                    Preset::ReadOnly => t.effect == Effect::Read,
+                    Preset::ReadOnly => t.reads_only,
                     Preset::NoSend => !t.sends,
                     Preset::Core => CORE.contains(&t.name),
                 };
@@ -179,7 +214,7 @@ impl Permissions {
                     table::set(tx, scope.key(), t.name, on)?;
                 }
             }
-            bump(tx)
+            settings::bump_policy_version(tx)
         })?;
         let _ = self.changes.send(());
         Ok(())
@@ -204,16 +239,8 @@ impl Permissions {
         });
     }
 
+    /// An unreadable store reads as a change, so sessions re-check (and the gate denies).
     fn version(&self) -> u64 {
-        self.store
-            .read(|c| settings::get::<u64>(c, VERSION))
-            .ok()
-            .flatten()
-            .unwrap_or(0)
+        self.store.read(settings::policy_version).unwrap_or(u64::MAX)
     }
-}
-
-fn bump(tx: &rusqlite::Connection) -> StoreResult<()> {
-    let v = settings::get::<u64>(tx, VERSION)?.unwrap_or(0);
-    settings::set(tx, VERSION, &(v + 1))
 }

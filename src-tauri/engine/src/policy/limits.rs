@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use parking_lot::Mutex;
 
-use crate::store::{settings, Store};
+use crate::store::{settings, Store, StoreResult};
 
 /// Tool calls per minute per key (sustained), with bursts of `BURST`.
 pub const DEFAULT_CALLS_PER_MINUTE: u32 = 600;
@@ -51,29 +51,26 @@ impl Limits {
         }
     }
 
-    /// Per key: `rate_limit_per_minute` (0 turns it off).
-    pub fn call(&self, store: &Store, key: &str) -> Result<(), u64> {
-        let per_minute = setting(store, CALLS_SETTING, DEFAULT_CALLS_PER_MINUTE);
-        self.take(
+    /// Per key: `rate_limit_per_minute` (0 turns it off). A setting that cannot be
+    /// read is an error, never "no limit".
+    pub fn call(&self, store: &Store, key: &str) -> StoreResult<Result<(), u64>> {
+        let per_minute = setting(store, CALLS_SETTING, DEFAULT_CALLS_PER_MINUTE)?;
+        Ok(self.take(
             &format!("key:{key}"),
             per_minute,
             BURST.min(f64::from(per_minute.max(1))),
-        )
+        ))
     }
 
     /// Per account, for a message to a chat with no history.
-    pub fn new_chat_send(&self, store: &Store, account: &str) -> Result<(), u64> {
-        let per_minute = setting(store, NEW_CHATS_SETTING, DEFAULT_NEW_CHAT_SENDS_PER_MINUTE);
-        self.take(&format!("new-chats:{account}"), per_minute, f64::from(per_minute))
+    pub fn new_chat_send(&self, store: &Store, account: &str) -> StoreResult<Result<(), u64>> {
+        let per_minute = setting(store, NEW_CHATS_SETTING, DEFAULT_NEW_CHAT_SENDS_PER_MINUTE)?;
+        Ok(self.take(&format!("new-chats:{account}"), per_minute, f64::from(per_minute)))
     }
 }
 
-fn setting(store: &Store, key: &str, default: u32) -> u32 {
-    store
-        .read(|c| settings::get::<u32>(c, key))
-        .ok()
-        .flatten()
-        .unwrap_or(default)
+fn setting(store: &Store, key: &str, default: u32) -> StoreResult<u32> {
+    Ok(store.read(|c| settings::get::<u32>(c, key))?.unwrap_or(default))
 }
 
 #[cfg(test)]
