@@ -118,7 +118,9 @@ async def test_limits_and_where_uploads_may_come_from(server, tmp_path, local_si
         too_big = await agent.error("upload_media", {"path": str(big)})
         assert too_big["code"] == "media_too_large" and too_big["status"] == 413
         assert (await agent.error("upload_media", {"url": f"{local_site}/big.bin"}))["code"] == "media_too_large"
-        assert (await agent.error("upload_media", {"path": "/etc/passwd"}))["code"] == "forbidden"
+        outside = await agent.error("upload_media", {"path": "/etc/passwd"})
+        assert outside["code"] == "forbidden"
+        assert str(tmp_path) not in outside["message"], "the upload folders are not named to agents"
         assert (await agent.error("upload_media", {"path": str(secret_dir / "id_ed25519")}))["code"] == "forbidden"
         assert (await agent.error("upload_media", {"path": str(link)}))["code"] == "forbidden", "symlinks resolve first"
         traversal = str(tmp_path) + "/.." * 12 + "/etc/passwd"

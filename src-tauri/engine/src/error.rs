@@ -132,3 +132,28 @@ impl From<crate::store::StoreError> for ToolError {
 }
 
 pub type ToolResult<T> = Result<T, ToolError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreError;
+
+    /// What an agent sees of a storage failure names no file of this machine.
+    #[test]
+    fn store_errors_reach_agents_without_paths() {
+        let path = "/home/someone/.local/share/whatsapp-use/store.db".to_owned();
+        for e in [
+            StoreError::DiskFull { path: path.clone() },
+            StoreError::ReadOnly {
+                path: path.clone(),
+                detail: "EROFS".into(),
+            },
+            StoreError::WrongKeyOrNotADatabase { path: path.clone() },
+        ] {
+            assert!(e.to_string().contains(&path), "the log keeps the detail");
+            let seen = ToolError::from(e);
+            assert_eq!(seen.code, ErrorCode::ServerError);
+            assert!(!seen.message.contains('/'), "{}", seen.message);
+        }
+    }
+}

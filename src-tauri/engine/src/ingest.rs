@@ -10,7 +10,7 @@ use crate::ids::{AccountId, ChatId, ContactId, MessageId};
 use crate::model::MessageStatus;
 use crate::presence::Presence;
 use crate::store::chats::{self, ChatRef};
-use crate::store::{contacts, groups, messages, Store, StoreResult};
+use crate::store::{contacts, groups, identity, messages, Store, StoreResult};
 use crate::time::Millis;
 use crate::wa::*;
 use rusqlite::Transaction;
@@ -203,7 +203,7 @@ impl Ingest {
                 )?;
             }
             WaEvent::Contact(c) => {
-                contacts::upsert(tx, account, &c)?;
+                identity::upsert(tx, account, &c)?;
             }
             WaEvent::Group { group, created, by, ts } => {
                 let chat = chats::ensure(tx, account, &group.jid)?;
@@ -248,7 +248,7 @@ impl Ingest {
             }
             WaEvent::AppState { change, ts } => apply_app_state(tx, account, &change, ts)?,
             WaEvent::IdentityLink { pn, lid } => {
-                contacts::link(tx, account, &pn, &lid)?;
+                identity::link(tx, account, &pn, &lid)?;
             }
             WaEvent::SelfProfile { push_name, about } => {
                 crate::store::accounts::set_profile(tx, account, push_name.as_deref(), about.as_deref())?;
@@ -276,7 +276,7 @@ impl Ingest {
             // Contacts first: linking a phone number to a LID may fold two people into
             // one, which must happen before their IDs are remembered below.
             for c in &batch.contacts {
-                contacts::upsert(tx, account, c)?;
+                identity::upsert(tx, account, c)?;
             }
             let mut seen = Lookups::default();
             for g in &batch.groups {
@@ -372,7 +372,7 @@ impl Lookups {
         if self.push_names.get(id).is_some_and(|n| n == name) {
             return Ok(());
         }
-        contacts::upsert(
+        identity::upsert(
             tx,
             account,
             &WaContact {

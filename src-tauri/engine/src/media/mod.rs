@@ -85,14 +85,11 @@ pub fn check_path(store: &Store, raw: &str) -> ToolResult<PathBuf> {
         .filter_map(|r| r.canonicalize().ok())
         .collect();
     let Some(root) = roots.iter().find(|r| real.starts_with(r)) else {
-        return Err(ToolError::forbidden(format!(
-            "files can be uploaded only from {} (change the upload folders in WhatsApp-Use's settings)",
-            roots
-                .iter()
-                .map(|r| r.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
+        // The folders are not named: an agent sees no paths of this machine but its own.
+        return Err(ToolError::forbidden(
+            "this file is outside the folders WhatsApp-Use may upload from; the person can add its \
+             folder in WhatsApp-Use's Settings (Upload folders)",
+        ));
     };
     let hidden = real
         .strip_prefix(root)

@@ -69,6 +69,27 @@ pub fn is_empty(c: &Connection, chat: &ChatId) -> StoreResult<bool> {
     )?)
 }
 
+/// How far behind the person is in a chat: unread messages, and whether they marked
+/// it unread themselves.
+pub fn unread(c: &Connection, chat: &ChatId) -> StoreResult<(i64, bool)> {
+    Ok(c.one(
+        "SELECT unread_count, marked_unread FROM chats WHERE id = ?1",
+        [chat],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
+}
+
+/// An account's totals: chats, chats with something unread, messages.
+pub fn account_stats(c: &Connection, account: &AccountId) -> StoreResult<(i64, i64, i64)> {
+    Ok(c.one(
+        "SELECT (SELECT count(*) FROM chats WHERE account_id = ?1),
+                (SELECT count(*) FROM chats WHERE account_id = ?1 AND (unread_count > 0 OR marked_unread = 1)),
+                (SELECT message_count FROM accounts WHERE id = ?1)",
+        [account],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?)
+}
+
 /// The chat for `jid` if the account has one. A person's chat is found by either of
 /// their JIDs (phone number or LID).
 pub fn find_by_jid(c: &Connection, account: &AccountId, jid: &Jid) -> StoreResult<Option<ChatRef>> {
@@ -207,49 +228,6 @@ pub fn refresh_last_message(c: &Connection, chat: &ChatId) -> StoreResult<()> {
 
 pub fn delete(c: &Connection, chat: &ChatId) -> StoreResult<bool> {
     Ok(c.exec("DELETE FROM chats WHERE id = ?1", [chat])? > 0)
-}
-
-/// When two contacts turn out to be one person, their 1:1 chats become one chat
-/// (the kept contact's, or the other one re-pointed if the kept one had none).
-pub(crate) fn fold_direct_chat(c: &Connection, keep: &ContactId, gone: &ContactId) -> StoreResult<()> {
-    let find = |id: &ContactId| -> StoreResult<Option<ChatId>> {
-        Ok(c.one(
-            "SELECT id FROM chats WHERE contact_id = ?1 AND kind = 'direct'",
-            [id],
-            |r| r.get(0),
-        )
-        .optional()?)
-    };
-    match (find(keep)?, find(gone)?) {
-        (Some(kept), Some(folded)) => {
-            c.exec(
-                "UPDATE messages SET chat_id = ?1 WHERE chat_id = ?2",
-                params![kept, folded],
-            )?;
-            // The moved messages keep IDs that begin with the folded chat's.
-            c.exec(
-                "UPDATE chat_folds SET kept_id = ?1 WHERE kept_id = ?2",
-                params![kept, folded],
-            )?;
-            c.exec(
-                "INSERT INTO chat_folds (folded_id, kept_id) VALUES (?2, ?1)
-                 ON CONFLICT (folded_id) DO UPDATE SET kept_id = excluded.kept_id",
-                params![kept, folded],
-            )?;
-            c.exec(
-                "UPDATE chats AS k SET unread_count = k.unread_count + g.unread_count,
-                        last_message_at = MAX(COALESCE(k.last_message_at, 0), COALESCE(g.last_message_at, 0))
-                 FROM chats AS g WHERE k.id = ?1 AND g.id = ?2",
-                params![kept, folded],
-            )?;
-            c.exec("DELETE FROM chats WHERE id = ?1", [folded])?;
-        }
-        (None, Some(folded)) => {
-            c.exec("UPDATE chats SET contact_id = ?1 WHERE id = ?2", params![keep, folded])?;
-        }
-        _ => {}
-    }
-    Ok(())
 }
 
 /// The chats folded into `chat` over time (a person's LID chat before their number

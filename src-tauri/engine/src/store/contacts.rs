@@ -8,13 +8,13 @@ use crate::ids::{AccountId, ContactId};
 use crate::model::{Contact, Person};
 use crate::phone::Phone;
 use crate::time::{now_ms, Millis};
-use crate::wa::{Jid, WaContact};
+use crate::wa::Jid;
 
 /// The best display name, in the order people expect: the name they saved, the name
 /// the person set, the business name.
 pub const NAME_SQL: &str = "COALESCE(co.saved_name, co.push_name, co.business_name)";
 
-fn find(c: &Connection, account: &AccountId, jid: &Jid) -> StoreResult<Option<ContactId>> {
+pub(super) fn find(c: &Connection, account: &AccountId, jid: &Jid) -> StoreResult<Option<ContactId>> {
     Ok(c.one(
         "SELECT id FROM contacts WHERE account_id = ?1 AND (pn_jid = ?2 OR lid_jid = ?2)",
         params![account, jid],
@@ -40,73 +40,6 @@ pub fn ensure(c: &Connection, account: &AccountId, jid: &Jid) -> StoreResult<Con
         params![id, account, pn, lid, jid.phone().map(|p| p.to_string()), now_ms()],
     )?;
     Ok(id)
-}
-
-/// Records what the network says about a person, unifying phone number and LID.
-pub fn upsert(c: &Connection, account: &AccountId, info: &WaContact) -> StoreResult<Option<ContactId>> {
-    let id = match (&info.pn, &info.lid) {
-        (Some(pn), Some(lid)) => link(c, account, pn, lid)?,
-        (Some(j), None) | (None, Some(j)) => ensure(c, account, j)?,
-        (None, None) => return Ok(None),
-    };
-    c.exec(
-        "UPDATE contacts SET saved_name = COALESCE(?2, saved_name), push_name = COALESCE(?3, push_name),
-                business_name = COALESCE(?4, business_name), is_business = MAX(is_business, ?5), updated_at = ?6
-         WHERE id = ?1",
-        params![
-            id,
-            info.saved_name,
-            info.push_name,
-            info.business_name,
-            info.is_business,
-            now_ms()
-        ],
-    )?;
-    Ok(Some(id))
-}
-
-/// Learns that `pn` and `lid` are one person. If both were known separately, the LID
-/// row folds into the phone-number row (chats, messages and memberships follow), so
-/// the person appears once.
-pub fn link(c: &Connection, account: &AccountId, pn: &Jid, lid: &Jid) -> StoreResult<ContactId> {
-    let by_pn = find(c, account, pn)?;
-    let by_lid = find(c, account, lid)?;
-    let keep = match (by_pn, by_lid) {
-        (Some(a), Some(b)) if a != b => {
-            merge(c, &a, &b)?;
-            a
-        }
-        (Some(a), _) => a,
-        (None, Some(b)) => b,
-        (None, None) => ensure(c, account, pn)?,
-    };
-    c.exec(
-        "UPDATE contacts SET pn_jid = ?2, lid_jid = ?3, phone = ?4, updated_at = ?5 WHERE id = ?1",
-        params![keep, pn, lid, pn.phone().map(|p| p.to_string()), now_ms()],
-    )?;
-    Ok(keep)
-}
-
-fn merge(c: &Connection, keep: &ContactId, gone: &ContactId) -> StoreResult<()> {
-    c.exec(
-        "UPDATE contacts AS k SET
-            saved_name = COALESCE(k.saved_name, g.saved_name), push_name = COALESCE(k.push_name, g.push_name),
-            business_name = COALESCE(k.business_name, g.business_name), about = COALESCE(k.about, g.about),
-            picture_id = COALESCE(k.picture_id, g.picture_id)
-         FROM contacts AS g WHERE k.id = ?1 AND g.id = ?2",
-        params![keep, gone],
-    )?;
-    super::chats::fold_direct_chat(c, keep, gone)?;
-    c.exec(
-        "UPDATE messages SET sender_contact_id = ?1 WHERE sender_contact_id = ?2",
-        params![keep, gone],
-    )?;
-    c.exec(
-        "UPDATE group_participants SET contact_id = ?1 WHERE contact_id = ?2",
-        params![keep, gone],
-    )?;
-    c.exec("DELETE FROM contacts WHERE id = ?1", [gone])?;
-    Ok(())
 }
 
 pub fn set_about(c: &Connection, id: &ContactId, about: &str, set_at: Option<Millis>) -> StoreResult<()> {

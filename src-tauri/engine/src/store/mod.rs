@@ -14,12 +14,15 @@ pub mod contacts;
 pub mod events;
 pub mod groups;
 pub mod idempotency;
+pub mod identity;
 pub mod media;
 pub mod messages;
 mod migrations;
 pub mod permissions;
+pub mod sandbox;
 pub mod search;
 pub mod settings;
+pub mod wa_session;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -177,17 +177,9 @@ async fn list_accounts(ctx: Ctx, _: NoArgs) -> ToolResult<Output> {
 
 async fn get_account(ctx: Ctx, a: AccountArg) -> ToolResult<Output> {
     let account = ctx.account(a.account_id.as_ref())?;
-    let stats = ctx.read(|c| {
-        Ok(c.query_row(
-            "SELECT (SELECT count(*) FROM chats WHERE account_id = ?1),
-                    (SELECT count(*) FROM chats WHERE account_id = ?1 AND (unread_count > 0 OR marked_unread = 1)),
-                    (SELECT message_count FROM accounts WHERE id = ?1)",
-            [&account.id],
-            |r| Ok(json!({ "chats": r.get::<_, i64>(0)?, "unread_chats": r.get::<_, i64>(1)?, "messages": r.get::<_, i64>(2)? })),
-        )?)
-    })?;
+    let (chats, unread_chats, messages) = ctx.read(|c| crate::store::chats::account_stats(c, &account.id))?;
     let mut v = account_view(&ctx, &account);
-    v["stats"] = stats;
+    v["stats"] = json!({ "chats": chats, "unread_chats": unread_chats, "messages": messages });
     Output::json(json!({ "account": v }))
 }
 

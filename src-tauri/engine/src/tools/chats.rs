@@ -301,13 +301,7 @@ async fn change_chat(
 async fn mark_chat_read(ctx: Ctx, a: ChatArg) -> ToolResult<Output> {
     let chat = ctx.chat(a.account_id.as_ref(), &a.chat)?;
     let client = ctx.client(&chat.account_id)?;
-    let (unread, marked) = ctx.read(|c| {
-        Ok(c.query_row(
-            "SELECT unread_count, marked_unread FROM chats WHERE id = ?1",
-            [&chat.id],
-            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, bool>(1)?)),
-        )?)
-    })?;
+    let (unread, marked) = ctx.read(|c| chats::unread(c, &chat.id))?;
     let keys = ctx.read(|c| messages::latest_incoming(c, &chat.id, unread.clamp(1, 100)))?;
     client.mark_read(&chat.jid, &keys).await.map_err(wa_error)?;
     if marked {

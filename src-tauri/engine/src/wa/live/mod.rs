@@ -5,7 +5,6 @@
 mod client;
 pub mod convert;
 mod pump;
-pub mod session_store;
 
 use std::sync::Arc;
 
@@ -15,8 +14,8 @@ use whatsapp_rust::pair_code::PairCodeOptions;
 use whatsapp_rust::store::traits::DeviceStore;
 use whatsapp_rust::wacore::store::device::DevicePropsOverride;
 
+pub use crate::store::wa_session::SessionStore;
 pub use client::LiveClient;
-pub use session_store::SessionStore;
 
 use crate::ids::AccountId;
 use crate::model::AccountKind;

@@ -108,15 +108,10 @@ pub struct SandboxNetwork {
     net: Arc<Net>,
 }
 
-const WORLD_KEY: &str = "SELECT state FROM sandbox_world WHERE id = 1";
-
 impl SandboxNetwork {
     /// Loads the world from the store, or seeds a new one.
     pub fn open(store: Store, config: SandboxConfig) -> crate::store::StoreResult<Self> {
-        let saved: Option<String> = store.read(|c| {
-            use rusqlite::OptionalExtension;
-            Ok(c.query_row(WORLD_KEY, [], |r| r.get(0)).optional()?)
-        })?;
+        let saved = store.read(crate::store::sandbox::world)?;
         let world = match saved.and_then(|s| serde_json::from_str::<World>(&s).ok()) {
             Some(w) => w,
             None => World::seeded(config.seed, now_ms()),
@@ -152,14 +147,7 @@ impl Net {
                 return;
             }
         };
-        let saved = self.store.write(|tx| {
-            tx.execute(
-                "INSERT INTO sandbox_world (id, state) VALUES (1, ?1)
-                 ON CONFLICT (id) DO UPDATE SET state = excluded.state",
-                [state],
-            )?;
-            Ok(())
-        });
+        let saved = self.store.write(|tx| crate::store::sandbox::save_world(tx, &state));
         if let Err(e) = saved {
             tracing::error!(error = %e, "could not save the sandbox world");
         }
