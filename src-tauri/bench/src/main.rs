@@ -151,6 +151,18 @@ async fn run(dir: &std::path::Path, messages: usize, calls: usize, bin: PathBuf,
         )
         .await?,
     );
+    let get_p50 = rows.last().map_or(f64::NAN, |r| r.p50);
+    let gate = floors.gate(&p.key, calls.max(1000))?;
+    rows.push(Row {
+        what: format!(
+            "policy gate per call ({:.1}% of get_message p50)",
+            100.0 * gate.p50() / get_p50
+        ),
+        p50: gate.p50(),
+        p99: gate.p99(),
+        per_s: 1000.0 / gate.p50(),
+        floor_p50: None,
+    });
     rows.push(
         measure(
             &mut agent,

@@ -11,7 +11,9 @@ use wuse_engine::config::EngineConfig;
 use wuse_engine::events::EventBus;
 use wuse_engine::ids::{AccountId, ChatId, MessageId};
 use wuse_engine::ingest::Ingest;
+use wuse_engine::keys::Keys;
 use wuse_engine::model::AccountKind;
+use wuse_engine::policy::{Access, Policy};
 use wuse_engine::store::api_keys::KeyMode;
 use wuse_engine::store::messages::Direction;
 use wuse_engine::store::{self, Store};
@@ -144,6 +146,27 @@ impl Floors {
         for i in 0..n + n / 10 {
             let t = Instant::now();
             self.store.read(|c| f(c, i))?;
+            if i >= n / 10 {
+                s.push(t.elapsed());
+            }
+        }
+        Ok(s)
+    }
+
+    /// The gate alone, as every get_message call asks it before its handler: the key
+    /// as it is now, the pause and the tool switches (one store read), and the rate
+    /// limit. Timed in this process, on the same store the server is serving.
+    pub fn gate(&self, secret: &str, n: usize) -> anyhow::Result<Samples> {
+        let keys = Keys::new(self.store.clone());
+        let who = keys.verify(secret)?;
+        let policy = Policy::new(self.store.clone(), keys);
+        let mut s = Samples::default();
+        for i in 0..n + n / 10 {
+            let t = Instant::now();
+            let grant = policy
+                .admit(&who, Access::Tool("get_message"))
+                .map_err(|d| anyhow::anyhow!(d.message))?;
+            grant.charge().map_err(|d| anyhow::anyhow!(d.message))?;
             if i >= n / 10 {
                 s.push(t.elapsed());
             }

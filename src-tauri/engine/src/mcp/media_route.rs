@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::guard::{error_response, tool_error_response};
 use crate::engine::Engine;
 use crate::error::ErrorCode;
-use crate::ids::MediaId;
+use crate::ids::{KeyId, MediaId};
 use crate::media::signed::{self, Check};
 use crate::store::media as table;
 use crate::time::now_ms;
@@ -21,6 +21,7 @@ use crate::time::now_ms;
 #[derive(Deserialize)]
 pub struct Signature {
     exp: Option<i64>,
+    key: Option<String>,
     sig: Option<String>,
 }
 
@@ -32,7 +33,7 @@ pub async fn get(State(engine): State<Arc<Engine>>, Path(id): Path<String>, Quer
             "this download link is not valid",
         )
     };
-    let (Some(exp), Some(sig)) = (s.exp, s.sig) else {
+    let (Some(exp), Some(key), Some(sig)) = (s.exp, s.key, s.sig) else {
         return forbidden();
     };
     let Ok(secret) = signed::secret(&engine.store) else {
@@ -42,7 +43,7 @@ pub async fn get(State(engine): State<Arc<Engine>>, Path(id): Path<String>, Quer
             "no signing secret",
         );
     };
-    match signed::verify(&secret, &id, exp, &sig, now_ms()) {
+    match signed::verify(&secret, &id, exp, &key, &sig, now_ms()) {
         Check::Valid => {}
         Check::Tampered => return forbidden(),
         Check::Expired => {
@@ -53,7 +54,10 @@ pub async fn get(State(engine): State<Arc<Engine>>, Path(id): Path<String>, Quer
             )
         }
     }
-    if let Err(denied) = engine.policy.admit_link() {
+    let Ok(key) = KeyId::parse(&key) else {
+        return forbidden();
+    };
+    if let Err(denied) = engine.policy.admit_link(&key) {
         let status = match denied.code {
             ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::FORBIDDEN,

@@ -107,7 +107,28 @@ impl From<Denied> for ToolError {
     fn from(d: Denied) -> Self {
         let mut e = ToolError::new(d.code, d.message);
         e.retry_after_ms = d.retry_after_ms;
-        e.rule = Some(d.rule.as_str());
+        // A hidden chat reads exactly as a missing one: naming the rule would tell the
+        // agent that the chat exists.
+        let hidden = d.rule == Rule::ChatNotAllowed && d.code == ErrorCode::NotFound;
+        e.rule = (!hidden).then(|| d.rule.as_str());
         e
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Agents see the rule that refused them, except where naming it would tell them
+    /// that a chat outside their allowlist exists.
+    #[test]
+    fn agents_see_the_rule_but_not_a_hidden_chat() {
+        let off: ToolError = Denied::tool_off("list_messages", None).into();
+        assert_eq!((off.code, off.rule), (ErrorCode::Forbidden, Some("tool_off")));
+        let hidden: ToolError = Denied::chat_hidden(&"+14155550123").into();
+        assert_eq!((hidden.code, hidden.rule), (ErrorCode::NotFound, None));
+        assert_eq!(hidden.message, ToolError::not_found("chat", "+14155550123").message);
+        let limited: ToolError = Denied::limited(Rule::RateLimit, 1500, "slow down").into();
+        assert_eq!((limited.rule, limited.retry_after_ms), (Some("rate_limit"), Some(1500)));
     }
 }

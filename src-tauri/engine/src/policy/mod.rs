@@ -31,7 +31,7 @@ pub use grant::Grant;
 pub use switches::{Permissions, Preset, Scope, Snapshot, ToolTraits};
 
 use crate::error::ErrorCode;
-use crate::ids::AccountId;
+use crate::ids::{AccountId, KeyId};
 use crate::keys::{Keys, Principal};
 use crate::model::AccountKind;
 use crate::store::{self, Store};
@@ -61,7 +61,11 @@ impl Policy {
 
     /// May this agent do this? The answer for every way in.
     pub fn admit(&self, who: &Principal, access: Access<'_>) -> Result<Grant, Denied> {
-        let principal = match self.keys.current(&who.key_id) {
+        self.admit_key(&who.key_id, access)
+    }
+
+    fn admit_key(&self, key: &KeyId, access: Access<'_>) -> Result<Grant, Denied> {
+        let principal = match self.keys.current(key) {
             Ok(Some(p)) => p,
             Ok(None) => return Err(Denied::revoked()),
             Err(e) => return Err(Denied::internal("the API key", &e)),
@@ -118,14 +122,11 @@ impl Policy {
         Ok(grant)
     }
 
-    /// A signed media link carries its own permission (the signature); only the pause
-    /// applies to it.
-    pub fn admit_link(&self) -> Result<(), Denied> {
-        match self.switches.paused() {
-            Ok(false) => Ok(()),
-            Ok(true) => Err(Denied::paused()),
-            Err(e) => Err(Denied::internal("the pause switch", &e)),
-        }
+    /// A download by signed media link: the signature proves which key the link was
+    /// made for (by `download_media`), and that key must still be let in to
+    /// `download_media` (not revoked, not paused, the tool on).
+    pub fn admit_link(&self, key: &KeyId) -> Result<Grant, Denied> {
+        self.admit_key(key, Access::Tool("download_media"))
     }
 
     /// The person at the window or the command line owns the product: their actions

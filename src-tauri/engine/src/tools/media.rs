@@ -188,7 +188,10 @@ pub fn signed_url(ctx: &Ctx, id: &MediaId) -> ToolResult<(String, i64)> {
     let exp = now_ms() + signed::valid_ms(&ctx.engine.store);
     let port = ctx.engine.port();
     Ok((
-        format!("http://127.0.0.1:{port}{}", signed::sign(&secret, id, exp)),
+        format!(
+            "http://127.0.0.1:{port}{}",
+            signed::sign(&secret, id, exp, &ctx.principal().key_id)
+        ),
         exp,
     ))
 }

@@ -264,7 +264,6 @@ pub fn visible<'a>(engine: &'a crate::engine::Engine, principal: &crate::keys::P
     engine.tools.all().iter().filter(|t| grant.tool_on(t.name)).collect()
 }
 
-/// How backend failures read to agents.
 /// The account manager's refusals as the SPEC errors agents see.
 impl From<AccountError> for ToolError {
     fn from(e: AccountError) -> Self {
@@ -279,6 +278,7 @@ impl From<AccountError> for ToolError {
     }
 }
 
+/// How backend failures read to agents.
 pub fn wa_error(e: WaError) -> ToolError {
     match e {
         WaError::NotConnected => ToolError::not_paired(
