@@ -127,7 +127,7 @@ impl ToolError {
 impl From<crate::store::StoreError> for ToolError {
     fn from(e: crate::store::StoreError) -> Self {
         tracing::error!(error = %e, "store error during tool call");
-        Self::server("storage failure; the details are in WhatsApp-Use's log")
+        Self::server(e.for_agents())
     }
 }
 

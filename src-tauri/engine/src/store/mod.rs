@@ -95,6 +95,21 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+impl StoreError {
+    /// What an agent may be told: what happened and whether to retry, with no path of
+    /// this machine and no detail beyond that (the log has the full error).
+    pub fn for_agents(&self) -> &'static str {
+        match self {
+            Self::DiskFull { .. } | Self::WriteFailed { .. } => {
+                "the disk holding WhatsApp-Use's data is full or refused the write; the change was rolled \
+                 back (nothing was half-written), so it is safe to retry once there is room"
+            }
+            Self::ReadOnly { .. } => "WhatsApp-Use's data folder is read-only; nothing was written",
+            _ => "storage failure; the details are in WhatsApp-Use's log",
+        }
+    }
+}
+
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         Self::Sqlite(e)
