@@ -1,5 +1,6 @@
 """Live notifications on every transport, the durable event log, resources, and
 Claude Code channels."""
+import json
 import os
 import time
 
@@ -175,6 +176,9 @@ async def test_listen_2026_07_28(server):
                     async for ev in sub:
                         if getattr(ev, "uri", None) and str(ev.uri) == uri:
                             break
+    # What listen pushed is in the audit log, as every push is.
+    pushed = [json.loads(l) for l in server.cli("activity", "--tool", "notifications/resources/updated").stdout.splitlines()]
+    assert any(p["args"] == {"uri": uri} and p["outcome"] == "ok" for p in pushed), pushed
 
 
 async def test_a_stuck_client_does_not_slow_others(start_server):

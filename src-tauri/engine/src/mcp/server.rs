@@ -337,7 +337,17 @@ impl ServerHandler for WuseServer {
                 if resources::admit(engine, &principal, &uri, ResourceOp::Updated).is_err() {
                     continue;
                 }
-                if context.sink().notify_resource_updated(uri).await.is_err() {
+                let started = std::time::Instant::now();
+                let sent = context.sink().notify_resource_updated(uri.clone()).await.is_ok();
+                super::session::record_push(
+                    engine,
+                    &principal,
+                    ResourceOp::Updated.as_str(),
+                    serde_json::json!({ "uri": uri }),
+                    sent,
+                    started,
+                );
+                if !sent {
                     return Ok(());
                 }
             }

@@ -345,6 +345,18 @@ async fn push(
 ) {
     let started = std::time::Instant::now();
     let sent = send(peer, n).await;
+    record_push(engine, principal, what, args, sent, started);
+}
+
+/// The audit log's line for one notification pushed to a key (or dropped on the way).
+pub(super) fn record_push(
+    engine: &Engine,
+    principal: &Principal,
+    what: &str,
+    args: Value,
+    sent: bool,
+    started: std::time::Instant,
+) {
     engine.audit.record(Entry {
         at: now_ms(),
         key_id: principal.key_id.clone(),
