@@ -154,7 +154,8 @@ async def table(agent, tools, cell):
 async def test_every_tool_under_every_key_setting(server):
     world, narrow, live = await keys_and_world(server)
     async with streamable(server.url, server.key) as owner:
-        names = sorted(await owner.tool_names())
+        schemas = {t.name: set(t.input_schema.get("properties", {})) for t in (await owner.session.list_tools()).tools}
+    names = sorted(schemas)
     assert len(names) == 57
     probes = [(t, PROBE) for t in names]
     test_key = key_id(server, "Sandbox test key")
@@ -190,7 +191,7 @@ async def test_every_tool_under_every_key_setting(server):
 
         # A live key reaches no test account: every tool naming one is refused.
         with_account = [(t, world.valid(t) | {"account_id": world.account}) for t in names
-                        if "account_id" in await schema_props(agent, t)]
+                        if "account_id" in schemas[t]]
         wrong["live key, test account"] = await table(live_agent, with_account, lambda t: KIND)
 
         # A key limited to the echo chat: other chats, their messages and groups do not exist.
@@ -203,7 +204,7 @@ async def test_every_tool_under_every_key_setting(server):
 
         # Rate limit spent: the next call of any tool with valid arguments is refused
         # (and did not run: nothing was sent, deleted or changed).
-        before = await owner_messages(server, world)
+        before = await owner_messages(server)
         cli_ok(server, "settings", "set", "rate_limit_per_minute", "1")
         await agent.call("list_accounts")
         valid = [(t, world.valid(t)) for t in names]
@@ -211,7 +212,7 @@ async def test_every_tool_under_every_key_setting(server):
         # Invalid calls are not counted (validation comes first): still invalid_request.
         wrong["rate limit spent, invalid"] = await table(agent, probes, lambda t: IN)
         cli_ok(server, "settings", "set", "rate_limit_per_minute", "0")
-        assert await owner_messages(server, world) == before
+        assert await owner_messages(server) == before
 
     # Revoked (by another process): every call is refused at the door (HTTP 401), on
     # open sessions too, within the key cache's few seconds.
@@ -234,14 +235,7 @@ async def test_every_tool_under_every_key_setting(server):
     assert not bad, json.dumps(bad, indent=1, ensure_ascii=False)
 
 
-async def schema_props(agent, tool, _cache={}):
-    if not _cache:
-        for t in (await agent.session.list_tools()).tools:
-            _cache[t.name] = set(t.input_schema.get("properties", {}))
-    return _cache.get(tool, set())
-
-
-async def owner_messages(server, world):
+async def owner_messages(server):
     async with streamable(server.url, server.key) as a:
         return [m["id"] for m in (await a.call("list_messages", {"chat": ECHO, "limit": 200}))["messages"]]
 

@@ -109,7 +109,7 @@ pub fn set(board: &Switchboard<'_>, scope: &Scope, tools: &[&str], enabled: bool
     if let Some(bad) = tools.iter().find(|t| board.tools.get(t).is_none()) {
         return Err(ControlError::invalid(format!("no tool named `{bad}`")));
     }
-    crate::policy::Policy::admit_control(board.channel, if enabled { "tools.enable" } else { "tools.disable" });
+    Policy::admit_control(board.channel, if enabled { "tools.enable" } else { "tools.disable" });
     Ok(board.switches.set_many(scope, tools, enabled)?)
 }
 
@@ -122,11 +122,11 @@ pub fn parse_preset(name: &str) -> ControlResult<Preset> {
 }
 
 pub fn preset(board: &Switchboard<'_>, scope: &Scope, preset: Preset) -> ControlResult<()> {
-    crate::policy::Policy::admit_control(board.channel, "tools.preset");
+    Policy::admit_control(board.channel, "tools.preset");
     Ok(board.switches.apply_preset(scope, preset, board.tools.traits())?)
 }
 
 pub fn pause(board: &Switchboard<'_>, paused: bool) -> ControlResult<()> {
-    crate::policy::Policy::admit_control(board.channel, if paused { "pause" } else { "resume" });
+    Policy::admit_control(board.channel, if paused { "pause" } else { "resume" });
     Ok(board.switches.set_paused(paused)?)
 }
