@@ -1,0 +1,215 @@
+//! The live path on the loopback WhatsApp network (`wuse-loopback`): our live
+//! account is linked by a person's phone (a real `whatsapp-rust` client with its
+//! own Signal identity), over a real WebSocket on 127.0.0.1, and what people send
+//! reaches the store and the event log as it would from WhatsApp.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use wuse_engine::config::EngineConfig;
+use wuse_engine::ids::AccountId;
+use wuse_engine::keys::Principal;
+use wuse_engine::model::AccountStatus;
+use wuse_engine::secrets::DbKey;
+use wuse_engine::store::api_keys::KeyMode;
+use wuse_engine::tools::{self, CallOutcome, Caller};
+use wuse_engine::wa::live::LiveOptions;
+use wuse_engine::Engine;
+use wuse_loopback::Network;
+
+const ANA: &str = "15550001";
+const BOB: &str = "15550002";
+const CONNECT: Duration = Duration::from_secs(45);
+const ARRIVE: Duration = Duration::from_secs(15);
+
+fn logs() {
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("WUSE_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
+    }
+}
+
+/// The network, serving its WebSocket and CDN on a free port of 127.0.0.1.
+async fn network() -> Network {
+    let net = Network::new(1);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    tokio::spawn(wuse_loopback::http::serve_on(net.clone(), listener));
+    while net.http_addr().is_none() {
+        tokio::task::yield_now().await;
+    }
+    net
+}
+
+struct Linked {
+    net: Network,
+    engine: Arc<Engine>,
+    live: Principal,
+    account: String,
+    _dir: tempfile::TempDir,
+}
+
+/// An engine whose live account Ana's phone linked by QR, connected; Bob exists too.
+async fn linked() -> Linked {
+    logs();
+    let net = network().await;
+    net.add_person(ANA, "Ana").await.unwrap();
+    net.add_person(BOB, "Bob").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = EngineConfig::new(dir.path().to_path_buf());
+    config.db_key = Some(DbKey::generate());
+    config.bootstrap = false;
+    let url = format!("ws://{}/ws/chat", net.http_addr().unwrap());
+    config.live = LiveOptions {
+        transport: Some(Arc::new(
+            whatsapp_rust::transport::TokioWebSocketTransportFactory::new().with_url(url),
+        )),
+        http: Some(Arc::new(wuse_loopback::cdn::LoopbackHttp::default())),
+        version: Some((2, 3000, 1_000_000_000)),
+    };
+    let engine = Engine::start(config).await.unwrap();
+    let (_, secret) = engine.keys.create(KeyMode::Live, Some("agent")).unwrap();
+    let live = engine.keys.verify(&secret).unwrap();
+    let (out, _) = call(&engine, &live, "pair_account", json!({ "label": "Ana's phone" }))
+        .await
+        .unwrap();
+    let account = out["account"]["id"].as_str().unwrap().to_owned();
+    let qr = out["account"]["pairing"]["qr"].as_str().unwrap();
+    net.link(qr, ANA).await.unwrap();
+    let id = AccountId::parse(&account).unwrap();
+    let a = engine
+        .accounts
+        .wait_until(&id, CONNECT, |a| a.status == AccountStatus::Connected)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.status, AccountStatus::Connected, "{:?}", a.status_detail);
+    Linked {
+        net,
+        engine,
+        live,
+        account,
+        _dir: dir,
+    }
+}
+
+async fn call(engine: &Arc<Engine>, who: &Principal, tool: &str, args: Value) -> Result<(Value, usize), Value> {
+    match tools::call(engine, who, tool, args, Caller::default()).await {
+        CallOutcome::Done(out) => Ok((out.value, out.images.len())),
+        CallOutcome::Failed(e) => Err(serde_json::to_value(e).unwrap()),
+        CallOutcome::UnknownTool => panic!("unknown tool {tool}"),
+    }
+}
+
+/// Polls `list_messages` of a chat until `done` accepts its messages.
+async fn wait_messages(l: &Linked, chat: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let deadline = tokio::time::Instant::now() + ARRIVE;
+    loop {
+        let got = call(&l.engine, &l.live, "list_messages", json!({ "account_id": l.account, "chat": chat }))
+            .await
+            .map(|(v, _)| v["messages"].as_array().cloned().unwrap_or_default())
+            .unwrap_or_default();
+        if done(&got) {
+            return got;
+        }
+        if tokio::time::Instant::now() > deadline {
+            let chats = call(&l.engine, &l.live, "list_chats", json!({ "account_id": l.account })).await;
+            panic!("messages in {chat}: {got:?}; chats: {chats:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn events(l: &Linked, kind: &str) -> Vec<Value> {
+    l.engine
+        .store
+        .read(|c| {
+            let mut st = c.prepare("SELECT data FROM events WHERE account_id = ?1 AND type = ?2 ORDER BY seq")?;
+            let rows = st
+                .query_map([l.account.as_str(), kind], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows.into_iter().map(|d| serde_json::from_str(&d).unwrap()).collect())
+        })
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_s_messages_arrive_as_pkmsg_until_answered_then_as_msg() {
+    let l = linked().await;
+    let bob = l.net.phone(BOB).unwrap();
+    let first = bob.send_text(&format!("+{ANA}"), "Hi Ana, it's Bob").await.unwrap();
+    let chat = format!("+{BOB}");
+    wait_messages(&l, &chat, |m| m.iter().any(|m| m["text"] == "Hi Ana, it's Bob")).await;
+    // Signal keeps sending prekey messages until the other side answered once.
+    call(
+        &l.engine,
+        &l.live,
+        "send_message",
+        json!({ "account_id": l.account, "chat": chat, "text": "Hi Bob!" }),
+    )
+    .await
+    .unwrap();
+    bob.wait_message(ARRIVE, |m| m.text.as_deref() == Some("Hi Bob!"))
+        .await
+        .expect("Bob's phone decrypted the answer");
+    let second = bob.send_text(&format!("+{ANA}"), "Lunch tomorrow?").await.unwrap();
+    let messages = wait_messages(&l, &chat, |m| m.len() == 3).await;
+    let lunch = messages.iter().find(|m| m["text"] == "Lunch tomorrow?").unwrap();
+    assert_eq!(lunch["sender"]["phone"], format!("+{BOB}"), "{lunch}");
+    assert_eq!(lunch["sender"]["name"], "Bob", "the push name came with the message");
+
+    // What the server carried to our device: a session's first message, then one on it.
+    let to_device = |id: &str| {
+        l.net
+            .sent()
+            .into_iter()
+            .find(|s| s.id == id)
+            .unwrap()
+            .payloads
+            .into_iter()
+            .find(|(_, to)| to.starts_with(&format!("{ANA}:")))
+            .map(|(kind, _)| kind)
+    };
+    assert_eq!(to_device(&first).as_deref(), Some("pkmsg"));
+    assert_eq!(to_device(&second).as_deref(), Some("msg"));
+
+    let received = events(&l, "message.received");
+    assert!(
+        received.iter().any(|e| e["message"]["text"] == "Lunch tomorrow?"),
+        "{received:?}"
+    );
+    // Bob's phone hears that the messages reached Ana's device.
+    let deadline = tokio::time::Instant::now() + ARRIVE;
+    while !bob.inbox().receipts.iter().any(|r| r.ids.contains(&second)) {
+        assert!(tokio::time::Instant::now() < deadline, "no receipt: {:?}", bob.inbox());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_account_sends_a_person_s_phone_decrypts() {
+    let l = linked().await;
+    let (out, _) = call(
+        &l.engine,
+        &l.live,
+        "send_message",
+        json!({ "account_id": l.account, "chat": format!("+{BOB}"), "text": "Sent by an agent" }),
+    )
+    .await
+    .unwrap();
+    let bob = l.net.phone(BOB).unwrap();
+    let got = bob
+        .wait_message(ARRIVE, |m| m.text.as_deref() == Some("Sent by an agent"))
+        .await
+        .unwrap_or_else(|| panic!("Bob's phone got: {:?}; send answered {out}", bob.inbox()));
+    assert!(got.from.starts_with(ANA), "{got:?}");
+    // Ana's own phone gets the copy every own device gets (a device-sent message).
+    let ana = l.net.phone(ANA).unwrap();
+    let copy = ana
+        .wait_message(ARRIVE, |m| m.text.as_deref() == Some("Sent by an agent"))
+        .await
+        .unwrap_or_else(|| panic!("Ana's phone got: {:?}", ana.inbox()));
+    assert_eq!(copy.chat, format!("{BOB}@s.whatsapp.net"));
+}

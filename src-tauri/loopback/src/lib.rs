@@ -1,0 +1,771 @@
+//! A WhatsApp network on 127.0.0.1, for testing the live path end to end.
+//!
+//! - **The chat server** ([`Network`]): the Noise handshakes, pairing by QR,
+//!   logins, prekey bundles, usync, groups, and a router that carries messages,
+//!   receipts and chat states between devices, holding them for a device that is
+//!   offline until it logs in again.
+//! - **People** ([`phone`]): each has a primary phone that is a real
+//!   `whatsapp-rust` client (its own Signal identity, in memory) logged in as
+//!   device 0. It encrypts to our devices with the library's Signal port, decrypts
+//!   what they send, and keeps what it received in an inbox.
+//! - **HTTP** ([`http`]): the chat WebSocket at `/ws/chat` and the control API at
+//!   `/control/*`, on one port.
+//!
+//! Nothing here is a security boundary: the certificate it presents is not
+//! WhatsApp's, so only a client built to skip that check talks to it.
+
+pub mod cdn;
+pub mod directory;
+pub mod http;
+mod iq;
+mod noise;
+pub mod pairing;
+pub mod phone;
+mod route;
+mod wire;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use tokio::sync::{mpsc, Notify};
+use whatsapp_rust::transport::TransportFactory;
+use whatsapp_rust::wacore::libsignal::protocol::KeyPair;
+use whatsapp_rust::wacore_binary::builder::NodeBuilder;
+use whatsapp_rust::wacore_binary::Node;
+use whatsapp_rust::waproto::whatsapp as wa;
+
+pub use directory::{split_jid, Group, Person};
+use directory::{device_key, Directory};
+pub use phone::{Inbox, Phone};
+use wire::{Conn, Out, Role};
+
+/// How the server treats the next login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Login {
+    Accept,
+    /// `<failure reason="…">`: 401 logged out, 402 banned, 405 outdated, …
+    Fail(u16),
+}
+
+/// A companion device a phone linked.
+#[derive(Debug, Clone)]
+pub struct Linked {
+    pub pn: String,
+    pub lid: String,
+    pub device: u32,
+    pub push_name: String,
+}
+
+/// A message as it reached the server.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub from: String,
+    pub to: String,
+    pub id: String,
+    pub kind: String,
+    /// The `type` of each encrypted payload (`pkmsg`, `msg`, `skmsg`) and whom it is for.
+    pub payloads: Vec<(String, String)>,
+}
+
+/// Errors of the control operations, worded for the person driving the network.
+#[derive(Debug, thiserror::Error)]
+pub enum ControlError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// The network: cheap to clone, one per test or per `wuse-loopback` process.
+#[derive(Clone)]
+pub struct Network {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    static_key: KeyPair,
+    cert_chain: Vec<u8>,
+    refs: usize,
+    next_conn: AtomicU64,
+    next_id: AtomicU64,
+    /// While false, connecting fails as when the network is down.
+    reachable: AtomicBool,
+    state: Mutex<State>,
+    /// People's phones, by phone number (outside `state`: they are async).
+    phones: Mutex<HashMap<String, Arc<Phone>>>,
+    changed: Notify,
+}
+
+#[derive(Default)]
+struct State {
+    conns: Vec<Arc<Conn>>,
+    dir: Directory,
+    login: Option<Login>,
+    logins: usize,
+    /// Tags of every node clients sent, in order.
+    seen: Vec<String>,
+    sent: Vec<Sent>,
+    /// Phones whose devices' queues are held (`/control/offline`).
+    held: std::collections::HashSet<String>,
+    /// Error codes the next message sends of a phone number are nacked with.
+    nacks: HashMap<String, Vec<u16>>,
+    /// Error codes the next IQs of a namespace are answered with.
+    iq_failures: HashMap<String, Vec<u16>>,
+    /// Where the HTTP side listens (media hosts point there).
+    http: Option<std::net::SocketAddr>,
+}
+
+impl Network {
+    /// A network that shows new devices `refs` QR refs (WhatsApp sends six).
+    pub fn new(refs: usize) -> Self {
+        let static_key = noise::random_key();
+        let cert_chain = noise::cert_chain(static_key.public_key.public_key_bytes());
+        Self {
+            inner: Arc::new(Inner {
+                static_key,
+                cert_chain,
+                refs,
+                next_conn: AtomicU64::new(1),
+                next_id: AtomicU64::new(1),
+                reachable: AtomicBool::new(true),
+                state: Mutex::default(),
+                phones: Mutex::default(),
+                changed: Notify::new(),
+            }),
+        }
+    }
+
+    /// The transport factory that connects a client in process (in place of a WebSocket).
+    pub fn transport(&self) -> Arc<dyn TransportFactory> {
+        Arc::new(self.clone())
+    }
+
+    pub(crate) fn static_key(&self) -> &KeyPair {
+        &self.inner.static_key
+    }
+
+    pub(crate) fn cert_chain(&self) -> &[u8] {
+        &self.inner.cert_chain
+    }
+
+    pub(crate) fn reachable(&self) -> bool {
+        self.inner.reachable.load(Ordering::SeqCst)
+    }
+
+    /// Whether connecting works at all (false: "failed to lookup address").
+    pub fn set_reachable(&self, reachable: bool) {
+        self.inner.reachable.store(reachable, Ordering::SeqCst);
+    }
+
+    pub fn set_login(&self, login: Login) {
+        self.inner.state.lock().login = Some(login);
+    }
+
+    pub fn logins(&self) -> usize {
+        self.inner.state.lock().logins
+    }
+
+    pub fn seen(&self) -> Vec<String> {
+        self.inner.state.lock().seen.clone()
+    }
+
+    /// The messages clients sent, in order.
+    pub fn sent(&self) -> Vec<Sent> {
+        self.inner.state.lock().sent.clone()
+    }
+
+    pub(crate) fn changed(&self) {
+        self.inner.changed.notify_waiters();
+    }
+
+    pub(crate) fn next_id(&self) -> String {
+        format!("LB{:016X}", self.inner.next_id.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// A new connection, registered until it closes.
+    pub(crate) fn open(&self, out: mpsc::UnboundedSender<Out>) -> Arc<Conn> {
+        let conn = Arc::new(Conn::new(self.inner.next_conn.fetch_add(1, Ordering::Relaxed), out));
+        let mut s = self.inner.state.lock();
+        s.conns.retain(|c| !c.is_closed());
+        s.conns.push(conn.clone());
+        conn
+    }
+
+    /// Waits until `done` holds for the server's state.
+    async fn wait(&self, what: &str, timeout: Duration, done: impl Fn(&State) -> bool) -> Result<(), ControlError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.inner.changed.notified();
+            if done(&self.inner.state.lock()) {
+                return Ok(());
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return Err(ControlError::Failed(format!("timed out waiting for {what}")));
+            }
+        }
+    }
+
+    /// Waits for a message a client sent to `to` (a JID).
+    pub async fn wait_sent(&self, to: &str) -> Sent {
+        self.wait("a message", Duration::from_secs(15), |s| s.sent.iter().any(|m| m.to == to))
+            .await
+            .expect("a message was sent");
+        self.sent().into_iter().find(|m| m.to == to).unwrap()
+    }
+
+    /// The companion devices phones linked.
+    pub fn linked(&self) -> Vec<Linked> {
+        let s = self.inner.state.lock();
+        s.dir
+            .people
+            .values()
+            .flat_map(|p| {
+                p.devices.keys().filter(|d| **d != 0).map(|d| Linked {
+                    pn: p.pn.clone(),
+                    lid: p.lid.clone(),
+                    device: *d,
+                    push_name: p.name.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// Waits for a logged-in connection of a device of `pn`.
+    pub async fn wait_logged_in(&self, pn: &str, timeout: Duration) {
+        let prefix = format!("{pn}:");
+        self.wait("a login", timeout, |s| {
+            s.conns
+                .iter()
+                .any(|c| c.logged_in_as().is_some_and(|d| d.starts_with(&prefix) && !d.ends_with(":0")))
+        })
+        .await
+        .expect("the device logged in");
+    }
+
+    /// Knows `pn` as a person (no phone client: see [`Network::add_person`]).
+    fn ensure_person(&self, pn: &str, lid: &str, name: &str) -> Person {
+        self.inner.state.lock().dir.add_person(pn, lid, name).clone()
+    }
+
+    pub fn person(&self, pn: &str) -> Option<Person> {
+        self.inner.state.lock().dir.people.get(pn).cloned()
+    }
+
+    pub fn phone(&self, pn: &str) -> Option<Arc<Phone>> {
+        self.inner.phones.lock().get(pn).cloned()
+    }
+
+    /// A person with a primary phone, connected and ready to send. `lid` is
+    /// derived from the number when not given.
+    pub async fn add_person(&self, pn: &str, name: &str) -> Result<Arc<Phone>, ControlError> {
+        let pn = digits(pn)?;
+        if let Some(p) = self.phone(&pn) {
+            return Ok(p);
+        }
+        let lid = format!("9{pn}");
+        self.ensure_person(&pn, &lid, name);
+        let phone = Phone::start(self.clone(), &pn, &lid, name).await?;
+        self.inner.phones.lock().insert(pn.clone(), phone.clone());
+        Ok(phone)
+    }
+
+    /// The phone of `pn` scans `qr`: our device becomes its companion. Answers
+    /// like WhatsApp: a signed `pair-success` on the connection that shows the
+    /// code, then, once the device signed it back, a 515 restart.
+    pub async fn link(&self, qr: &str, pn: &str) -> Result<Linked, ControlError> {
+        let pn = digits(pn)?;
+        let person = self
+            .person(&pn)
+            .ok_or_else(|| ControlError::NotFound(format!("no person +{pn}: create them first")))?;
+        let phone = self.phone(&pn);
+        let account = match &phone {
+            Some(p) => p.identity(),
+            None => noise::random_key(),
+        };
+        self.pair(qr, &person, &account).await
+    }
+
+    /// As [`Network::link`], for an account whose phone the test does not need:
+    /// `pn` and `lid` become a person with no phone client.
+    pub async fn scan(&self, qr: &str, pn: &str, lid: &str, push_name: &str) {
+        let person = self.ensure_person(pn, lid, push_name);
+        self.pair(qr, &person, &noise::random_key()).await.expect("the device linked");
+    }
+
+    async fn pair(&self, qr: &str, person: &Person, account: &KeyPair) -> Result<Linked, ControlError> {
+        let qr = pairing::Qr::parse(qr).map_err(ControlError::BadRequest)?;
+        let conn = {
+            let s = self.inner.state.lock();
+            s.conns
+                .iter()
+                .find(|c| matches!(&*c.role.lock(), Role::Registering { refs } if refs.contains(&qr.r#ref)))
+                .cloned()
+                .ok_or_else(|| ControlError::NotFound(format!("no device is showing QR ref {}", qr.r#ref)))?
+        };
+        let device = {
+            let s = self.inner.state.lock();
+            let used = &s.dir.people[&person.pn].devices;
+            (7..).find(|d| !used.contains_key(d)).unwrap()
+        };
+        let iq_id = format!("pair-{}", conn.id);
+        conn.send(&pairing::pair_success(
+            &iq_id,
+            &qr,
+            account,
+            &person.pn,
+            &person.lid,
+            device,
+            &person.name,
+        ));
+        // The device answers with its own signature (`pair-device-sign`).
+        let signed = format!("signed:{iq_id}");
+        self.wait("the device's pair-device-sign", Duration::from_secs(10), |s| {
+            s.seen.iter().any(|t| t == &signed)
+        })
+        .await?;
+        self.inner
+            .state
+            .lock()
+            .dir
+            .people
+            .get_mut(&person.pn)
+            .expect("the person exists")
+            .devices
+            .entry(device)
+            .or_default();
+        conn.send(&NodeBuilder::new("stream:error").attr("code", "515").build());
+        conn.close();
+        if let Some(phone) = self.phone(&person.pn) {
+            phone.linked(device);
+        }
+        self.changed();
+        Ok(Linked {
+            pn: person.pn.clone(),
+            lid: person.lid.clone(),
+            device,
+            push_name: person.name.clone(),
+        })
+    }
+
+    /// Ends every companion session of `pn` the way WhatsApp does when another client takes it over.
+    pub fn replace_session(&self, pn: &str) {
+        self.end(
+            pn,
+            NodeBuilder::new("stream:error")
+                .children([NodeBuilder::new("conflict").attr("type", "replaced").build()])
+                .build(),
+        );
+    }
+
+    /// The phone removed its companion devices.
+    pub fn unlink(&self, pn: &str) {
+        if let Some(p) = self.inner.state.lock().dir.people.get_mut(pn) {
+            p.devices.retain(|d, _| *d == 0);
+        }
+        self.end(pn, NodeBuilder::new("stream:error").attr("code", "516").build());
+    }
+
+    /// A group the server knows (`role`: "member", "admin" or "superadmin").
+    pub fn set_group(&self, id: &str, subject: &str, members: &[(&str, &str)]) {
+        let members = members
+            .iter()
+            .map(|(j, r)| (split_jid(j).0.to_owned(), r.to_string()))
+            .collect::<Vec<_>>();
+        let creator = members.first().map(|m| m.0.clone()).unwrap_or_default();
+        self.inner.state.lock().dir.groups.insert(
+            id.into(),
+            Group {
+                subject: subject.into(),
+                creator,
+                created: 1_600_000_000,
+                members,
+            },
+        );
+    }
+
+    pub fn group(&self, id: &str) -> Option<Group> {
+        self.inner.state.lock().dir.groups.get(id).cloned()
+    }
+
+    /// Creates a group of people (by number; the first is its creator) and
+    /// tells every member's devices, as WhatsApp does. Returns its JID.
+    pub fn create_group(&self, subject: &str, members: &[String]) -> Result<String, ControlError> {
+        let members = members.iter().map(|m| digits(m)).collect::<Result<Vec<_>, _>>()?;
+        let Some(creator) = members.first().cloned() else {
+            return Err(ControlError::BadRequest("a group needs members".into()));
+        };
+        let id = format!("1203630{}", 10_000_000 + self.inner.next_id.fetch_add(1, Ordering::Relaxed));
+        {
+            let mut s = self.inner.state.lock();
+            if let Some(m) = members.iter().find(|m| !s.dir.people.contains_key(*m)) {
+                return Err(ControlError::NotFound(format!("no person +{m}")));
+            }
+            let roles = members
+                .iter()
+                .map(|m| (m.clone(), if *m == creator { "superadmin" } else { "member" }.to_owned()))
+                .collect();
+            s.dir.groups.insert(
+                id.clone(),
+                Group {
+                    subject: subject.into(),
+                    creator: creator.clone(),
+                    created: now_secs(),
+                    members: roles,
+                },
+            );
+        }
+        let jid = format!("{id}@g.us");
+        let group = self.group(&id).expect("just made");
+        let node = |to: &str| {
+            NodeBuilder::new("notification")
+                .attr("type", "w:gp2")
+                .attr("from", jid.as_str())
+                .attr("id", self.next_id())
+                .attr("participant", format!("{creator}@s.whatsapp.net"))
+                .attr("t", now_secs().to_string())
+                .attr("to", to)
+                .children([NodeBuilder::new("create").children([iq::group_node(&id, &group)]).build()])
+                .build()
+        };
+        for m in &members {
+            self.deliver_to_user(m, |to| node(to));
+        }
+        Ok(jid)
+    }
+
+    /// Adds people to a group and tells every member's devices.
+    pub fn add_to_group(&self, group: &str, who: &[String]) -> Result<(), ControlError> {
+        let id = group.trim_end_matches("@g.us").to_owned();
+        let who = who.iter().map(|m| digits(m)).collect::<Result<Vec<_>, _>>()?;
+        let (members, creator) = {
+            let mut s = self.inner.state.lock();
+            let g = s
+                .dir
+                .groups
+                .get_mut(&id)
+                .ok_or_else(|| ControlError::NotFound(format!("no group {group}")))?;
+            for w in &who {
+                if !g.members.iter().any(|(m, _)| m == w) {
+                    g.members.push((w.clone(), "member".into()));
+                }
+            }
+            (g.members.clone(), g.creator.clone())
+        };
+        let jid = format!("{id}@g.us");
+        for (m, _) in &members {
+            self.deliver_to_user(m, |to| {
+                NodeBuilder::new("notification")
+                    .attr("type", "w:gp2")
+                    .attr("from", jid.as_str())
+                    .attr("id", self.next_id())
+                    .attr("participant", format!("{creator}@s.whatsapp.net"))
+                    .attr("t", now_secs().to_string())
+                    .attr("to", to)
+                    .children([NodeBuilder::new("add")
+                        .children(who.iter().map(|w| {
+                            NodeBuilder::new("participant")
+                                .attr("jid", format!("{w}@s.whatsapp.net"))
+                                .build()
+                        }))
+                        .build()])
+                    .build()
+            });
+        }
+        Ok(())
+    }
+
+    /// Sends `node` to every logged-in companion connection of `pn`, as the
+    /// server would relay a notification, a presence or a chat state.
+    pub fn push(&self, pn: &str, node: Node) {
+        for c in self.companion_conns(pn) {
+            c.send(&node);
+        }
+    }
+
+    /// Drops the companion connections of `pn` without a word (a network failure).
+    pub fn drop_connections(&self, pn: &str) {
+        for c in self.companion_conns(pn) {
+            c.close();
+        }
+    }
+
+    /// Holds (or releases) the stanzas for `pn`'s companion devices: while held,
+    /// they are offline to the network, and their queue fills.
+    pub fn set_offline(&self, pn: &str, offline: bool) -> Result<(), ControlError> {
+        let pn = digits(pn)?;
+        {
+            let mut s = self.inner.state.lock();
+            if offline {
+                s.held.insert(pn.clone());
+            } else {
+                s.held.remove(&pn);
+            }
+        }
+        if offline {
+            self.drop_connections(&pn);
+        }
+        Ok(())
+    }
+
+    /// The next message sends of `pn`'s devices are refused with `code` (one per call).
+    pub fn nack_next(&self, pn: &str, code: u16) {
+        self.inner.state.lock().nacks.entry(pn.to_owned()).or_default().push(code);
+    }
+
+    fn companion_conns(&self, pn: &str) -> Vec<Arc<Conn>> {
+        let prefix = format!("{pn}:");
+        self.inner
+            .state
+            .lock()
+            .conns
+            .iter()
+            .filter(|c| c.logged_in_as().is_some_and(|d| d.starts_with(&prefix) && !d.ends_with(":0")))
+            .cloned()
+            .collect()
+    }
+
+    fn end(&self, pn: &str, node: Node) {
+        for c in self.companion_conns(pn) {
+            c.send(&node);
+            c.close();
+        }
+    }
+
+    /// Hands `node` to a device: at once if it is connected, else into its queue.
+    pub(crate) fn deliver(&self, key: &str, node: Node) {
+        let mut s = self.inner.state.lock();
+        let (pn, _, _) = split_jid(key);
+        let held = s.held.contains(pn) && !key.ends_with(":0");
+        let conn = s
+            .conns
+            .iter()
+            .find(|c| !c.is_closed() && c.logged_in_as().as_deref() == Some(key))
+            .cloned();
+        match conn {
+            Some(c) if !held => c.send(&node),
+            _ => s.dir.queues.entry(key.to_owned()).or_default().push_back(node),
+        }
+    }
+
+    /// Hands a node built for each of a user's devices (given its JID) to them.
+    fn deliver_to_user(&self, pn: &str, node: impl Fn(&str) -> Node) {
+        let devices = self.inner.state.lock().dir.devices_of(&format!("{pn}@s.whatsapp.net"));
+        for (key, device) in devices {
+            let jid = if device == 0 {
+                format!("{pn}@s.whatsapp.net")
+            } else {
+                format!("{pn}:{device}@s.whatsapp.net")
+            };
+            self.deliver(&key, node(&jid));
+        }
+    }
+
+    /// The next IQ in namespace `xmlns` (e.g. `w:g2`, `usync`) is answered with error `code`.
+    pub fn fail_next_iq(&self, xmlns: &str, code: u16) {
+        self.inner.state.lock().iq_failures.entry(xmlns.to_owned()).or_default().push(code);
+    }
+
+    pub(crate) fn take_iq_failure(&self, xmlns: &str) -> Option<u16> {
+        let mut s = self.inner.state.lock();
+        let codes = s.iq_failures.get_mut(xmlns)?;
+        (!codes.is_empty()).then(|| codes.remove(0))
+    }
+
+    pub(crate) fn note(&self, seen: String) {
+        self.inner.state.lock().seen.push(seen);
+        self.changed();
+    }
+
+    /// Where the HTTP side listens: media hosts handed to clients point there.
+    pub fn set_http_addr(&self, addr: std::net::SocketAddr) {
+        self.inner.state.lock().http = Some(addr);
+    }
+
+    pub fn http_addr(&self) -> Option<std::net::SocketAddr> {
+        self.inner.state.lock().http
+    }
+
+    /// The media hosts clients upload to and download from: this server.
+    pub(crate) fn media_conn(&self) -> Node {
+        let host = self
+            .http_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_else(|| "127.0.0.1:9".into());
+        NodeBuilder::new("media_conn")
+            .attr("auth", "loopback-media-auth")
+            .attr("ttl", "3600")
+            .attr("auth_ttl", "3600")
+            .attr("max_buckets", "4")
+            .children([NodeBuilder::new("host").attr("hostname", host).build()])
+            .build()
+    }
+
+    /// App-state sync: every collection asked for is up to date.
+    pub(crate) fn app_state_answer(&self, _from: Option<&str>, node: &Node, result: NodeBuilder) -> NodeBuilder {
+        let names: Vec<Node> = node
+            .get_optional_child("sync")
+            .map(|s| {
+                s.get_children_by_tag("collection")
+                    .filter_map(|c| c.attrs().optional_string("name").map(|n| n.to_string()))
+                    .map(|n| NodeBuilder::new("collection").attr("name", n).build())
+                    .collect()
+            })
+            .unwrap_or_default();
+        result.children([NodeBuilder::new("sync").children(names).build()])
+    }
+
+    pub(crate) fn take_nack(&self, pn: &str) -> Option<u16> {
+        let mut s = self.inner.state.lock();
+        let codes = s.nacks.get_mut(pn)?;
+        (!codes.is_empty()).then(|| codes.remove(0))
+    }
+
+    pub(crate) fn record(&self, sent: Sent) {
+        self.inner.state.lock().sent.push(sent);
+        self.changed();
+    }
+
+    pub(crate) fn pn_of(&self, jid: &str) -> Option<String> {
+        self.inner.state.lock().dir.pn_of(jid)
+    }
+
+    pub(crate) fn devices_of(&self, jid: &str) -> Vec<(directory::DeviceKey, u32)> {
+        self.inner.state.lock().dir.devices_of(jid)
+    }
+
+    /// Every device of every member of a group.
+    pub(crate) fn group_devices(&self, group: &str) -> Vec<directory::DeviceKey> {
+        let s = self.inner.state.lock();
+        let id = split_jid(group).0;
+        let Some(g) = s.dir.groups.get(id) else { return vec![] };
+        g.members
+            .iter()
+            .flat_map(|(m, _)| s.dir.devices_of(&format!("{m}@s.whatsapp.net")))
+            .map(|(k, _)| k)
+            .collect()
+    }
+
+    /// Runs `f` on the directory.
+    pub(crate) fn with_dir<T>(&self, f: impl FnOnce(&mut Directory) -> T) -> T {
+        f(&mut self.inner.state.lock().dir)
+    }
+
+    /// The handshake is done: a new device is shown QR refs; a known one logs in.
+    pub(crate) async fn logged_on(&self, conn: &Arc<Conn>, payload: wa::ClientPayload) {
+        match (payload.username, payload.device) {
+            (Some(user), device) => {
+                let device = device.unwrap_or(0);
+                let key = device_key(&user.to_string(), device);
+                let (login, lid, known, held) = {
+                    let mut s = self.inner.state.lock();
+                    s.logins += 1;
+                    let person = s.dir.people.get(&user.to_string());
+                    let known = person.is_some_and(|p| p.devices.contains_key(&device));
+                    let lid = person.map(|p| p.lid.clone()).unwrap_or_default();
+                    let held = s.held.contains(&user.to_string()) && device != 0;
+                    (s.login.unwrap_or(Login::Accept), lid, known, held)
+                };
+                match (login, known) {
+                    (Login::Fail(reason), _) if device != 0 => fail(conn, reason),
+                    (_, false) => fail(conn, 401),
+                    _ if held => conn.close(),
+                    _ => {
+                        *conn.role.lock() = Role::LoggedIn { device: key.clone() };
+                        conn.send(
+                            &NodeBuilder::new("success")
+                                .attr("t", now_secs().to_string())
+                                .attr("lid", format!("{lid}@lid"))
+                                .attr("props", "1")
+                                .build(),
+                        );
+                        // What waited for the device, then the end-of-offline marker.
+                        let queued: Vec<Node> = {
+                            let mut s = self.inner.state.lock();
+                            s.dir.queues.remove(&key).map(Vec::from).unwrap_or_default()
+                        };
+                        let count = queued.len();
+                        for mut node in queued {
+                            node.attrs.insert("offline", "1");
+                            conn.send(&node);
+                        }
+                        conn.send(
+                            &NodeBuilder::new("ib")
+                                .attr("from", "s.whatsapp.net")
+                                .children([NodeBuilder::new("offline").attr("count", count.to_string()).build()])
+                                .build(),
+                        );
+                    }
+                }
+            }
+            (None, _) => {
+                let refs: Vec<String> = (0..self.inner.refs).map(|i| format!("2@ref{}-{i}", conn.id)).collect();
+                *conn.role.lock() = Role::Registering { refs: refs.clone() };
+                conn.send(
+                    &NodeBuilder::new("iq")
+                        .attr("from", "s.whatsapp.net")
+                        .attr("type", "set")
+                        .attr("id", format!("refs-{}", conn.id))
+                        .attr("xmlns", "md")
+                        .children([NodeBuilder::new("pair-device")
+                            .children(refs.into_iter().map(|r| NodeBuilder::new("ref").bytes(r.into_bytes()).build()))
+                            .build()])
+                        .build(),
+                );
+            }
+        }
+        self.changed();
+    }
+
+    /// A node from a client: noted, then routed or answered.
+    pub(crate) async fn received(&self, conn: &Arc<Conn>, node: Node) {
+        let tag = node.tag.to_string();
+        {
+            let mut s = self.inner.state.lock();
+            s.seen.push(tag.clone());
+            if tag == "iq" && node.get_optional_child("pair-device-sign").is_some() {
+                let id = node.attrs().optional_string("id").map(|s| s.to_string()).unwrap_or_default();
+                s.seen.push(format!("signed:{id}"));
+            }
+        }
+        self.changed();
+        let from = conn.logged_in_as();
+        match (tag.as_str(), from) {
+            ("message", Some(from)) => route::message(self, conn, &from, &node),
+            ("receipt", Some(from)) => route::receipt(self, conn, &from, &node),
+            ("chatstate", Some(from)) => route::chatstate(self, &from, &node),
+            ("iq", from) => iq::answer(self, conn, from.as_deref(), &node),
+            _ => {}
+        }
+    }
+}
+
+/// The digits of a phone number (`+1 555-0001` → `15550001`), or why it is not one.
+pub fn digits(phone: &str) -> Result<String, ControlError> {
+    let phone = phone.split('@').next().unwrap_or(phone);
+    let d: String = phone.chars().filter(|c| c.is_ascii_digit()).collect();
+    if d.len() < 5 || d.len() > 15 || phone.chars().any(|c| !(c.is_ascii_digit() || "+- ()".contains(c))) {
+        return Err(ControlError::BadRequest(format!("not a phone number: {phone:?}")));
+    }
+    Ok(d)
+}
+
+fn fail(conn: &Conn, reason: u16) {
+    let mut b = NodeBuilder::new("failure").attr("reason", reason.to_string());
+    if reason == 402 {
+        b = b.attr("code", "101").attr("expire", "3600");
+    }
+    conn.send(&b.build());
+    conn.close();
+}
+
+pub(crate) fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}

@@ -1,0 +1,239 @@
+//! A person's primary phone: a real `whatsapp-rust` client, its Signal identity
+//! and sessions in memory, logged in to the network as device 0 of its number.
+//! What it sends, the library encrypts (pkmsg, then msg; skmsg in groups after
+//! it distributed its sender key); what it receives, the library decrypts, and
+//! the phone keeps it in its [`Inbox`] for tests to read.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use serde::Serialize;
+use tokio::sync::Notify;
+use whatsapp_rust::bot::Bot;
+use whatsapp_rust::store::traits::DeviceStore;
+use whatsapp_rust::types::events::{Event, EventHandler};
+use whatsapp_rust::wacore::libsignal::protocol::KeyPair;
+use whatsapp_rust::wacore::store::in_memory::InMemoryBackend;
+use whatsapp_rust::wacore::store::Device;
+use whatsapp_rust::wacore_binary::Jid;
+use whatsapp_rust::waproto::whatsapp as wa;
+use whatsapp_rust::Client;
+
+use crate::{ControlError, Network};
+
+/// A message the phone received, decrypted.
+#[derive(Debug, Clone, Serialize)]
+pub struct Received {
+    pub id: String,
+    pub chat: String,
+    pub from: String,
+    pub text: Option<String>,
+    /// The kind of content when it is not plain text (`image`, `reaction`, …).
+    pub kind: String,
+    pub timestamp: i64,
+}
+
+/// A receipt the phone received for one of its messages.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReceiptSeen {
+    pub ids: Vec<String>,
+    pub from: String,
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Inbox {
+    pub messages: Vec<Received>,
+    pub receipts: Vec<ReceiptSeen>,
+    pub undecryptable: Vec<String>,
+}
+
+pub struct Phone {
+    pub pn: String,
+    pub lid: String,
+    pub name: String,
+    client: Arc<Client>,
+    /// The account's identity key: it signs the devices this phone links.
+    identity: KeyPair,
+    inbox: Arc<Mutex<Inbox>>,
+    arrived: Arc<Notify>,
+    /// The client runs as long as the phone lives.
+    _bot: whatsapp_rust::bot::BotHandle,
+}
+
+struct Handler {
+    inbox: Arc<Mutex<Inbox>>,
+    arrived: Arc<Notify>,
+    connected: Arc<Notify>,
+}
+
+impl EventHandler for Handler {
+    fn handle_event(&self, event: Arc<Event>) {
+        match &*event {
+            Event::Connected(_) => self.connected.notify_one(),
+            Event::Messages(batch) => {
+                let mut inbox = self.inbox.lock();
+                for m in batch.messages.iter() {
+                    inbox.messages.push(received(&m.message, &m.info));
+                }
+            }
+            Event::Receipt(r) => self.inbox.lock().receipts.push(ReceiptSeen {
+                ids: r.message_ids.iter().map(|i| i.to_string()).collect(),
+                from: r.source.sender.to_string(),
+                kind: format!("{:?}", r.r#type).to_lowercase(),
+            }),
+            Event::UndecryptableMessage(u) => self.inbox.lock().undecryptable.push(u.info.id.to_string()),
+            _ => return,
+        }
+        self.arrived.notify_waiters();
+    }
+}
+
+fn received(m: &wa::Message, info: &whatsapp_rust::types::message::MessageInfo) -> Received {
+    let m = unwrap(m);
+    let text = m
+        .conversation
+        .clone()
+        .or_else(|| m.extended_text_message.as_option().and_then(|e| e.text.clone()));
+    let kind = if text.is_some() {
+        "text"
+    } else if m.image_message.is_set() {
+        "image"
+    } else if m.video_message.is_set() {
+        "video"
+    } else if m.audio_message.is_set() {
+        "audio"
+    } else if m.document_message.is_set() {
+        "document"
+    } else if m.sticker_message.is_set() {
+        "sticker"
+    } else if m.reaction_message.is_set() {
+        "reaction"
+    } else if m.protocol_message.is_set() {
+        "protocol"
+    } else {
+        "other"
+    };
+    Received {
+        id: info.id.to_string(),
+        chat: info.source.chat.to_string(),
+        from: info.source.sender.to_string(),
+        text,
+        kind: kind.into(),
+        timestamp: info.timestamp.timestamp(),
+    }
+}
+
+/// The message inside a device-sent wrapper (what our own devices send the phone).
+fn unwrap(m: &wa::Message) -> &wa::Message {
+    m.device_sent_message
+        .as_option()
+        .and_then(|d| d.message.as_option())
+        .unwrap_or(m)
+}
+
+impl Phone {
+    /// Starts the phone's client and waits until it is logged in.
+    pub(crate) async fn start(net: Network, pn: &str, lid: &str, name: &str) -> Result<Arc<Self>, ControlError> {
+        let failed = |what: &str, e: &dyn std::fmt::Display| ControlError::Failed(format!("{what}: {e}"));
+        let backend = InMemoryBackend::new();
+        let mut device = Device::new();
+        device.pn = Some(Jid::pn(pn));
+        device.lid = Some(Jid::lid(lid));
+        device.push_name = name.to_owned();
+        backend
+            .save(&device)
+            .await
+            .map_err(|e| failed("the phone's store", &e))?;
+        let inbox = Arc::new(Mutex::new(Inbox::default()));
+        let arrived = Arc::new(Notify::new());
+        let connected = Arc::new(Notify::new());
+        let bot = Bot::builder()
+            .with_backend(backend)
+            .with_transport_factory(net.clone())
+            .with_http_client(crate::cdn::LoopbackHttp::default())
+            .with_event_handler(Handler {
+                inbox: inbox.clone(),
+                arrived: arrived.clone(),
+                connected: connected.clone(),
+            })
+            .with_version((2, 3000, 1_000_000_000))
+            .build()
+            .await
+            .map_err(|e| failed("the phone's client", &e))?;
+        let client = bot.client();
+        let waiting = connected.notified();
+        let handle = bot.spawn();
+        tokio::time::timeout(Duration::from_secs(20), waiting)
+            .await
+            .map_err(|_| ControlError::Failed(format!("the phone of +{pn} did not log in")))?;
+        Ok(Arc::new(Self {
+            pn: pn.into(),
+            lid: lid.into(),
+            name: name.into(),
+            client,
+            identity: device.identity_key.clone(),
+            inbox,
+            arrived,
+            _bot: handle,
+        }))
+    }
+
+    pub fn identity(&self) -> KeyPair {
+        self.identity.clone()
+    }
+
+    pub(crate) fn linked(&self, _device: u32) {}
+
+    pub fn client(&self) -> &Arc<Client> {
+        &self.client
+    }
+
+    pub fn inbox(&self) -> Inbox {
+        self.inbox.lock().clone()
+    }
+
+    /// Waits until the inbox holds a message `done` accepts.
+    pub async fn wait_message(&self, timeout: Duration, done: impl Fn(&Received) -> bool) -> Option<Received> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.arrived.notified();
+            if let Some(m) = self.inbox.lock().messages.iter().find(|m| done(m)).cloned() {
+                return Some(m);
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return None;
+            }
+        }
+    }
+
+    /// Sends a text to a person (`+1555…`) or a group (`…@g.us`); the message's ID.
+    pub async fn send_text(&self, to: &str, text: &str) -> Result<String, ControlError> {
+        self.send(to, wa::Message {
+            conversation: Some(text.to_owned()),
+            ..Default::default()
+        })
+        .await
+    }
+
+    pub async fn send(&self, to: &str, message: wa::Message) -> Result<String, ControlError> {
+        let jid = chat_jid(to)?;
+        let sent = self
+            .client
+            .send_message(jid, message)
+            .await
+            .map_err(|e| ControlError::Failed(format!("the phone could not send: {e}")))?;
+        Ok(sent.message_id.to_string())
+    }
+}
+
+/// A chat as the control API names it: a number or a group JID.
+pub fn chat_jid(to: &str) -> Result<Jid, ControlError> {
+    if to.ends_with("@g.us") || to.ends_with("@s.whatsapp.net") || to.ends_with("@lid") {
+        return to
+            .parse()
+            .map_err(|_| ControlError::BadRequest(format!("not a chat: {to:?}")));
+    }
+    Ok(Jid::pn(crate::digits(to)?))
+}
