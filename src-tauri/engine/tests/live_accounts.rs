@@ -1,17 +1,17 @@
 //! Live accounts end to end on the real `whatsapp-rust` client, against an
-//! in-process stand-in for WhatsApp's server (`fake_whatsapp`): pairing by QR
+//! the loopback WhatsApp network (`wuse-loopback`), in process,: pairing by QR
 //! (the phone "scans" the code the tool returned), the session kept in our
 //! encrypted store across a restart, and the server's ways of ending a session
 //! turned into account statuses and events. Tools go through the one pipeline
 //! with a live key, as an agent's would.
 
-mod fake_whatsapp;
+mod loopback;
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fake_whatsapp::{FakeWhatsApp, Login};
+use wuse_loopback::{Login, Network};
 use serde_json::{json, Value};
 use whatsapp_rust::wacore_binary::builder::NodeBuilder;
 use wuse_engine::config::EngineConfig;
@@ -42,12 +42,12 @@ fn logs() {
     }
 }
 
-async fn start(dir: &Path, key: &DbKey, wa: &FakeWhatsApp) -> Arc<Engine> {
+async fn start(dir: &Path, key: &DbKey, wa: &Network) -> Arc<Engine> {
     logs();
     let mut config = EngineConfig::new(dir.to_path_buf());
     config.db_key = Some(key.clone());
     config.bootstrap = false;
-    config.live = wa.live_options();
+    config.live = loopback::in_process(&wa);
     Engine::start(config).await.unwrap()
 }
 
@@ -103,7 +103,7 @@ fn events_of(engine: &Engine, account: &str) -> Vec<(String, Value)> {
 }
 
 /// Pairs a live account by QR through `pair_account`, as an agent would.
-async fn pair(engine: &Arc<Engine>, live: &Principal, wa: &FakeWhatsApp) -> String {
+async fn pair(engine: &Arc<Engine>, live: &Principal, wa: &Network) -> String {
     let (out, images) = call(engine, live, "pair_account", json!({ "label": "My phone" }))
         .await
         .unwrap();
@@ -123,7 +123,7 @@ async fn pair(engine: &Arc<Engine>, live: &Principal, wa: &FakeWhatsApp) -> Stri
 
 /// An engine whose live account a phone linked by QR, connected.
 struct Linked {
-    wa: FakeWhatsApp,
+    wa: Network,
     engine: Arc<Engine>,
     live: Principal,
     id: String,
@@ -131,7 +131,7 @@ struct Linked {
 }
 
 async fn linked() -> Linked {
-    let wa = FakeWhatsApp::new(1);
+    let wa = Network::new(1);
     let dir = tempfile::tempdir().unwrap();
     let engine = start(dir.path(), &DbKey::generate(), &wa).await;
     let live = live_key(&engine);
@@ -148,7 +148,7 @@ async fn linked() -> Linked {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_phone_links_the_account_by_qr_and_it_stays_linked_across_restarts() {
-    let wa = FakeWhatsApp::new(2);
+    let wa = Network::new(2);
     let dir = tempfile::tempdir().unwrap();
     let key = DbKey::generate();
     let engine = start(dir.path(), &key, &wa).await;
@@ -296,7 +296,7 @@ async fn the_server_ending_a_session_shows_as_a_clear_status() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pairing_by_phone_number_shows_the_code_to_type() {
-    let wa = FakeWhatsApp::new(1);
+    let wa = Network::new(1);
     let dir = tempfile::tempdir().unwrap();
     let engine = start(dir.path(), &DbKey::generate(), &wa).await;
     let live = live_key(&engine);
@@ -318,13 +318,13 @@ async fn pairing_by_phone_number_shows_the_code_to_type() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_live_account_that_cannot_connect_holds_up_nothing_else() {
-    let wa = FakeWhatsApp::new(1);
+    let wa = Network::new(1);
     let dir = tempfile::tempdir().unwrap();
     let mut config = EngineConfig::new(dir.path().to_path_buf());
     config.db_key = Some(DbKey::generate());
     config.sandbox.time_scale = 0.02;
     config.sandbox.ambient = false;
-    config.live = wa.live_options();
+    config.live = loopback::in_process(&wa);
     let engine = Engine::start(config).await.unwrap();
     let boot = engine.bootstrap().await.unwrap().unwrap();
     let live = live_key(&engine);
@@ -472,7 +472,7 @@ async fn what_happens_in_whatsapp_reaches_the_event_log_and_the_store() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_network_pairing_says_why_it_waits() {
-    let wa = FakeWhatsApp::new(1);
+    let wa = Network::new(1);
     wa.set_reachable(false);
     let dir = tempfile::tempdir().unwrap();
     let engine = start(dir.path(), &DbKey::generate(), &wa).await;

@@ -3,13 +3,13 @@
 //! no phone number, no message text. Its own test binary, because it owns the
 //! process-wide log subscriber.
 
-mod fake_whatsapp;
+mod loopback;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use fake_whatsapp::FakeWhatsApp;
+use wuse_loopback::Network;
 use serde_json::json;
 use wuse_engine::config::EngineConfig;
 use wuse_engine::model::AccountStatus;
@@ -50,12 +50,12 @@ async fn nothing_secret_reaches_the_log_at_the_default_level() {
         .with_writer(move || sink.clone())
         .init();
 
-    let wa = FakeWhatsApp::new(1);
+    let wa = Network::new(1);
     let dir = tempfile::tempdir().unwrap();
     let mut config = EngineConfig::new(dir.path().to_path_buf());
     config.db_key = Some(DbKey::generate());
     config.bootstrap = false;
-    config.live = wa.live_options();
+    config.live = loopback::in_process(&wa);
     let engine = Engine::start(config).await.unwrap();
     let (_, secret) = engine.keys.create(KeyMode::Live, None).unwrap();
     let live = engine.keys.verify(&secret).unwrap();

@@ -14,9 +14,10 @@ use wuse_engine::model::AccountStatus;
 use wuse_engine::secrets::DbKey;
 use wuse_engine::store::api_keys::KeyMode;
 use wuse_engine::tools::{self, CallOutcome, Caller};
-use wuse_engine::wa::live::LiveOptions;
 use wuse_engine::Engine;
 use wuse_loopback::Network;
+
+mod loopback;
 
 const ANA: &str = "15550001";
 const BOB: &str = "15550002";
@@ -32,16 +33,6 @@ fn logs() {
     }
 }
 
-/// The network, serving its WebSocket and CDN on a free port of 127.0.0.1.
-async fn network() -> Network {
-    let net = Network::new(1);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    tokio::spawn(wuse_loopback::http::serve_on(net.clone(), listener));
-    while net.http_addr().is_none() {
-        tokio::task::yield_now().await;
-    }
-    net
-}
 
 struct Linked {
     net: Network,
@@ -54,21 +45,15 @@ struct Linked {
 /// An engine whose live account Ana's phone linked by QR, connected; Bob exists too.
 async fn linked() -> Linked {
     logs();
-    let net = network().await;
+    let net = Network::new(1);
+    loopback::serve(&net).await;
     net.add_person(ANA, "Ana").await.unwrap();
     net.add_person(BOB, "Bob").await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut config = EngineConfig::new(dir.path().to_path_buf());
     config.db_key = Some(DbKey::generate());
     config.bootstrap = false;
-    let url = format!("ws://{}/ws/chat", net.http_addr().unwrap());
-    config.live = LiveOptions {
-        transport: Some(Arc::new(
-            whatsapp_rust::transport::TokioWebSocketTransportFactory::new().with_url(url),
-        )),
-        http: Some(Arc::new(wuse_loopback::cdn::LoopbackHttp::default())),
-        version: Some((2, 3000, 1_000_000_000)),
-    };
+    config.live = loopback::over_websocket(&net);
     let engine = Engine::start(config).await.unwrap();
     let (_, secret) = engine.keys.create(KeyMode::Live, Some("agent")).unwrap();
     let live = engine.keys.verify(&secret).unwrap();
