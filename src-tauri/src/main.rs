@@ -7,6 +7,7 @@ mod cli;
 mod commands;
 #[cfg(feature = "desktop")]
 mod desktop;
+mod wa_url;
 
 use clap::Parser;
 

@@ -26,14 +26,16 @@ def anyio_backend():
 class Server:
     """A running `whatsapp-use serve` on a random port."""
 
-    def __init__(self, data_dir: Path, env: dict, key: str | None = None, preexec_fn=None):
+    def __init__(self, data_dir: Path, env: dict, key: str | None = None, preexec_fn=None, bin_path: str = BIN):
         """Starts on `data_dir`; `key` for a restart (the first start prints a new one);
-        `preexec_fn` runs in the child before exec (resource limits, another user)."""
+        `preexec_fn` runs in the child before exec (resource limits, another user);
+        `bin_path` for another build (the loopback one)."""
+        self.bin = bin_path
         self.data_dir = data_dir
         self.env = env
         self.log_path = data_dir.parent / ("serve.out" if key is None else f"serve-{time.monotonic_ns()}.out")
         self.log = open(self.log_path, "w+")
-        self.proc = subprocess.Popen([BIN, "serve", "--data-dir", str(data_dir), "--port", "0"],
+        self.proc = subprocess.Popen([bin_path, "serve", "--data-dir", str(data_dir), "--port", "0"],
                                      stdout=self.log, stderr=subprocess.STDOUT, env=env, preexec_fn=preexec_fn)
         deadline = time.time() + 30
         self.port = None
@@ -63,7 +65,7 @@ class Server:
         return self.log_path.read_text()
 
     def cli(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([BIN, *args, "--data-dir", str(self.data_dir)], capture_output=True, text=True,
+        return subprocess.run([self.bin, *args, "--data-dir", str(self.data_dir)], capture_output=True, text=True,
                               env=self.env, timeout=60)
 
     def stop(self):

@@ -11,7 +11,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use wuse_loopback::{Login, Network};
 use serde_json::{json, Value};
 use whatsapp_rust::wacore_binary::builder::NodeBuilder;
 use wuse_engine::config::EngineConfig;
@@ -24,6 +23,7 @@ use wuse_engine::store::api_keys::KeyMode;
 use wuse_engine::tools::{self, CallOutcome, Caller};
 use wuse_engine::wa::live::SessionStore;
 use wuse_engine::Engine;
+use wuse_loopback::{Login, Network};
 
 /// Right after pairing, the library waits 10 s for the phone's app-state keys
 /// before its first sync; then it reports Connected.
@@ -571,5 +571,28 @@ async fn a_message_goes_out_end_to_end_encrypted_and_its_read_receipt_comes_back
         .await
         .unwrap();
     assert_eq!(stored["message"]["status"], "read");
+    engine.shutdown().await;
+}
+
+/// These tests build the library without its certificate check (the loopback
+/// network needs that), just as `cargo build --workspace` would build the app:
+/// such a build must not connect to WhatsApp's own network.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_build_that_skips_whatsapp_s_certificate_check_will_not_connect_to_whatsapp() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = EngineConfig::new(dir.path().to_path_buf());
+    config.db_key = Some(DbKey::generate());
+    config.bootstrap = false;
+    // No test transport: WhatsApp's own WebSocket.
+    let engine = Engine::start(config).await.unwrap();
+    let live = live_key(&engine);
+    let err = call(&engine, &live, "pair_account", json!({ "label": "real phone" }))
+        .await
+        .unwrap_err();
+    let message = err["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("does not check WhatsApp's server certificate"),
+        "{err}"
+    );
     engine.shutdown().await;
 }

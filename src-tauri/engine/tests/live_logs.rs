@@ -9,7 +9,6 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use wuse_loopback::Network;
 use serde_json::json;
 use wuse_engine::config::EngineConfig;
 use wuse_engine::model::AccountStatus;
@@ -18,6 +17,7 @@ use wuse_engine::store::api_keys::KeyMode;
 use wuse_engine::tools::{self, CallOutcome, Caller};
 use wuse_engine::wa::live::QUIET_LOGS;
 use wuse_engine::Engine;
+use wuse_loopback::Network;
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);

@@ -33,7 +33,6 @@ fn logs() {
     }
 }
 
-
 struct Linked {
     net: Network,
     engine: Arc<Engine>,
@@ -92,10 +91,15 @@ async fn call(engine: &Arc<Engine>, who: &Principal, tool: &str, args: Value) ->
 async fn wait_messages(l: &Linked, chat: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
     let deadline = tokio::time::Instant::now() + ARRIVE;
     loop {
-        let got = call(&l.engine, &l.live, "list_messages", json!({ "account_id": l.account, "chat": chat }))
-            .await
-            .map(|(v, _)| v["messages"].as_array().cloned().unwrap_or_default())
-            .unwrap_or_default();
+        let got = call(
+            &l.engine,
+            &l.live,
+            "list_messages",
+            json!({ "account_id": l.account, "chat": chat }),
+        )
+        .await
+        .map(|(v, _)| v["messages"].as_array().cloned().unwrap_or_default())
+        .unwrap_or_default();
         if done(&got) {
             return got;
         }

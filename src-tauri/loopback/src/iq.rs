@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use whatsapp_rust::wacore_binary::builder::NodeBuilder;
 use whatsapp_rust::buffa::Message as _;
+use whatsapp_rust::wacore_binary::builder::NodeBuilder;
 use whatsapp_rust::wacore_binary::Node;
 use whatsapp_rust::waproto::whatsapp as wa;
 
@@ -33,7 +33,14 @@ pub(crate) fn answer(net: &Network, conn: &Arc<Conn>, from: Option<&str>, node: 
                 .attr("id", id.as_str())
                 .children([NodeBuilder::new("error")
                     .attr("code", code.to_string())
-                    .attr("text", if code == 401 { "not-authorized" } else { "internal-server-error" })
+                    .attr(
+                        "text",
+                        if code == 401 {
+                            "not-authorized"
+                        } else {
+                            "internal-server-error"
+                        },
+                    )
                     .build()])
                 .build(),
         );
@@ -87,9 +94,14 @@ fn encrypt(net: &Network, from: Option<&str>, node: &Node, kind: Option<&str>, r
             .attr("from", "s.whatsapp.net")
             .attr("type", "error")
             .attr("id", attr(node, "id").unwrap_or_default())
-            .children([NodeBuilder::new("error").attr("code", "404").attr("text", "item-not-found").build()]);
+            .children([NodeBuilder::new("error")
+                .attr("code", "404")
+                .attr("text", "item-not-found")
+                .build()]);
     }
-    let Some(key) = node.get_optional_child("key") else { return result };
+    let Some(key) = node.get_optional_child("key") else {
+        return result;
+    };
     let bundles: Vec<Node> = key
         .get_children_by_tag("user")
         .filter_map(|u| attr(u, "jid"))
@@ -111,7 +123,10 @@ fn bundle(net: &Network, jid: &str) -> Node {
         };
         let (_, device, _) = split_jid(jid);
         let key = device_key(&pn, device);
-        let signed = d.people[&pn].devices.get(&device).and_then(|i| i.signed_identity.clone());
+        let signed = d.people[&pn]
+            .devices
+            .get(&device)
+            .and_then(|i| i.signed_identity.clone());
         let keys = d.keys.entry(key).or_insert_with(unheld_keys);
         keys.bundle(jid, signed.as_deref())
     })
@@ -129,7 +144,11 @@ fn unheld_keys() -> Keys {
         registration: (rand::random::<u32>() & 0x3fff).to_be_bytes().to_vec(),
         identity: identity.public_key.public_key_bytes().to_vec(),
         signed_prekey: (vec![0, 0, 1], signed.public_key.public_key_bytes().to_vec(), signature),
-        prekeys: [(vec![0, 0, 7], noise::random_key().public_key.public_key_bytes().to_vec())].into(),
+        prekeys: [(
+            vec![0, 0, 7],
+            noise::random_key().public_key.public_key_bytes().to_vec(),
+        )]
+        .into(),
     }
 }
 
@@ -173,7 +192,10 @@ fn usync(net: &Network, node: &Node) -> Node {
                 _ => continue,
             });
         }
-        NodeBuilder::new("user").attr("jid", jid.as_str()).children(children).build()
+        NodeBuilder::new("user")
+            .attr("jid", jid.as_str())
+            .children(children)
+            .build()
     });
     NodeBuilder::new("usync")
         .children([NodeBuilder::new("list").children(users.collect::<Vec<_>>()).build()])

@@ -37,8 +37,8 @@ use whatsapp_rust::wacore_binary::builder::NodeBuilder;
 use whatsapp_rust::wacore_binary::Node;
 use whatsapp_rust::waproto::whatsapp as wa;
 
-pub use directory::{split_jid, Group, Person};
 use directory::{device_key, Directory};
+pub use directory::{split_jid, Group, Person};
 pub use phone::{Inbox, Phone};
 use wire::{Conn, Out, Role};
 
@@ -212,9 +212,11 @@ impl Network {
 
     /// Waits for a message a client sent to `to` (a JID).
     pub async fn wait_sent(&self, to: &str) -> Sent {
-        self.wait("a message", Duration::from_secs(15), |s| s.sent.iter().any(|m| m.to == to))
-            .await
-            .expect("a message was sent");
+        self.wait("a message", Duration::from_secs(15), |s| {
+            s.sent.iter().any(|m| m.to == to)
+        })
+        .await
+        .expect("a message was sent");
         self.sent().into_iter().find(|m| m.to == to).unwrap()
     }
 
@@ -239,9 +241,10 @@ impl Network {
     pub async fn wait_logged_in(&self, pn: &str, timeout: Duration) {
         let prefix = format!("{pn}:");
         self.wait("a login", timeout, |s| {
-            s.conns
-                .iter()
-                .any(|c| c.logged_in_as().is_some_and(|d| d.starts_with(&prefix) && !d.ends_with(":0")))
+            s.conns.iter().any(|c| {
+                c.logged_in_as()
+                    .is_some_and(|d| d.starts_with(&prefix) && !d.ends_with(":0"))
+            })
         })
         .await
         .expect("the device logged in");
@@ -294,7 +297,9 @@ impl Network {
     /// `pn` and `lid` become a person with no phone client.
     pub async fn scan(&self, qr: &str, pn: &str, lid: &str, push_name: &str) {
         let person = self.ensure_person(pn, lid, push_name);
-        self.pair(qr, &person, &noise::random_key()).await.expect("the device linked");
+        self.pair(qr, &person, &noise::random_key())
+            .await
+            .expect("the device linked");
     }
 
     async fn pair(&self, qr: &str, person: &Person, account: &KeyPair) -> Result<Linked, ControlError> {
@@ -399,7 +404,10 @@ impl Network {
         let Some(creator) = members.first().cloned() else {
             return Err(ControlError::BadRequest("a group needs members".into()));
         };
-        let id = format!("1203630{}", 10_000_000 + self.inner.next_id.fetch_add(1, Ordering::Relaxed));
+        let id = format!(
+            "1203630{}",
+            10_000_000 + self.inner.next_id.fetch_add(1, Ordering::Relaxed)
+        );
         {
             let mut s = self.inner.state.lock();
             if let Some(m) = members.iter().find(|m| !s.dir.people.contains_key(*m)) {
@@ -407,7 +415,12 @@ impl Network {
             }
             let roles = members
                 .iter()
-                .map(|m| (m.clone(), if *m == creator { "superadmin" } else { "member" }.to_owned()))
+                .map(|m| {
+                    (
+                        m.clone(),
+                        if *m == creator { "superadmin" } else { "member" }.to_owned(),
+                    )
+                })
                 .collect();
             s.dir.groups.insert(
                 id.clone(),
@@ -429,7 +442,9 @@ impl Network {
                 .attr("participant", format!("{creator}@s.whatsapp.net"))
                 .attr("t", now_secs().to_string())
                 .attr("to", to)
-                .children([NodeBuilder::new("create").children([iq::group_node(&id, &group)]).build()])
+                .children([NodeBuilder::new("create")
+                    .children([iq::group_node(&id, &group)])
+                    .build()])
                 .build()
         };
         for m in &members {
@@ -514,7 +529,13 @@ impl Network {
 
     /// The next message sends of `pn`'s devices are refused with `code` (one per call).
     pub fn nack_next(&self, pn: &str, code: u16) {
-        self.inner.state.lock().nacks.entry(pn.to_owned()).or_default().push(code);
+        self.inner
+            .state
+            .lock()
+            .nacks
+            .entry(pn.to_owned())
+            .or_default()
+            .push(code);
     }
 
     fn companion_conns(&self, pn: &str) -> Vec<Arc<Conn>> {
@@ -524,7 +545,10 @@ impl Network {
             .lock()
             .conns
             .iter()
-            .filter(|c| c.logged_in_as().is_some_and(|d| d.starts_with(&prefix) && !d.ends_with(":0")))
+            .filter(|c| {
+                c.logged_in_as()
+                    .is_some_and(|d| d.starts_with(&prefix) && !d.ends_with(":0"))
+            })
             .cloned()
             .collect()
     }
@@ -567,7 +591,13 @@ impl Network {
 
     /// The next IQ in namespace `xmlns` (e.g. `w:g2`, `usync`) is answered with error `code`.
     pub fn fail_next_iq(&self, xmlns: &str, code: u16) {
-        self.inner.state.lock().iq_failures.entry(xmlns.to_owned()).or_default().push(code);
+        self.inner
+            .state
+            .lock()
+            .iq_failures
+            .entry(xmlns.to_owned())
+            .or_default()
+            .push(code);
     }
 
     pub(crate) fn take_iq_failure(&self, xmlns: &str) -> Option<u16> {
@@ -712,7 +742,10 @@ impl Network {
                         .attr("id", format!("refs-{}", conn.id))
                         .attr("xmlns", "md")
                         .children([NodeBuilder::new("pair-device")
-                            .children(refs.into_iter().map(|r| NodeBuilder::new("ref").bytes(r.into_bytes()).build()))
+                            .children(
+                                refs.into_iter()
+                                    .map(|r| NodeBuilder::new("ref").bytes(r.into_bytes()).build()),
+                            )
                             .build()])
                         .build(),
                 );
@@ -728,7 +761,11 @@ impl Network {
             let mut s = self.inner.state.lock();
             s.seen.push(tag.clone());
             if tag == "iq" && node.get_optional_child("pair-device-sign").is_some() {
-                let id = node.attrs().optional_string("id").map(|s| s.to_string()).unwrap_or_default();
+                let id = node
+                    .attrs()
+                    .optional_string("id")
+                    .map(|s| s.to_string())
+                    .unwrap_or_default();
                 s.seen.push(format!("signed:{id}"));
             }
         }

@@ -4,7 +4,10 @@
 use clap::Parser;
 
 #[derive(Parser)]
-#[command(name = "wuse-loopback", about = "A loopback WhatsApp network for testing WhatsApp-Use")]
+#[command(
+    name = "wuse-loopback",
+    about = "A loopback WhatsApp network for testing WhatsApp-Use"
+)]
 struct Args {
     /// The port on 127.0.0.1 (0 picks a free one; the address is printed).
     #[arg(long, default_value_t = 0)]
@@ -17,9 +20,7 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("WUSE_LOG").unwrap_or_else(|_| "warn".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("WUSE_LOG").unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();

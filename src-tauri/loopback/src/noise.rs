@@ -19,14 +19,20 @@ pub(crate) struct Handshake {
 
 pub(crate) enum Step {
     Wait(Handshake),
-    Done { read: NoiseCipher, payload: wa::ClientPayload },
+    Done {
+        read: NoiseCipher,
+        payload: wa::ClientPayload,
+    },
     Fail,
 }
 
 pub(crate) fn random_key() -> KeyPair {
     let bytes: [u8; 32] = rand::random();
     let private = PrivateKey::deserialize(&bytes).expect("any 32 bytes make a curve25519 key");
-    KeyPair::new(private.public_key().expect("public key of a valid private key"), private)
+    KeyPair::new(
+        private.public_key().expect("public key of a valid private key"),
+        private,
+    )
 }
 
 /// A chain whose leaf is our static key. The client checks the leaf key and the

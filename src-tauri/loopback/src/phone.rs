@@ -210,10 +210,13 @@ impl Phone {
 
     /// Sends a text to a person (`+1555…`) or a group (`…@g.us`); the message's ID.
     pub async fn send_text(&self, to: &str, text: &str) -> Result<String, ControlError> {
-        self.send(to, wa::Message {
-            conversation: Some(text.to_owned()),
-            ..Default::default()
-        })
+        self.send(
+            to,
+            wa::Message {
+                conversation: Some(text.to_owned()),
+                ..Default::default()
+            },
+        )
         .await
     }
 

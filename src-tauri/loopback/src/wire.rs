@@ -25,9 +25,13 @@ use crate::Network;
 pub(crate) enum Role {
     Handshaking,
     /// A new device asking to be paired, shown these refs.
-    Registering { refs: Vec<String> },
+    Registering {
+        refs: Vec<String>,
+    },
     /// A linked device logged in, as `user:device`.
-    LoggedIn { device: String },
+    LoggedIn {
+        device: String,
+    },
     Closed,
 }
 
@@ -61,7 +65,9 @@ impl Conn {
         let mut w = self.write.lock();
         let Some((cipher, counter)) = w.as_mut() else { return };
         let Ok(plain) = marshal(node) else { return };
-        let Ok(sealed) = cipher.encrypt_with_counter(*counter, &plain) else { return };
+        let Ok(sealed) = cipher.encrypt_with_counter(*counter, &plain) else {
+            return;
+        };
         *counter += 1;
         self.send_raw(&sealed);
     }

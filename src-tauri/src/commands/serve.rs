@@ -26,6 +26,7 @@ async fn serve(global: Global, args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(data_dir = %data_dir.display(), "starting the engine");
     let mut config = EngineConfig::new(data_dir.clone());
     config.bootstrap = !args.no_bootstrap;
+    config.live = crate::wa_url::live_options()?;
     let engine = Engine::start(config).await?;
     let port = port_for(&engine, args.port);
     let listener = http::bind(port).await.with_context(|| {

@@ -44,7 +44,9 @@ pub fn run(global: Global, hidden: bool) -> anyhow::Result<()> {
         .setup(move |app| {
             builder.mount_events(app);
             let lock = OwnerLock::acquire(&data_dir)?;
-            let engine = tauri::async_runtime::block_on(Engine::start(EngineConfig::new(data_dir.clone())))?;
+            let mut config = EngineConfig::new(data_dir.clone());
+            config.live = crate::wa_url::live_options()?;
+            let engine = tauri::async_runtime::block_on(Engine::start(config))?;
             let asked = std::env::var("WUSE_PORT").ok().and_then(|p| p.parse().ok());
             let port = crate::commands::serve::port_for(&engine, asked);
             let listener = tauri::async_runtime::block_on(http::bind(port)).with_context(|| {

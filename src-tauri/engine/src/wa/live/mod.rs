@@ -2,6 +2,7 @@
 //! its protocol state in our encrypted store ([`SessionStore`]), its events turned
 //! into ours ([`convert`]), every [`WaClient`] call mapped to the library.
 
+mod certificate;
 mod client;
 pub mod convert;
 mod pump;
@@ -46,6 +47,32 @@ pub struct LiveOptions {
     pub version: Option<(u32, u32, u32)>,
 }
 
+impl LiveOptions {
+    /// Live accounts on a loopback WhatsApp network at `url` (`ws://127.0.0.1:P/ws/chat`),
+    /// fetching media with `http`. Only in a build with the `loopback` feature, whose
+    /// clients skip the check of WhatsApp's server certificate.
+    #[cfg(feature = "loopback")]
+    pub fn loopback(url: &str, http: Arc<dyn whatsapp_rust::http::HttpClient>) -> Result<Self, String> {
+        let rest = url
+            .strip_prefix("ws://")
+            .ok_or_else(|| format!("WUSE_WA_URL must be a ws:// URL on 127.0.0.1, not {url:?}"))?;
+        let host = rest.split(['/', ':']).next().unwrap_or_default();
+        if host != "127.0.0.1" && host != "localhost" {
+            return Err(format!(
+                "WUSE_WA_URL must point at 127.0.0.1 (a loopback network), not {host:?}"
+            ));
+        }
+        Ok(Self {
+            transport: Some(Arc::new(
+                whatsapp_rust::transport::TokioWebSocketTransportFactory::new().with_url(url),
+            )),
+            http: Some(http),
+            // The loopback network does not answer WhatsApp Web's version check.
+            version: Some((2, 3000, 1_000_000_000)),
+        })
+    }
+}
+
 impl std::fmt::Debug for LiveOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LiveOptions")
@@ -76,6 +103,10 @@ impl LiveNetwork {
         phone_code: Option<String>,
         sink: EventSink,
     ) -> Result<Arc<LiveClient>, WaError> {
+        // WhatsApp's own network (no transport of a test's): only with its certificate checked.
+        if self.options.transport.is_none() && !certificate::checked() {
+            return Err(WaError::Other(certificate::UNCHECKED.into()));
+        }
         let backend = SessionStore::new(self.store.clone(), account.clone());
         let (forwarder, events) = pump::Forwarder::new();
         let transport: Arc<dyn TransportFactory> = match &self.options.transport {
