@@ -111,6 +111,21 @@ async fn wait_messages(l: &Linked, chat: &str, done: impl Fn(&[Value]) -> bool) 
     }
 }
 
+/// The ID of the chat called `name`, once it exists.
+async fn chat_named(l: &Linked, name: &str) -> String {
+    let deadline = tokio::time::Instant::now() + ARRIVE;
+    loop {
+        let (chats, _) = call(&l.engine, &l.live, "list_chats", json!({ "account_id": l.account }))
+            .await
+            .unwrap();
+        if let Some(c) = chats["chats"].as_array().unwrap().iter().find(|c| c["name"] == name) {
+            return c["id"].as_str().unwrap().to_owned();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no chat {name}: {chats}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 fn events(l: &Linked, kind: &str) -> Vec<Value> {
     l.engine
         .store
@@ -201,4 +216,78 @@ async fn what_the_account_sends_a_person_s_phone_decrypts() {
         .await
         .unwrap_or_else(|| panic!("Ana's phone got: {:?}", ana.inbox()));
     assert_eq!(copy.chat, format!("{BOB}@s.whatsapp.net"));
+}
+
+const CAROL: &str = "15550003";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_messages_use_sender_keys_and_a_member_added_later_reads_new_ones() {
+    let l = linked().await;
+    let carol = l.net.add_person(CAROL, "Carol").await.unwrap();
+    let bob = l.net.phone(BOB).unwrap();
+    let group = l
+        .net
+        .create_group("Hiking trip", &[BOB.into(), ANA.into()])
+        .unwrap();
+    let first = bob.send_text(&group, "Saturday at 8?").await.unwrap();
+    let chat = chat_named(&l, "Hiking trip").await;
+    let messages = wait_messages(&l, &chat, |m| m.iter().any(|m| m["text"] == "Saturday at 8?")).await;
+    assert_eq!(messages[0]["sender"]["phone"], format!("+{BOB}"), "{messages:?}");
+    // One sender-key message for the group, the key itself to each member device.
+    let sent = l.net.sent().into_iter().find(|s| s.id == first).unwrap();
+    assert!(sent.payloads.iter().any(|(k, to)| k == "skmsg" && to == &group), "{sent:?}");
+    assert!(
+        sent.payloads.iter().any(|(k, to)| k == "pkmsg" && to.starts_with(&format!("{ANA}:"))),
+        "our device got Bob's sender key: {sent:?}"
+    );
+    let created = events(&l, "group.created");
+    assert!(created.iter().any(|e| e["group"]["subject"] == "Hiking trip"), "{created:?}");
+
+    // The account answers in the group; Bob's phone decrypts it.
+    call(
+        &l.engine,
+        &l.live,
+        "send_message",
+        json!({ "account_id": l.account, "chat": chat, "text": "Count me in" }),
+    )
+    .await
+    .unwrap();
+    let got = bob
+        .wait_message(ARRIVE, |m| m.text.as_deref() == Some("Count me in"))
+        .await
+        .unwrap_or_else(|| panic!("Bob's phone got {:?}", bob.inbox()));
+    assert_eq!(got.chat, group);
+
+    // Carol joins; Bob's next message reaches her and us.
+    l.net.add_to_group(&group, &[CAROL.into()]).unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    bob.send_text(&group, "Carol is coming too").await.unwrap();
+    carol
+        .wait_message(ARRIVE, |m| m.text.as_deref() == Some("Carol is coming too"))
+        .await
+        .unwrap_or_else(|| panic!("Carol's phone got {:?}", carol.inbox()));
+    wait_messages(&l, &chat, |m| m.iter().any(|m| m["text"] == "Carol is coming too")).await;
+    let added = events(&l, "group.participant_added");
+    assert!(!added.is_empty(), "no participant_added event");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offline_device_gets_its_queue_on_reconnect() {
+    let l = linked().await;
+    let bob = l.net.phone(BOB).unwrap();
+    l.net.set_offline(ANA, true).unwrap();
+    let id = AccountId::parse(&l.account).unwrap();
+    l.engine
+        .accounts
+        .wait_until(&id, CONNECT, |a| a.status != AccountStatus::Connected)
+        .await
+        .unwrap();
+    bob.send_text(&format!("+{ANA}"), "Sent while you were away").await.unwrap();
+    bob.send_text(&format!("+{ANA}"), "And another one").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(l.net.queued(&format!("{ANA}:7")), 2, "held for the device");
+    l.net.set_offline(ANA, false).unwrap();
+    let messages = wait_messages(&l, &format!("+{BOB}"), |m| m.len() == 2).await;
+    assert!(messages.iter().any(|m| m["text"] == "And another one"), "{messages:?}");
+    assert_eq!(l.net.queued(&format!("{ANA}:7")), 0);
 }

@@ -527,6 +527,11 @@ impl Network {
         Ok(())
     }
 
+    /// How many stanzas wait for a device (`user:device`) to come online.
+    pub fn queued(&self, device: &str) -> usize {
+        self.inner.state.lock().dir.queues.get(device).map_or(0, |q| q.len())
+    }
+
     /// The next message sends of `pn`'s devices are refused with `code` (one per call).
     pub fn nack_next(&self, pn: &str, code: u16) {
         self.inner
