@@ -43,11 +43,17 @@ struct Linked {
 
 /// An engine whose live account Ana's phone linked by QR, connected; Bob exists too.
 async fn linked() -> Linked {
+    linked_with(|_| {}).await
+}
+
+/// As [`linked`], after `before_link` prepared Ana's phone (queued history, say).
+async fn linked_with(before_link: impl FnOnce(&wuse_loopback::Phone)) -> Linked {
     logs();
     let net = Network::new(1);
     loopback::serve(&net).await;
-    net.add_person(ANA, "Ana").await.unwrap();
+    let ana = net.add_person(ANA, "Ana").await.unwrap();
     net.add_person(BOB, "Bob").await.unwrap();
+    before_link(&ana);
     let dir = tempfile::tempdir().unwrap();
     let mut config = EngineConfig::new(dir.path().to_path_buf());
     config.db_key = Some(DbKey::generate());
@@ -290,4 +296,80 @@ async fn an_offline_device_gets_its_queue_on_reconnect() {
     let messages = wait_messages(&l, &format!("+{BOB}"), |m| m.len() == 2).await;
     assert!(messages.iter().any(|m| m["text"] == "And another one"), "{messages:?}");
     assert_eq!(l.net.queued(&format!("{ANA}:7")), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_that_does_not_decrypt_is_asked_for_again_and_arrives() {
+    let l = linked().await;
+    let bob = l.net.phone(BOB).unwrap();
+    bob.send_text(&format!("+{ANA}"), "First, to open the session").await.unwrap();
+    wait_messages(&l, &format!("+{BOB}"), |m| m.len() == 1).await;
+    // Answered once, Bob's phone sends plain Signal messages (`msg`), whose MAC a
+    // flipped byte breaks.
+    call(
+        &l.engine,
+        &l.live,
+        "send_message",
+        json!({ "account_id": l.account, "chat": format!("+{BOB}"), "text": "Hello" }),
+    )
+    .await
+    .unwrap();
+    bob.wait_message(ARRIVE, |m| m.text.as_deref() == Some("Hello")).await.unwrap();
+    l.net.corrupt_next(&format!("{ANA}:7"), 1);
+    let id = bob.send_text(&format!("+{ANA}"), "Damaged on the way").await.unwrap();
+    let messages = wait_messages(&l, &format!("+{BOB}"), |m| m.len() == 3).await;
+    assert!(messages.iter().any(|m| m["text"] == "Damaged on the way"), "{messages:?}");
+    // Our device asked Bob's phone for it again (a retry receipt), and the phone re-sent it.
+    let resent = l.net.sent().into_iter().filter(|s| s.id == id).count();
+    assert!(resent >= 2, "sent {resent} times");
+    assert!(l.net.seen_receipt("retry"), "no retry receipt");
+}
+
+fn history(with: &str, messages: &[(bool, &str, u64)]) -> wuse_loopback::history::HistoryChat {
+    serde_json::from_value(json!({
+        "with": with,
+        "messages": messages
+            .iter()
+            .map(|(from_me, text, ts)| json!({ "from_me": from_me, "text": text, "ts": ts }))
+            .collect::<Vec<_>>(),
+    }))
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_arrives_inline_after_the_link_and_later_from_the_cdn() {
+    let l = linked_with(|ana| {
+        ana.queue_history(vec![history(
+            &format!("+{BOB}"),
+            &[(false, "Old news from Bob", 1_700_000_000), (true, "Ana's old reply", 1_700_000_060)],
+        )])
+    })
+    .await;
+    let messages = wait_messages(&l, &format!("+{BOB}"), |m| m.len() == 2).await;
+    let reply = messages.iter().find(|m| m["text"] == "Ana's old reply").unwrap();
+    assert_eq!(reply["timestamp"], "2023-11-14T22:14:20.000Z", "{reply}");
+    let (chats, _) = call(&l.engine, &l.live, "list_chats", json!({ "account_id": l.account }))
+        .await
+        .unwrap();
+    assert_eq!(chats["chats"][0]["name"], "Bob", "the push name came with the history: {chats}");
+
+    // A later chunk travels as an encrypted blob on the CDN.
+    let ana = l.net.phone(ANA).unwrap();
+    let carol = l.net.add_person(CAROL, "Carol").await.unwrap();
+    drop(carol);
+    ana.push_history(
+        &l.net,
+        wuse_loopback::history::SyncKind::Recent,
+        &[history(&format!("+{CAROL}"), &[(false, "Carol, last spring", 1_680_000_000)])],
+        false,
+    )
+    .await
+    .unwrap();
+    let from_cdn = wait_messages(&l, &format!("+{CAROL}"), |m| m.len() == 1).await;
+    assert_eq!(from_cdn[0]["text"], "Carol, last spring");
+    assert!(
+        l.net.media_paths().iter().any(|p| p.contains("md-msg-hist")),
+        "the chunk was on the CDN: {:?}",
+        l.net.media_paths()
+    );
 }

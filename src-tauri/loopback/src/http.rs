@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -40,6 +40,9 @@ pub fn router(net: Network) -> Router {
         .route("/control/groups", post(groups))
         .route("/control/offline", post(offline))
         .route("/control/inbox", get(inbox))
+        .route("/control/history", post(history))
+        .route("/mms/{kind}/{token}", post(upload))
+        .route("/v/loopback/{kind}/{token}", get(download))
         .with_state(net)
 }
 
@@ -173,4 +176,61 @@ async fn inbox(State(net): State<Network>, Query(w): Query<Who>) -> Answer {
         .phone(&pn)
         .ok_or_else(|| ControlError::NotFound(format!("no person +{pn} with a phone")))?;
     Ok(Json(serde_json::to_value(phone.inbox()).unwrap_or_default()))
+}
+
+#[derive(Deserialize)]
+struct History {
+    phone: String,
+    chats: Vec<crate::history::HistoryChat>,
+    /// `recent` (default) or `full`: a chunk on the CDN for a linked device.
+    #[serde(default)]
+    kind: Option<String>,
+}
+
+/// Queues conversations on a phone for the history sync after the next link, or,
+/// when the account already has a companion, sends them now as a CDN chunk.
+async fn history(State(net): State<Network>, Json(h): Json<History>) -> Answer {
+    let pn = crate::digits(&h.phone)?;
+    let phone = net
+        .phone(&pn)
+        .ok_or_else(|| ControlError::NotFound(format!("no person +{pn} with a phone")))?;
+    let kind = match h.kind.as_deref() {
+        None | Some("recent") => crate::history::SyncKind::Recent,
+        Some("full") => crate::history::SyncKind::Full,
+        Some(k) => return Err(ControlError::BadRequest(format!("kind is recent or full, not {k:?}"))),
+    };
+    if net.linked().iter().any(|l| l.pn == pn) {
+        let id = phone.push_history(&net, kind, &h.chats, false).await?;
+        return Ok(Json(json!({ "sent": id, "via": "cdn" })));
+    }
+    phone.queue_history(h.chats);
+    Ok(Json(json!({ "queued": true })))
+}
+
+#[derive(Deserialize)]
+struct UploadQuery {
+    resume: Option<String>,
+}
+
+/// The CDN's upload: the encrypted bytes, kept under a direct path.
+async fn upload(
+    State(net): State<Network>,
+    Path((kind, token)): Path<(String, String)>,
+    Query(q): Query<UploadQuery>,
+    body: Bytes,
+) -> Response {
+    if q.resume.is_some() {
+        // "Is it there already?" Never: upload it whole.
+        return (StatusCode::NOT_FOUND, Json(json!({ "error": "not uploaded" }))).into_response();
+    }
+    let path = net.put_media(&kind, &token, body);
+    let host = net.http_addr().map(|a| a.to_string()).unwrap_or_default();
+    Json(json!({ "url": format!("https://{host}{path}"), "direct_path": path })).into_response()
+}
+
+async fn download(State(net): State<Network>, Path((kind, token)): Path<(String, String)>) -> Response {
+    match net.media(&format!("/v/loopback/{kind}/{token}")) {
+        Some(b) => b.into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }

@@ -253,11 +253,18 @@ fn devices_node(devices: &[u32]) -> Node {
     if companions.is_empty() {
         return NodeBuilder::new("devices").children([list]).build();
     }
+    NodeBuilder::new("devices")
+        .children([list, key_index_list(&companions)])
+        .build()
+}
+
+/// The account's list of valid companion key indexes (one per linked device).
+pub(crate) fn key_index_list(companions: &[u32]) -> Node {
     let details = wa::ADVKeyIndexList {
         raw_id: Some(1),
         timestamp: Some(crate::now_secs()),
         current_index: companions.iter().copied().max(),
-        valid_indexes: companions.clone(),
+        valid_indexes: companions.to_vec(),
         account_type: Some(wa::ADVEncryptionType::E2EE),
     }
     .encode_to_vec();
@@ -267,13 +274,8 @@ fn devices_node(devices: &[u32]) -> Node {
         account_signature_key: None,
     }
     .encode_to_vec();
-    NodeBuilder::new("devices")
-        .children([
-            list,
-            NodeBuilder::new("key-index-list")
-                .attr("ts", crate::now_secs().to_string())
-                .bytes(signed)
-                .build(),
-        ])
+    NodeBuilder::new("key-index-list")
+        .attr("ts", crate::now_secs().to_string())
+        .bytes(signed)
         .build()
 }

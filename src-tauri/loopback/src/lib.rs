@@ -16,6 +16,7 @@
 
 pub mod cdn;
 pub mod directory;
+pub mod history;
 pub mod http;
 mod iq;
 mod noise;
@@ -114,8 +115,12 @@ struct State {
     held: std::collections::HashSet<String>,
     /// Error codes the next message sends of a phone number are nacked with.
     nacks: HashMap<String, Vec<u16>>,
+    /// Devices whose next N messages arrive with a payload they cannot decrypt.
+    corrupt: HashMap<String, usize>,
     /// Error codes the next IQs of a namespace are answered with.
     iq_failures: HashMap<String, Vec<u16>>,
+    /// The CDN's blobs (encrypted media and history), by direct path.
+    media: HashMap<String, bytes::Bytes>,
     /// Where the HTTP side listens (media hosts point there).
     http: Option<std::net::SocketAddr>,
 }
@@ -250,6 +255,20 @@ impl Network {
         .expect("the device logged in");
     }
 
+    /// Waits until a companion of `pn` has logged in and uploaded its keys
+    /// (messages can be encrypted to it then); false on timeout.
+    pub(crate) async fn wait_companion_online(&self, pn: &str, timeout: Duration) -> bool {
+        let prefix = format!("{pn}:");
+        self.wait("a companion online", timeout, |s| {
+            s.conns.iter().any(|c| {
+                c.logged_in_as()
+                    .is_some_and(|d| d.starts_with(&prefix) && !d.ends_with(":0") && s.dir.keys.contains_key(&d))
+            })
+        })
+        .await
+        .is_ok()
+    }
+
     /// Knows `pn` as a person (no phone client: see [`Network::add_person`]).
     fn ensure_person(&self, pn: &str, lid: &str, name: &str) -> Person {
         self.inner.state.lock().dir.add_person(pn, lid, name).clone()
@@ -345,8 +364,9 @@ impl Network {
             .or_default();
         conn.send(&NodeBuilder::new("stream:error").attr("code", "515").build());
         conn.close();
+        self.announce_device(&person.pn, device);
         if let Some(phone) = self.phone(&person.pn) {
-            phone.linked(device);
+            phone.linked(self);
         }
         self.changed();
         Ok(Linked {
@@ -355,6 +375,34 @@ impl Network {
             device,
             push_name: person.name.clone(),
         })
+    }
+
+    /// Tells every phone that `pn` has a new device, as WhatsApp's server does, so
+    /// their cached device lists include it (the account's own phone first of all).
+    fn announce_device(&self, pn: &str, device: u32) {
+        let (companions, phones): (Vec<u32>, Vec<String>) = {
+            let s = self.inner.state.lock();
+            let companions = s.dir.people[pn].devices.keys().copied().filter(|d| *d != 0).collect();
+            (companions, s.dir.people.keys().cloned().collect())
+        };
+        for to in phones {
+            let node = NodeBuilder::new("notification")
+                .attr("from", format!("{pn}@s.whatsapp.net"))
+                .attr("type", "devices")
+                .attr("id", self.next_id())
+                .attr("t", now_secs().to_string())
+                .children([NodeBuilder::new("add")
+                    .children([
+                        NodeBuilder::new("device")
+                            .attr("jid", format!("{pn}:{device}@s.whatsapp.net"))
+                            .attr("key-index", device.to_string())
+                            .build(),
+                        iq::key_index_list(&companions),
+                    ])
+                    .build()])
+                .build();
+            self.deliver(&device_key(&to, 0), node);
+        }
     }
 
     /// Ends every companion session of `pn` the way WhatsApp does when another client takes it over.
@@ -525,6 +573,50 @@ impl Network {
             self.drop_connections(&pn);
         }
         Ok(())
+    }
+
+    /// The next `n` messages for `device` (`user:device`) arrive damaged (a
+    /// flipped byte: the Signal MAC fails), as after a broken session.
+    pub fn corrupt_next(&self, device: &str, n: usize) {
+        self.inner.state.lock().corrupt.insert(device.to_owned(), n);
+    }
+
+    /// Whether the message on its way to `device` is to be damaged (and counts it).
+    pub(crate) fn take_corrupt(&self, device: &str) -> bool {
+        let mut s = self.inner.state.lock();
+        match s.corrupt.get_mut(device) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether a client sent a receipt of this type (`retry`, `read`, …).
+    pub fn seen_receipt(&self, kind: &str) -> bool {
+        self.inner.state.lock().seen.iter().any(|t| t == &format!("receipt:{kind}"))
+    }
+
+    /// Stores an uploaded blob; its direct path.
+    pub(crate) fn put_media(&self, kind: &str, token: &str, body: bytes::Bytes) -> String {
+        let path = format!("/v/loopback/{kind}/{token}");
+        self.inner.state.lock().media.insert(path.clone(), body);
+        path
+    }
+
+    pub(crate) fn media(&self, path: &str) -> Option<bytes::Bytes> {
+        self.inner.state.lock().media.get(path).cloned()
+    }
+
+    /// The CDN forgets a blob: its URL answers 404 from now on, as an expired one does.
+    pub fn expire_media(&self, direct_path: &str) -> bool {
+        self.inner.state.lock().media.remove(direct_path).is_some()
+    }
+
+    /// The direct paths of every blob on the CDN.
+    pub fn media_paths(&self) -> Vec<String> {
+        self.inner.state.lock().media.keys().cloned().collect()
     }
 
     /// How many stanzas wait for a device (`user:device`) to come online.

@@ -20,7 +20,10 @@ use whatsapp_rust::wacore_binary::Jid;
 use whatsapp_rust::waproto::whatsapp as wa;
 use whatsapp_rust::Client;
 
+use crate::history::{self, HistoryChat, SyncKind};
 use crate::{ControlError, Network};
+use whatsapp_rust::download::MediaType;
+use whatsapp_rust::UploadOptions;
 
 /// A message the phone received, decrypted.
 #[derive(Debug, Clone, Serialize)]
@@ -58,6 +61,8 @@ pub struct Phone {
     identity: KeyPair,
     inbox: Arc<Mutex<Inbox>>,
     arrived: Arc<Notify>,
+    /// Conversations for the history sync after the next link.
+    history: Mutex<Vec<HistoryChat>>,
     /// The client runs as long as the phone lives.
     _bot: whatsapp_rust::bot::BotHandle,
 }
@@ -176,6 +181,7 @@ impl Phone {
             identity: device.identity_key.clone(),
             inbox,
             arrived,
+            history: Mutex::default(),
             _bot: handle,
         }))
     }
@@ -184,7 +190,26 @@ impl Phone {
         self.identity.clone()
     }
 
-    pub(crate) fn linked(&self, _device: u32) {}
+    pub fn queue_history(&self, chats: Vec<HistoryChat>) {
+        self.history.lock().extend(chats);
+    }
+
+    /// A companion was linked: once it is online, the phone sends it the
+    /// bootstrap history, inline, as WhatsApp's phones do.
+    pub(crate) fn linked(self: &Arc<Self>, net: &Network) {
+        let phone = self.clone();
+        let net = net.clone();
+        tokio::spawn(async move {
+            if !net.wait_companion_online(&phone.pn, Duration::from_secs(30)).await {
+                tracing::warn!(phone = %phone.pn, "history sync: the companion never came online");
+                return;
+            }
+            let chats = std::mem::take(&mut *phone.history.lock());
+            if let Err(e) = phone.push_history(&net, SyncKind::InitialBootstrap, &chats, true).await {
+                tracing::warn!(phone = %phone.pn, "history sync: {e}");
+            }
+        });
+    }
 
     pub fn client(&self) -> &Arc<Client> {
         &self.client
@@ -206,6 +231,48 @@ impl Phone {
                 return None;
             }
         }
+    }
+
+    /// Sends the companions of this phone's account a history chunk of `chats`:
+    /// inline (the bootstrap right after a link) or as a blob on the CDN.
+    pub async fn push_history(
+        &self,
+        net: &Network,
+        kind: SyncKind,
+        chats: &[HistoryChat],
+        inline: bool,
+    ) -> Result<String, ControlError> {
+        let bytes = history::compressed(kind, chats, |pn| {
+            net.person(pn).map(|p| history::Known {
+                pn: p.pn,
+                lid: p.lid,
+                name: p.name,
+            })
+        });
+        let message = if inline {
+            history::notification(kind, Some(bytes), None)
+        } else {
+            let up = self
+                .client
+                .upload(bytes, MediaType::History, UploadOptions::default())
+                .await
+                .map_err(|e| ControlError::Failed(format!("the phone could not upload its history: {e}")))?;
+            history::notification(
+                kind,
+                None,
+                Some(&history::Uploaded {
+                    direct_path: up.direct_path,
+                    media_key: up.media_key.to_vec(),
+                    file_sha256: up.file_sha256.to_vec(),
+                    file_enc_sha256: up.file_enc_sha256.to_vec(),
+                    file_length: up.file_length,
+                }),
+            )
+        };
+        // To its own account: the library encrypts it to the companion devices.
+        let id = self.send(&format!("+{}", self.pn), message).await?;
+        tracing::debug!(phone = %self.pn, %id, inline, "history sync sent");
+        Ok(id)
     }
 
     /// Sends a text to a person (`+1555…`) or a group (`…@g.us`); the message's ID.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use whatsapp_rust::wacore_binary::builder::NodeBuilder;
-use whatsapp_rust::wacore_binary::{Attrs, Node};
+use whatsapp_rust::wacore_binary::{Attrs, Node, NodeContent};
 
 use crate::directory::{device_key, split_jid, DeviceKey};
 use crate::wire::Conn;
@@ -158,6 +158,9 @@ pub(crate) fn message(net: &Network, conn: &Arc<Conn>, from: &str, node: &Node) 
         }
         let pkmsg = encs.iter().any(|e| attr(e, "type").as_deref() == Some("pkmsg"));
         let mut children = encs;
+        if net.take_corrupt(&key) {
+            children.iter_mut().for_each(damage);
+        }
         if pkmsg {
             children.extend(identity.clone());
         }
@@ -171,6 +174,7 @@ pub(crate) fn receipt(net: &Network, conn: &Arc<Conn>, from: &str, node: &Node) 
     let to = attr(node, "to").unwrap_or_default();
     let id = attr(node, "id").unwrap_or_default();
     let Some(sender) = Sender::of(net, from) else { return };
+    net.note(format!("receipt:{}", attr(node, "type").unwrap_or_else(|| "delivery".into())));
     let (_, _, server) = split_jid(&to);
     let mut ack = NodeBuilder::new("ack")
         .attr("class", "receipt")
@@ -226,5 +230,14 @@ pub(crate) fn chatstate(net: &Network, from: &str, node: &Node) {
                 .children(children.clone())
                 .build(),
         );
+    }
+}
+
+/// Flips the last byte of an encrypted payload: its MAC no longer matches.
+fn damage(enc: &mut Node) {
+    if let Some(NodeContent::Bytes(b)) = enc.content.as_mut() {
+        if let Some(last) = b.last_mut() {
+            *last ^= 0xFF;
+        }
     }
 }
