@@ -15,6 +15,7 @@ pub enum ErrorCode {
     EditWindowExpired,
     InvalidRequest,
     MediaTooLarge,
+    MediaExpired,
     RateLimited,
     ServerError,
 }
@@ -28,6 +29,7 @@ impl ErrorCode {
             Self::AccountNotPaired | Self::EditWindowExpired => 409,
             Self::InvalidRequest => 400,
             Self::MediaTooLarge => 413,
+            Self::MediaExpired => 410,
             Self::RateLimited => 429,
             Self::ServerError => 500,
         }
@@ -42,6 +44,7 @@ impl ErrorCode {
             Self::EditWindowExpired => "edit_window_expired",
             Self::InvalidRequest => "invalid_request",
             Self::MediaTooLarge => "media_too_large",
+            Self::MediaExpired => "media_expired",
             Self::RateLimited => "rate_limited",
             Self::ServerError => "server_error",
         }

@@ -129,6 +129,14 @@ struct Send {
     from: String,
     to: String,
     text: Option<String>,
+    media: Option<SendMedia>,
+}
+
+#[derive(Deserialize)]
+struct SendMedia {
+    kind: String,
+    base64: String,
+    mime: String,
 }
 
 async fn send(State(net): State<Network>, Json(s): Json<Send>) -> Answer {
@@ -136,10 +144,18 @@ async fn send(State(net): State<Network>, Json(s): Json<Send>) -> Answer {
     let phone = net
         .phone(&from)
         .ok_or_else(|| ControlError::NotFound(format!("no person +{from} with a phone")))?;
-    let text = s
-        .text
-        .ok_or_else(|| ControlError::BadRequest("a message needs \"text\"".into()))?;
-    let id = phone.send_text(&s.to, &text).await?;
+    let id = match (s.media, s.text) {
+        (Some(m), caption) => {
+            use base64::Engine as _;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(&m.base64)
+                .map_err(|e| ControlError::BadRequest(format!("media.base64: {e}")))?;
+            let kind = crate::media::Kind::parse(&m.kind)?;
+            phone.send_media(&s.to, kind, bytes, &m.mime, caption).await?
+        }
+        (None, Some(text)) => phone.send_text(&s.to, &text).await?,
+        (None, None) => return Err(ControlError::BadRequest("a message needs \"text\" or \"media\"".into())),
+    };
     Ok(Json(json!({ "id": id })))
 }
 

@@ -17,6 +17,7 @@
 pub mod cdn;
 pub mod directory;
 pub mod history;
+pub mod media;
 pub mod http;
 mod iq;
 mod noise;

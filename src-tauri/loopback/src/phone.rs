@@ -21,6 +21,7 @@ use whatsapp_rust::waproto::whatsapp as wa;
 use whatsapp_rust::Client;
 
 use crate::history::{self, HistoryChat, SyncKind};
+use crate::media;
 use crate::{ControlError, Network};
 use whatsapp_rust::download::MediaType;
 use whatsapp_rust::UploadOptions;
@@ -57,6 +58,7 @@ pub struct Phone {
     pub lid: String,
     pub name: String,
     client: Arc<Client>,
+    raw: Raw,
     /// The account's identity key: it signs the devices this phone links.
     identity: KeyPair,
     inbox: Arc<Mutex<Inbox>>,
@@ -67,7 +69,11 @@ pub struct Phone {
     _bot: whatsapp_rust::bot::BotHandle,
 }
 
+/// Received messages as they came, by ID (their media references).
+type Raw = Arc<Mutex<std::collections::HashMap<String, wa::Message>>>;
+
 struct Handler {
+    raw: Raw,
     inbox: Arc<Mutex<Inbox>>,
     arrived: Arc<Notify>,
     connected: Arc<Notify>,
@@ -81,6 +87,7 @@ impl EventHandler for Handler {
                 let mut inbox = self.inbox.lock();
                 for m in batch.messages.iter() {
                     inbox.messages.push(received(&m.message, &m.info));
+                    self.raw.lock().insert(m.info.id.to_string(), (*m.message).clone());
                 }
             }
             Event::Receipt(r) => self.inbox.lock().receipts.push(ReceiptSeen {
@@ -152,6 +159,7 @@ impl Phone {
             .await
             .map_err(|e| failed("the phone's store", &e))?;
         let inbox = Arc::new(Mutex::new(Inbox::default()));
+        let raw = Raw::default();
         let arrived = Arc::new(Notify::new());
         let connected = Arc::new(Notify::new());
         let bot = Bot::builder()
@@ -159,6 +167,7 @@ impl Phone {
             .with_transport_factory(net.clone())
             .with_http_client(crate::cdn::LoopbackHttp::default())
             .with_event_handler(Handler {
+                raw: raw.clone(),
                 inbox: inbox.clone(),
                 arrived: arrived.clone(),
                 connected: connected.clone(),
@@ -178,6 +187,7 @@ impl Phone {
             lid: lid.into(),
             name: name.into(),
             client,
+            raw,
             identity: device.identity_key.clone(),
             inbox,
             arrived,
@@ -273,6 +283,51 @@ impl Phone {
         let id = self.send(&format!("+{}", self.pn), message).await?;
         tracing::debug!(phone = %self.pn, %id, inline, "history sync sent");
         Ok(id)
+    }
+
+    /// Sends media: uploaded encrypted to the CDN, then the message referring to it.
+    pub async fn send_media(
+        &self,
+        to: &str,
+        kind: media::Kind,
+        bytes: Vec<u8>,
+        mime: &str,
+        caption: Option<String>,
+    ) -> Result<String, ControlError> {
+        let up = self
+            .client
+            .upload(bytes, kind.media_type(), UploadOptions::default())
+            .await
+            .map_err(|e| ControlError::Failed(format!("the phone could not upload: {e}")))?;
+        self.send(to, media::message(kind, up, mime, caption)).await
+    }
+
+    /// Downloads and decrypts the media of a message this phone received.
+    pub async fn download(&self, id: &str) -> Result<Vec<u8>, ControlError> {
+        let m = self
+            .raw
+            .lock()
+            .get(id)
+            .cloned()
+            .ok_or_else(|| ControlError::NotFound(format!("the phone has no message {id}")))?;
+        let m = unwrap(&m);
+        let media: &dyn whatsapp_rust::download::Downloadable = if let Some(i) = m.image_message.as_option() {
+            i
+        } else if let Some(v) = m.video_message.as_option() {
+            v
+        } else if let Some(a) = m.audio_message.as_option() {
+            a
+        } else if let Some(d) = m.document_message.as_option() {
+            d
+        } else if let Some(s) = m.sticker_message.as_option() {
+            s
+        } else {
+            return Err(ControlError::BadRequest(format!("message {id} has no media")));
+        };
+        self.client
+            .download(media)
+            .await
+            .map_err(|e| ControlError::Failed(format!("download: {e}")))
     }
 
     /// Sends a text to a person (`+1555…`) or a group (`…@g.us`); the message's ID.

@@ -293,6 +293,7 @@ pub fn wa_error(e: WaError) -> ToolError {
             ToolError::rate_limited(retry_after_ms, "WhatsApp is rate-limiting this account")
         }
         WaError::Timeout => ToolError::server("WhatsApp did not answer in time; it is safe to retry"),
+        WaError::MediaExpired(m) => ToolError::new(ErrorCode::MediaExpired, m),
         WaError::Other(m) => ToolError::server(m),
     }
 }

@@ -491,6 +491,9 @@ pub enum WaError {
     RateLimited { retry_after_ms: u64 },
     #[error("WhatsApp did not answer in time")]
     Timeout,
+    /// The CDN no longer has the media (its reference expired or was revoked).
+    #[error("{0}")]
+    MediaExpired(String),
     #[error("{0}")]
     Other(String),
 }

@@ -506,7 +506,7 @@ impl WaClient for LiveClient {
         self.client
             .download_from_params(&params)
             .await
-            .map_err(|e| errors::any(&e))
+            .map_err(|e| errors::download(&e))
     }
 }
 

@@ -128,6 +128,18 @@ pub fn anyhow_chain(e: &(dyn std::error::Error + 'static)) -> WaError {
     WaError::Other(e.to_string())
 }
 
+/// A failed media download: the CDN's 404/410 (or 401/403 on the reference)
+/// means its copy is gone, on every host.
+pub fn download(e: &anyhow::Error) -> WaError {
+    use whatsapp_rust::error::ErrorChainExt as _;
+    match e.http_status() {
+        Some(401 | 403 | 404 | 410) => WaError::MediaExpired(
+            "WhatsApp's CDN no longer has this media (its copy expired); ask the sender to send it again".into(),
+        ),
+        _ => any(e),
+    }
+}
+
 /// For `anyhow::Error` results (upload, download, read receipts).
 pub fn any(e: &anyhow::Error) -> WaError {
     for cause in e.chain() {
