@@ -17,6 +17,7 @@ pub enum ErrorCode {
     MediaTooLarge,
     MediaExpired,
     RateLimited,
+    SendFailed,
     ServerError,
 }
 
@@ -31,6 +32,7 @@ impl ErrorCode {
             Self::MediaTooLarge => 413,
             Self::MediaExpired => 410,
             Self::RateLimited => 429,
+            Self::SendFailed => 502,
             Self::ServerError => 500,
         }
     }
@@ -46,6 +48,7 @@ impl ErrorCode {
             Self::MediaTooLarge => "media_too_large",
             Self::MediaExpired => "media_expired",
             Self::RateLimited => "rate_limited",
+            Self::SendFailed => "send_failed",
             Self::ServerError => "server_error",
         }
     }
@@ -67,6 +70,9 @@ pub struct ToolError {
     /// For a denial by the policy gate: which rule denied (`paused`, `tool_off`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<&'static str>,
+    /// For `send_failed`: WhatsApp's error code (e.g. "479").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_code: Option<String>,
 }
 
 impl ToolError {
@@ -78,6 +84,7 @@ impl ToolError {
             fields: BTreeMap::new(),
             retry_after_ms: None,
             rule: None,
+            server_code: None,
         }
     }
 

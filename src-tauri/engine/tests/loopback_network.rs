@@ -231,23 +231,28 @@ async fn group_messages_use_sender_keys_and_a_member_added_later_reads_new_ones(
     let l = linked().await;
     let carol = l.net.add_person(CAROL, "Carol").await.unwrap();
     let bob = l.net.phone(BOB).unwrap();
-    let group = l
-        .net
-        .create_group("Hiking trip", &[BOB.into(), ANA.into()])
-        .unwrap();
+    let group = l.net.create_group("Hiking trip", &[BOB.into(), ANA.into()]).unwrap();
     let first = bob.send_text(&group, "Saturday at 8?").await.unwrap();
     let chat = chat_named(&l, "Hiking trip").await;
     let messages = wait_messages(&l, &chat, |m| m.iter().any(|m| m["text"] == "Saturday at 8?")).await;
     assert_eq!(messages[0]["sender"]["phone"], format!("+{BOB}"), "{messages:?}");
     // One sender-key message for the group, the key itself to each member device.
     let sent = l.net.sent().into_iter().find(|s| s.id == first).unwrap();
-    assert!(sent.payloads.iter().any(|(k, to)| k == "skmsg" && to == &group), "{sent:?}");
     assert!(
-        sent.payloads.iter().any(|(k, to)| k == "pkmsg" && to.starts_with(&format!("{ANA}:"))),
+        sent.payloads.iter().any(|(k, to)| k == "skmsg" && to == &group),
+        "{sent:?}"
+    );
+    assert!(
+        sent.payloads
+            .iter()
+            .any(|(k, to)| k == "pkmsg" && to.starts_with(&format!("{ANA}:"))),
         "our device got Bob's sender key: {sent:?}"
     );
     let created = events(&l, "group.created");
-    assert!(created.iter().any(|e| e["group"]["subject"] == "Hiking trip"), "{created:?}");
+    assert!(
+        created.iter().any(|e| e["group"]["subject"] == "Hiking trip"),
+        "{created:?}"
+    );
 
     // The account answers in the group; Bob's phone decrypts it.
     call(
@@ -288,7 +293,9 @@ async fn an_offline_device_gets_its_queue_on_reconnect() {
         .wait_until(&id, CONNECT, |a| a.status != AccountStatus::Connected)
         .await
         .unwrap();
-    bob.send_text(&format!("+{ANA}"), "Sent while you were away").await.unwrap();
+    bob.send_text(&format!("+{ANA}"), "Sent while you were away")
+        .await
+        .unwrap();
     bob.send_text(&format!("+{ANA}"), "And another one").await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(l.net.queued(&format!("{ANA}:7")), 2, "held for the device");
@@ -302,7 +309,9 @@ async fn an_offline_device_gets_its_queue_on_reconnect() {
 async fn a_message_that_does_not_decrypt_is_asked_for_again_and_arrives() {
     let l = linked().await;
     let bob = l.net.phone(BOB).unwrap();
-    bob.send_text(&format!("+{ANA}"), "First, to open the session").await.unwrap();
+    bob.send_text(&format!("+{ANA}"), "First, to open the session")
+        .await
+        .unwrap();
     wait_messages(&l, &format!("+{BOB}"), |m| m.len() == 1).await;
     // Answered once, Bob's phone sends plain Signal messages (`msg`), whose MAC a
     // flipped byte breaks.
@@ -314,11 +323,16 @@ async fn a_message_that_does_not_decrypt_is_asked_for_again_and_arrives() {
     )
     .await
     .unwrap();
-    bob.wait_message(ARRIVE, |m| m.text.as_deref() == Some("Hello")).await.unwrap();
+    bob.wait_message(ARRIVE, |m| m.text.as_deref() == Some("Hello"))
+        .await
+        .unwrap();
     l.net.corrupt_next(&format!("{ANA}:7"), 1);
     let id = bob.send_text(&format!("+{ANA}"), "Damaged on the way").await.unwrap();
     let messages = wait_messages(&l, &format!("+{BOB}"), |m| m.len() == 3).await;
-    assert!(messages.iter().any(|m| m["text"] == "Damaged on the way"), "{messages:?}");
+    assert!(
+        messages.iter().any(|m| m["text"] == "Damaged on the way"),
+        "{messages:?}"
+    );
     // Our device asked Bob's phone for it again (a retry receipt), and the phone re-sent it.
     let resent = l.net.sent().into_iter().filter(|s| s.id == id).count();
     assert!(resent >= 2, "sent {resent} times");
@@ -341,7 +355,10 @@ async fn history_arrives_inline_after_the_link_and_later_from_the_cdn() {
     let l = linked_with(|ana| {
         ana.queue_history(vec![history(
             &format!("+{BOB}"),
-            &[(false, "Old news from Bob", 1_700_000_000), (true, "Ana's old reply", 1_700_000_060)],
+            &[
+                (false, "Old news from Bob", 1_700_000_000),
+                (true, "Ana's old reply", 1_700_000_060),
+            ],
         )])
     })
     .await;
@@ -351,7 +368,10 @@ async fn history_arrives_inline_after_the_link_and_later_from_the_cdn() {
     let (chats, _) = call(&l.engine, &l.live, "list_chats", json!({ "account_id": l.account }))
         .await
         .unwrap();
-    assert_eq!(chats["chats"][0]["name"], "Bob", "the push name came with the history: {chats}");
+    assert_eq!(
+        chats["chats"][0]["name"], "Bob",
+        "the push name came with the history: {chats}"
+    );
 
     // A later chunk travels as an encrypted blob on the CDN.
     let ana = l.net.phone(ANA).unwrap();
@@ -360,7 +380,10 @@ async fn history_arrives_inline_after_the_link_and_later_from_the_cdn() {
     ana.push_history(
         &l.net,
         wuse_loopback::history::SyncKind::Recent,
-        &[history(&format!("+{CAROL}"), &[(false, "Carol, last spring", 1_680_000_000)])],
+        &[history(
+            &format!("+{CAROL}"),
+            &[(false, "Carol, last spring", 1_680_000_000)],
+        )],
         false,
     )
     .await
@@ -376,7 +399,9 @@ async fn history_arrives_inline_after_the_link_and_later_from_the_cdn() {
 
 /// Bytes that look like no particular file: compared byte for byte after the trip.
 fn sample(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -449,7 +474,13 @@ async fn media_goes_both_ways_byte_for_byte_and_an_expired_copy_says_so() {
         l.net.expire_media(&path);
     }
     let image = messages.iter().find(|m| m["type"] == "image").unwrap();
-    let again = call(&l.engine, &l.live, "download_media", json!({ "message_id": image["id"] })).await;
+    let again = call(
+        &l.engine,
+        &l.live,
+        "download_media",
+        json!({ "message_id": image["id"] }),
+    )
+    .await;
     assert!(again.is_ok(), "{again:?}");
 
     // Never downloaded, and expired on the CDN (404): the SPEC's media_expired.
@@ -461,9 +492,49 @@ async fn media_goes_both_ways_byte_for_byte_and_an_expired_copy_says_so() {
     for path in l.net.media_paths() {
         l.net.expire_media(&path);
     }
-    let err = call(&l.engine, &l.live, "download_media", json!({ "message_id": late["id"] }))
-        .await
-        .unwrap_err();
+    let err = call(
+        &l.engine,
+        &l.live,
+        "download_media",
+        json!({ "message_id": late["id"] }),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err["code"], "media_expired", "{err}");
     assert_eq!(err["status"], 410, "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_whatsapp_refuses_is_send_failed_and_marked_failed() {
+    let l = linked().await;
+    l.net.nack_next(ANA, 479);
+    let err = call(
+        &l.engine,
+        &l.live,
+        "send_message",
+        json!({ "account_id": l.account, "chat": format!("+{BOB}"), "text": "Refused by the server" }),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err["code"], "send_failed", "{err}");
+    assert_eq!(err["status"], 502);
+    assert_eq!(err["server_code"], "479");
+    let messages = wait_messages(&l, &format!("+{BOB}"), |m| !m.is_empty()).await;
+    assert_eq!(messages[0]["text"], "Refused by the server");
+    assert_eq!(messages[0]["status"], "failed", "{}", messages[0]);
+    assert!(
+        events(&l, "message.sent").is_empty(),
+        "a refused message is not announced as sent"
+    );
+
+    // The next one goes through.
+    call(
+        &l.engine,
+        &l.live,
+        "send_message",
+        json!({ "account_id": l.account, "chat": format!("+{BOB}"), "text": "Accepted" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(events(&l, "message.sent").len(), 1);
 }

@@ -17,9 +17,9 @@
 pub mod cdn;
 pub mod directory;
 pub mod history;
-pub mod media;
 pub mod http;
 mod iq;
+pub mod media;
 mod noise;
 pub mod pairing;
 pub mod phone;
@@ -596,7 +596,12 @@ impl Network {
 
     /// Whether a client sent a receipt of this type (`retry`, `read`, …).
     pub fn seen_receipt(&self, kind: &str) -> bool {
-        self.inner.state.lock().seen.iter().any(|t| t == &format!("receipt:{kind}"))
+        self.inner
+            .state
+            .lock()
+            .seen
+            .iter()
+            .any(|t| t == &format!("receipt:{kind}"))
     }
 
     /// Stores an uploaded blob; its direct path.

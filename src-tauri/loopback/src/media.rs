@@ -51,10 +51,16 @@ impl Kind {
 /// The message that carries an upload.
 pub fn message(kind: Kind, up: UploadResponse, mime: &str, caption: Option<String>) -> wa::Message {
     let (url, direct_path) = (Some(up.url), Some(up.direct_path));
-    let (media_key, file_sha256, file_enc_sha256) =
-        (Some(up.media_key.to_vec()), Some(up.file_sha256.to_vec()), Some(up.file_enc_sha256.to_vec()));
-    let (file_length, media_key_timestamp, mimetype) =
-        (Some(up.file_length), Some(up.media_key_timestamp), Some(mime.to_owned()));
+    let (media_key, file_sha256, file_enc_sha256) = (
+        Some(up.media_key.to_vec()),
+        Some(up.file_sha256.to_vec()),
+        Some(up.file_enc_sha256.to_vec()),
+    );
+    let (file_length, media_key_timestamp, mimetype) = (
+        Some(up.file_length),
+        Some(up.media_key_timestamp),
+        Some(mime.to_owned()),
+    );
     let mut m = wa::Message::default();
     match kind {
         Kind::Image => {

@@ -174,7 +174,10 @@ pub(crate) fn receipt(net: &Network, conn: &Arc<Conn>, from: &str, node: &Node) 
     let to = attr(node, "to").unwrap_or_default();
     let id = attr(node, "id").unwrap_or_default();
     let Some(sender) = Sender::of(net, from) else { return };
-    net.note(format!("receipt:{}", attr(node, "type").unwrap_or_else(|| "delivery".into())));
+    net.note(format!(
+        "receipt:{}",
+        attr(node, "type").unwrap_or_else(|| "delivery".into())
+    ));
     let (_, _, server) = split_jid(&to);
     let mut ack = NodeBuilder::new("ack")
         .attr("class", "receipt")

@@ -15,7 +15,7 @@ use crate::store::chats::{self, ChatRef};
 use crate::store::media::MediaMeta;
 use crate::store::messages::{self, MessageRef};
 use crate::time::now_ms;
-use crate::wa::{AppStateChange, MediaBlob, MsgKey, Outgoing, WaContent, WaMedia, WaMessage};
+use crate::wa::{AppStateChange, MediaBlob, MsgKey, Outgoing, Sent, WaContent, WaError, WaMedia, WaMessage};
 
 /// WhatsApp's limits.
 pub const MAX_TEXT: usize = 65_536;
@@ -355,10 +355,28 @@ pub async fn send_and_store(
         forwarded,
         id: message_id_for(ctx, chat),
     };
-    let sent = client.send(&chat.jid, &outgoing).await.map_err(wa_error)?;
+    // A message WhatsApp refused went out all the same: it is kept, marked failed,
+    // and the agent hears `send_failed`.
+    let (sent, status, refused) = match client.send(&chat.jid, &outgoing).await {
+        Ok(sent) => (sent, MessageStatus::Sent, None),
+        Err(e @ WaError::SendFailed { .. }) => {
+            let WaError::SendFailed { id, ts, .. } = &e else {
+                unreachable!()
+            };
+            (
+                Sent {
+                    id: id.clone(),
+                    ts: *ts,
+                },
+                MessageStatus::Failed,
+                Some(wa_error(e)),
+            )
+        }
+        Err(e) => return Err(wa_error(e)),
+    };
     let account = chat.account_id.clone();
     let chat = chat.clone();
-    ctx.write(move |tx, em| {
+    let stored = ctx.write(move |tx, em| {
         let message = WaMessage {
             key: MsgKey {
                 chat: chat.jid.clone(),
@@ -371,22 +389,28 @@ pub async fn send_and_store(
             content,
             reply_to: outgoing.reply_to.map(|k| k.id),
             forwarded,
-            status: Some(MessageStatus::Sent),
+            status: Some(status),
             starred: false,
         };
         let (id, _) = messages::insert(tx, &chat, &message, None)?;
         chats::on_message(tx, &chat.id, sent.ts, false)?;
         let json = message_json(tx, &id)?;
-        em.emit(
-            tx,
-            EventType::MessageSent,
-            &account,
-            Some(&chat.id),
-            sent.ts,
-            json!({ "message": json }),
-        )?;
+        if status == MessageStatus::Sent {
+            em.emit(
+                tx,
+                EventType::MessageSent,
+                &account,
+                Some(&chat.id),
+                sent.ts,
+                json!({ "message": json }),
+            )?;
+        }
         Ok(json)
-    })
+    })?;
+    match refused {
+        Some(e) => Err(e),
+        None => Ok(stored),
+    }
 }
 
 async fn send_message(ctx: Ctx, a: SendArgs) -> ToolResult<Output> {

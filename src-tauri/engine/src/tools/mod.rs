@@ -294,6 +294,13 @@ pub fn wa_error(e: WaError) -> ToolError {
         }
         WaError::Timeout => ToolError::server("WhatsApp did not answer in time; it is safe to retry"),
         WaError::MediaExpired(m) => ToolError::new(ErrorCode::MediaExpired, m),
+        WaError::SendFailed { code, .. } => ToolError {
+            server_code: Some(code.clone()),
+            ..ToolError::new(
+                ErrorCode::SendFailed,
+                format!("WhatsApp refused the message (error {code}); it is marked failed in the chat"),
+            )
+        },
         WaError::Other(m) => ToolError::server(m),
     }
 }

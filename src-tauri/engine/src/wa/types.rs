@@ -491,6 +491,9 @@ pub enum WaError {
     RateLimited { retry_after_ms: u64 },
     #[error("WhatsApp did not answer in time")]
     Timeout,
+    /// WhatsApp refused the message (a nack) with this code; it went out as `id` at `ts`.
+    #[error("WhatsApp refused the message (error {code})")]
+    SendFailed { id: String, code: String, ts: Millis },
     /// The CDN no longer has the media (its reference expired or was revoked).
     #[error("{0}")]
     MediaExpired(String),

@@ -35,15 +35,23 @@ pub struct LiveClient {
     store: Store,
     /// For what a call learns on the side (a number's LID, a group's members).
     sink: EventSink,
+    acks: Arc<super::acks::Acks>,
 }
 
 impl LiveClient {
-    pub(super) fn new(client: Arc<Client>, handle: BotHandle, store: Store, sink: EventSink) -> Self {
+    pub(super) fn new(
+        client: Arc<Client>,
+        handle: BotHandle,
+        store: Store,
+        sink: EventSink,
+        acks: Arc<super::acks::Acks>,
+    ) -> Self {
         Self {
             client,
             handle: Mutex::new(Some(handle)),
             store,
             sink,
+            acks,
         }
     }
 
@@ -132,18 +140,24 @@ impl WaClient for LiveClient {
             None
         };
         let proto = content::outgoing(&message.content, cdn, context)?;
-        let options = match &message.id {
-            Some(id) => SendOptions::default().with_message_id(id.clone()),
-            None => SendOptions::default(),
-        };
+        // Our ID, known before sending, so the server's answer can be awaited.
+        let id = message.id.clone().unwrap_or_else(|| self.client.generate_message_id());
+        let answer = self.acks.expect(&id);
         let sent = self
             .client
-            .send_message_with_options(lib_jid(chat), proto, options)
+            .send_message_with_options(lib_jid(chat), proto, SendOptions::default().with_message_id(id.clone()))
             .await
-            .map_err(|e| errors::send(&e))?;
+            .map_err(|e| {
+                self.acks.forget(&id);
+                errors::send(&e)
+            })?;
+        let ts = now_ms();
+        if let Some(Some(code)) = self.acks.wait(&id, answer).await {
+            return Err(WaError::SendFailed { id, code, ts });
+        }
         Ok(Sent {
             id: sent.message_id,
-            ts: now_ms(),
+            ts,
         })
     }
 

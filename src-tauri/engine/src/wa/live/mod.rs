@@ -2,6 +2,7 @@
 //! its protocol state in our encrypted store ([`SessionStore`]), its events turned
 //! into ours ([`convert`]), every [`WaClient`] call mapped to the library.
 
+mod acks;
 mod certificate;
 mod client;
 pub mod convert;
@@ -108,7 +109,8 @@ impl LiveNetwork {
             return Err(WaError::Other(certificate::UNCHECKED.into()));
         }
         let backend = SessionStore::new(self.store.clone(), account.clone());
-        let (forwarder, events) = pump::Forwarder::new();
+        let acks = Arc::new(acks::Acks::default());
+        let (forwarder, events) = pump::Forwarder::new(acks.clone());
         let transport: Arc<dyn TransportFactory> = match &self.options.transport {
             Some(t) => t.clone(),
             None => Arc::new(whatsapp_rust::transport::TokioWebSocketTransportFactory::new()),
@@ -141,7 +143,13 @@ impl LiveNetwork {
         let client = bot.client();
         pump::spawn(events, Arc::downgrade(&client), sink.clone());
         let handle = bot.spawn();
-        Ok(Arc::new(LiveClient::new(client, handle, self.store.clone(), sink)))
+        Ok(Arc::new(LiveClient::new(
+            client,
+            handle,
+            self.store.clone(),
+            sink,
+            acks,
+        )))
     }
 }
 

@@ -20,17 +20,22 @@ use crate::wa::{EventSink, HistoryBatch, WaEvent};
 /// loop never waits on the engine and never drops).
 pub struct Forwarder {
     tx: mpsc::UnboundedSender<Arc<Event>>,
+    /// Server acks go straight to the sends waiting for them.
+    acks: Arc<super::acks::Acks>,
 }
 
 impl Forwarder {
-    pub fn new() -> (Self, mpsc::UnboundedReceiver<Arc<Event>>) {
+    pub fn new(acks: Arc<super::acks::Acks>) -> (Self, mpsc::UnboundedReceiver<Arc<Event>>) {
         let (tx, rx) = mpsc::unbounded_channel();
-        (Self { tx }, rx)
+        (Self { tx, acks }, rx)
     }
 }
 
 impl EventHandler for Forwarder {
     fn handle_event(&self, event: Arc<Event>) {
+        if let Event::ServerAck(ack) = &*event {
+            self.acks.resolve(ack);
+        }
         let _ = self.tx.send(event);
     }
 }
