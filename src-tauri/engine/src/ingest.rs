@@ -182,6 +182,17 @@ impl Ingest {
                     json!({ "sender": person_json(tx, account, &from)?, "state": state }),
                 )?;
             }
+            WaEvent::Undecryptable { chat, sender, id, ts } => {
+                let chat = chats::ensure(tx, account, &chat)?;
+                em.emit(
+                    tx,
+                    EventType::MessageUndecryptable,
+                    account,
+                    Some(&chat.id),
+                    ts,
+                    json!({ "sender": person_json(tx, account, &sender)?, "whatsapp_id": id }),
+                )?;
+            }
             WaEvent::Presence {
                 who,
                 online,

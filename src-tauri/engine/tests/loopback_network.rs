@@ -538,3 +538,35 @@ async fn a_send_whatsapp_refuses_is_send_failed_and_marked_failed() {
     .unwrap();
     assert_eq!(events(&l, "message.sent").len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_that_never_decrypts_is_reported_as_undecryptable() {
+    let l = linked().await;
+    let bob = l.net.phone(BOB).unwrap();
+    bob.send_text(&format!("+{ANA}"), "Opening the session").await.unwrap();
+    wait_messages(&l, &format!("+{BOB}"), |m| m.len() == 1).await;
+    call(
+        &l.engine,
+        &l.live,
+        "send_message",
+        json!({ "account_id": l.account, "chat": format!("+{BOB}"), "text": "Hi" }),
+    )
+    .await
+    .unwrap();
+    bob.wait_message(ARRIVE, |m| m.text.as_deref() == Some("Hi")).await.unwrap();
+    // Every copy damaged, the re-sent ones too.
+    l.net.corrupt_next(&format!("{ANA}:7"), 100);
+    let id = bob.send_text(&format!("+{ANA}"), "You will never read this").await.unwrap();
+    let deadline = tokio::time::Instant::now() + ARRIVE;
+    let event = loop {
+        if let Some(e) = events(&l, "message.undecryptable").into_iter().next() {
+            break e;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no message.undecryptable event");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(event["whatsapp_id"], id, "{event}");
+    assert_eq!(event["sender"]["phone"], format!("+{BOB}"), "{event}");
+    let messages = wait_messages(&l, &format!("+{BOB}"), |m| m.len() == 2).await;
+    assert!(messages.iter().all(|m| m["text"] != "You will never read this"));
+}

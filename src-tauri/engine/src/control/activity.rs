@@ -115,6 +115,7 @@ pub fn summarize(e: &Event) -> String {
             }
         ),
         EventType::TypingStopped => format!("{} stopped typing", who(&d["sender"])),
+        EventType::MessageUndecryptable => format!("A message from {} could not be decrypted", who(&d["sender"])),
         EventType::PresenceChanged => {
             format!(
                 "{} is {}",

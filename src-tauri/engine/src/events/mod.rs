@@ -42,6 +42,7 @@ event_types! {
     MessageEdited => "message.edited",
     MessageDeleted => "message.deleted",
     MessageRead => "message.read",
+    MessageUndecryptable => "message.undecryptable",
     ReactionAdded => "message.reaction.added",
     ReactionRemoved => "message.reaction.removed",
     AccountPaired => "account.paired",

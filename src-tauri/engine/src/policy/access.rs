@@ -81,6 +81,7 @@ pub fn tool_for_event(kind: EventType) -> &'static str {
         | E::MessageEdited
         | E::MessageDeleted
         | E::MessageRead
+        | E::MessageUndecryptable
         | E::ReactionAdded
         | E::ReactionRemoved => "list_messages",
         E::TypingStarted | E::TypingStopped | E::PresenceChanged => "get_contact_presence",

@@ -53,7 +53,7 @@ fn chat_ids(
 #[serde(deny_unknown_fields)]
 pub struct SubscribeArgs {
     /// Event types to receive (default: all): message.received, message.sent, message.edited,
-    /// message.deleted, message.read, message.reaction.added, message.reaction.removed,
+    /// message.deleted, message.read, message.undecryptable, message.reaction.added, message.reaction.removed,
     /// account.paired, account.connected, account.disconnected, account.unpaired, group.created,
     /// group.updated, group.participant_added, group.participant_removed, typing.started,
     /// typing.stopped, presence.changed.

@@ -406,6 +406,13 @@ pub enum WaEvent {
         emoji: Option<String>,
         ts: Millis,
     },
+    /// A message arrived that this device could not decrypt (WhatsApp's ID).
+    Undecryptable {
+        chat: Jid,
+        sender: Jid,
+        id: String,
+        ts: Millis,
+    },
     Receipt {
         chat: Jid,
         ids: Vec<String>,

@@ -95,6 +95,19 @@ pub fn convert(event: &Event, me: &Me) -> Vec<WaEvent> {
                 ts: millis(&r.timestamp),
             }]
         }
+        // Stays undecryptable after the library's retries (WhatsApp shows "Waiting for
+        // this message"): agents hear that something arrived they cannot read.
+        Event::UndecryptableMessage(u) => {
+            let (Some(chat), Some(sender)) = (jid(&u.info.source.chat), jid(&u.info.source.sender)) else {
+                return vec![];
+            };
+            vec![WaEvent::Undecryptable {
+                chat,
+                sender,
+                id: u.info.id.to_string(),
+                ts: millis(&u.info.timestamp),
+            }]
+        }
         Event::ChatPresence(p) => {
             let (Some(chat), Some(from)) = (jid(&p.source.chat), jid(&p.source.sender)) else {
                 return vec![];
