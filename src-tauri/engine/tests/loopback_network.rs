@@ -570,3 +570,27 @@ async fn a_message_that_never_decrypts_is_reported_as_undecryptable() {
     let messages = wait_messages(&l, &format!("+{BOB}"), |m| m.len() == 2).await;
     assert!(messages.iter().all(|m| m["text"] != "You will never read this"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_iq_the_server_fails_is_a_clear_error_and_the_next_one_works() {
+    let l = linked().await;
+    let check = || {
+        call(
+            &l.engine,
+            &l.live,
+            "check_whatsapp",
+            json!({ "account_id": l.account, "phones": [format!("+{CAROL}")] }),
+        )
+    };
+    for (code, ours) in [(500, "server_error"), (503, "server_error"), (401, "forbidden")] {
+        l.net.fail_next_iq("usync", code);
+        let err = check().await.unwrap_err();
+        assert_eq!(err["code"], ours, "{code}: {err}");
+        assert!(err["message"].as_str().unwrap().contains(&code.to_string()), "{err}");
+    }
+    // A refused request is not a logout: the account stays connected.
+    let (accounts, _) = call(&l.engine, &l.live, "list_accounts", json!({})).await.unwrap();
+    assert_eq!(accounts["accounts"][0]["status"], "connected", "{accounts}");
+    let (ok, _) = check().await.unwrap();
+    assert_eq!(ok["results"][0]["on_whatsapp"], true, "{ok}");
+}

@@ -15,8 +15,10 @@ fn server(code: u16, text: &str, backoff: Option<u32>) -> WaError {
         format!("WhatsApp refused the request: {text} ({code})")
     };
     match code {
-        401 => WaError::LoggedOut,
-        403 | 405 => WaError::NotAllowed(text),
+        // An IQ's 401 is "not authorized" for that request (a group we left, a
+        // private profile), not a logout: WhatsApp ends a session with a stream
+        // error or a <failure>, which arrive as their own events.
+        401 | 403 | 405 => WaError::NotAllowed(text),
         404 => WaError::NotFound(text),
         406 | 400 | 409 | 410 => WaError::Invalid(text),
         408 | 504 => WaError::Timeout,
@@ -168,7 +170,7 @@ mod tests {
 
     #[test]
     fn server_codes_map_to_our_errors() {
-        assert_eq!(iq(&server_error(401, None)), WaError::LoggedOut);
+        assert!(matches!(iq(&server_error(401, None)), WaError::NotAllowed(_)));
         assert!(matches!(iq(&server_error(403, None)), WaError::NotAllowed(_)));
         assert!(matches!(iq(&server_error(404, None)), WaError::NotFound(_)));
         assert!(matches!(iq(&server_error(406, None)), WaError::Invalid(_)));
