@@ -47,7 +47,7 @@ async fn start(dir: &Path, key: &DbKey, wa: &Network) -> Arc<Engine> {
     let mut config = EngineConfig::new(dir.to_path_buf());
     config.db_key = Some(key.clone());
     config.bootstrap = false;
-    config.live = loopback::in_process(&wa);
+    config.live = loopback::in_process(wa);
     Engine::start(config).await.unwrap()
 }
 

@@ -553,10 +553,15 @@ async fn a_message_that_never_decrypts_is_reported_as_undecryptable() {
     )
     .await
     .unwrap();
-    bob.wait_message(ARRIVE, |m| m.text.as_deref() == Some("Hi")).await.unwrap();
+    bob.wait_message(ARRIVE, |m| m.text.as_deref() == Some("Hi"))
+        .await
+        .unwrap();
     // Every copy damaged, the re-sent ones too.
     l.net.corrupt_next(&format!("{ANA}:7"), 100);
-    let id = bob.send_text(&format!("+{ANA}"), "You will never read this").await.unwrap();
+    let id = bob
+        .send_text(&format!("+{ANA}"), "You will never read this")
+        .await
+        .unwrap();
     let deadline = tokio::time::Instant::now() + ARRIVE;
     let event = loop {
         if let Some(e) = events(&l, "message.undecryptable").into_iter().next() {

@@ -270,7 +270,12 @@ pub fn convert(event: &Event, me: &Me) -> Vec<WaEvent> {
                 message: key(chat, &d.message_id, d.from_me, d.participant_jid.as_ref()),
             })
         }
-        _ => vec![],
+        // Nothing disappears silently: what the product does not use yet is named
+        // in the debug log (the library's Debug prints only the event's name).
+        other => {
+            tracing::debug!(event = ?other, "a WhatsApp event the engine does not use");
+            vec![]
+        }
     }
 }
 
