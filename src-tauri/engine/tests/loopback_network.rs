@@ -119,9 +119,14 @@ async fn wait_messages(l: &Linked, chat: &str, done: impl Fn(&[Value]) -> bool) 
 
 /// The ID of the chat called `name`, once it exists.
 async fn chat_named(l: &Linked, name: &str) -> String {
+    chat_in(l, &l.account, name).await
+}
+
+/// The ID of `account`'s chat called `name`, once it exists.
+async fn chat_in(l: &Linked, account: &str, name: &str) -> String {
     let deadline = tokio::time::Instant::now() + ARRIVE;
     loop {
-        let (chats, _) = call(&l.engine, &l.live, "list_chats", json!({ "account_id": l.account }))
+        let (chats, _) = call(&l.engine, &l.live, "list_chats", json!({ "account_id": account }))
             .await
             .unwrap();
         if let Some(c) = chats["chats"].as_array().unwrap().iter().find(|c| c["name"] == name) {
@@ -598,4 +603,183 @@ async fn an_iq_the_server_fails_is_a_clear_error_and_the_next_one_works() {
     assert_eq!(accounts["accounts"][0]["status"], "connected", "{accounts}");
     let (ok, _) = check().await.unwrap();
     assert_eq!(ok["results"][0]["on_whatsapp"], true, "{ok}");
+}
+
+/// Links a second live account in the same engine, as Bob's companion.
+async fn link_second(l: &Linked, pn: &str, label: &str) -> String {
+    let (out, _) = call(&l.engine, &l.live, "pair_account", json!({ "label": label }))
+        .await
+        .unwrap();
+    let account = out["account"]["id"].as_str().unwrap().to_owned();
+    l.net
+        .link(out["account"]["pairing"]["qr"].as_str().unwrap(), pn)
+        .await
+        .unwrap();
+    let id = AccountId::parse(&account).unwrap();
+    let a = l
+        .engine
+        .accounts
+        .wait_until(&id, CONNECT, |a| a.status == AccountStatus::Connected)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.status, AccountStatus::Connected, "{:?}", a.status_detail);
+    account
+}
+
+/// The messages of `account` in `chat`, once `done` accepts them.
+async fn wait_in(l: &Linked, account: &str, chat: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let deadline = tokio::time::Instant::now() + ARRIVE;
+    loop {
+        let got = call(
+            &l.engine,
+            &l.live,
+            "list_messages",
+            json!({ "account_id": account, "chat": chat }),
+        )
+        .await
+        .map(|(v, _)| v["messages"].as_array().cloned().unwrap_or_default())
+        .unwrap_or_default();
+        if done(&got) {
+            return got;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{account} in {chat}: {got:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn events_of(l: &Linked, account: &str, kind: &str) -> Vec<Value> {
+    l.engine
+        .store
+        .read(|c| {
+            let mut st = c.prepare("SELECT data FROM events WHERE account_id = ?1 AND type = ?2 ORDER BY seq")?;
+            let rows = st
+                .query_map([account, kind], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows.into_iter().map(|d| serde_json::from_str(&d).unwrap()).collect())
+        })
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_accounts_in_one_engine_chat_through_the_network() {
+    let l = linked().await;
+    let ana = l.account.clone();
+    let bob = link_second(&l, BOB, "Bob's phone").await;
+    let send = |account: &str, args: Value| {
+        let mut args = args;
+        args["account_id"] = json!(account);
+        call(&l.engine, &l.live, "send_message", args)
+    };
+    let tool = |name: &'static str, args: Value| call(&l.engine, &l.live, name, args);
+
+    // Text, then a reply to it.
+    send(
+        &ana,
+        json!({ "chat": format!("+{BOB}"), "text": "Hi Bob, it's Ana's agent" }),
+    )
+    .await
+    .unwrap();
+    let at_bob = wait_in(&l, &bob, &format!("+{ANA}"), |m| !m.is_empty()).await;
+    let first = at_bob[0]["id"].as_str().unwrap().to_owned();
+    send(
+        &bob,
+        json!({ "chat": format!("+{ANA}"), "text": "Hello Ana", "reply_to": first }),
+    )
+    .await
+    .unwrap();
+    let at_ana = wait_in(&l, &ana, &format!("+{BOB}"), |m| m.len() == 2).await;
+    let reply = at_ana.iter().find(|m| m["text"] == "Hello Ana").unwrap();
+    let mine = at_ana.iter().find(|m| m["from_me"] == true).unwrap();
+    assert_eq!(reply["reply_to"], mine["id"], "the reply quotes Ana's message: {reply}");
+
+    // A reaction, an edit and a revoke, each seen on the other side.
+    tool("add_reaction", json!({ "message_id": reply["id"], "emoji": "👍" }))
+        .await
+        .unwrap();
+    tool(
+        "edit_message",
+        json!({ "message_id": mine["id"], "text": "Hi Bob, it's Ana (edited)" }),
+    )
+    .await
+    .unwrap();
+    wait_in(&l, &bob, &format!("+{ANA}"), |m| {
+        m.iter().any(|m| m["text"] == "Hi Bob, it's Ana (edited)")
+    })
+    .await;
+    let deadline = tokio::time::Instant::now() + ARRIVE;
+    while events_of(&l, &bob, "message.reaction.added").is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "Bob's account saw no reaction");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tool(
+        "delete_message",
+        json!({ "message_id": mine["id"], "scope": "everyone" }),
+    )
+    .await
+    .unwrap();
+    let deadline = tokio::time::Instant::now() + ARRIVE;
+    while events_of(&l, &bob, "message.deleted").is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "Bob's account saw no revoke");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Media, byte for byte.
+    use base64::Engine as _;
+    let bytes = sample(25_000, 11);
+    let (media, _) = tool(
+        "upload_media",
+        json!({ "base64": base64::engine::general_purpose::STANDARD.encode(&bytes), "file_name": "notes.bin" }),
+    )
+    .await
+    .unwrap();
+    send(
+        &ana,
+        json!({ "chat": format!("+{BOB}"), "media_id": media["media"]["id"], "as_document": true }),
+    )
+    .await
+    .unwrap();
+    let docs = wait_in(&l, &bob, &format!("+{ANA}"), |m| {
+        m.iter().any(|m| m["type"] == "document")
+    })
+    .await;
+    let doc = docs.iter().find(|m| m["type"] == "document").unwrap();
+    let got = match tools::call(
+        &l.engine,
+        &l.live,
+        "download_media",
+        json!({ "message_id": doc["id"], "as": "resource" }),
+        Caller::default(),
+    )
+    .await
+    {
+        CallOutcome::Done(out) => out.blobs[0].bytes.clone(),
+        CallOutcome::Failed(e) => panic!("{}", serde_json::to_value(e).unwrap()),
+        CallOutcome::UnknownTool => unreachable!(),
+    };
+    assert_eq!(got, bytes);
+
+    // A group with both accounts and a person.
+    let carol = l.net.add_person(CAROL, "Carol").await.unwrap();
+    let group = l
+        .net
+        .create_group("Three of us", &[CAROL.into(), ANA.into(), BOB.into()])
+        .unwrap();
+    carol.send_text(&group, "Welcome, both of you").await.unwrap();
+    let (ana_group, bob_group) = (
+        chat_in(&l, &ana, "Three of us").await,
+        chat_in(&l, &bob, "Three of us").await,
+    );
+    wait_in(&l, &bob, &bob_group, |m| {
+        m.iter().any(|m| m["text"] == "Welcome, both of you")
+    })
+    .await;
+    send(&ana, json!({ "chat": ana_group, "text": "Thanks Carol" }))
+        .await
+        .unwrap();
+    wait_in(&l, &bob, &bob_group, |m| m.iter().any(|m| m["text"] == "Thanks Carol")).await;
+    carol
+        .wait_message(ARRIVE, |m| m.text.as_deref() == Some("Thanks Carol"))
+        .await
+        .unwrap_or_else(|| panic!("Carol got {:?}", carol.inbox()));
 }
