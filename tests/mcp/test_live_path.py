@@ -104,6 +104,15 @@ async def test_a_live_account_on_the_loopback_network_receives_and_sends(tmp_pat
             got = wait_until(lambda: [m for m in network.control(f"/control/inbox?phone={BOB}")["messages"]
                                       if m["text"] == "Hi Bob, from an agent"], what="Bob's phone to decrypt it")
             assert got[0]["from"].startswith(ANA[1:]) or got[0]["from"].startswith("9" + ANA[1:]), got
+
+            # Ana mutes Bob on her phone: the app-state patch reaches the linked device.
+            network.control("/control/app-state", {"phone": ANA, "action": "mute", "chat": BOB})
+            for _ in range(100):
+                chats = (await agent.call("list_chats", {"account_id": account}))["chats"]
+                if chats and chats[0].get("muted"):
+                    break
+                time.sleep(0.2)
+            assert chats[0].get("muted") is True, chats
     finally:
         server.stop()
 

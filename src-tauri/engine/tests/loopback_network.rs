@@ -137,6 +137,22 @@ async fn chat_in(l: &Linked, account: &str, name: &str) -> String {
     }
 }
 
+/// The account's first chat, once `want` holds for it.
+async fn first_chat_until(l: &Linked, want: impl Fn(&Value) -> bool) -> Value {
+    let deadline = tokio::time::Instant::now() + ARRIVE;
+    loop {
+        let (chats, _) = call(&l.engine, &l.live, "list_chats", json!({ "account_id": l.account }))
+            .await
+            .unwrap();
+        let chat = chats["chats"].as_array().unwrap().first().cloned().unwrap_or_default();
+        if want(&chat) {
+            return chat;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{chat}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 fn events(l: &Linked, kind: &str) -> Vec<Value> {
     l.engine
         .store
@@ -782,4 +798,22 @@ async fn two_accounts_in_one_engine_chat_through_the_network() {
         .wait_message(ARRIVE, |m| m.text.as_deref() == Some("Thanks Carol"))
         .await
         .unwrap_or_else(|| panic!("Carol got {:?}", carol.inbox()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_phone_changes_in_app_state_shows_in_list_chats() {
+    let l = linked().await;
+    let bob = l.net.phone(BOB).unwrap();
+    bob.send_text(&format!("+{ANA}"), "Hi").await.unwrap();
+    wait_messages(&l, &format!("+{BOB}"), |m| m.len() == 1).await;
+    let ana = l.net.phone(ANA).unwrap();
+    // Muted and archived (an archived chat is never pinned: WhatsApp unpins it).
+    ana.chat_action("mute", &format!("+{BOB}"), true).await.unwrap();
+    ana.chat_action("archive", &format!("+{BOB}"), true).await.unwrap();
+    first_chat_until(&l, |c| c["muted"] == true && c["archived"] == true).await;
+    // Back in the inbox, pinned.
+    ana.chat_action("archive", &format!("+{BOB}"), false).await.unwrap();
+    ana.chat_action("pin", &format!("+{BOB}"), true).await.unwrap();
+    let chat = first_chat_until(&l, |c| c["archived"] != true && c["pinned"] == true).await;
+    assert_eq!(chat["muted"], true, "{chat}");
 }

@@ -41,6 +41,7 @@ pub fn router(net: Network) -> Router {
         .route("/control/offline", post(offline))
         .route("/control/inbox", get(inbox))
         .route("/control/history", post(history))
+        .route("/control/app-state", post(app_state))
         .route("/mms/{kind}/{token}", post(upload))
         .route("/v/loopback/{kind}/{token}", get(download))
         .with_state(net)
@@ -249,4 +250,29 @@ async fn download(State(net): State<Network>, Path((kind, token)): Path<(String,
         Some(b) => b.into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+#[derive(Deserialize)]
+struct AppState {
+    phone: String,
+    /// `mute`, `archive`, `pin` or `mark_read`.
+    action: String,
+    chat: String,
+    /// On (default) or off.
+    #[serde(default = "yes")]
+    value: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The phone changes a chat's state; its companions sync the patch.
+async fn app_state(State(net): State<Network>, Json(a): Json<AppState>) -> Answer {
+    let pn = crate::digits(&a.phone)?;
+    let phone = net
+        .phone(&pn)
+        .ok_or_else(|| ControlError::NotFound(format!("no person +{pn} with a phone")))?;
+    phone.chat_action(&a.action, &a.chat, a.value).await?;
+    Ok(Json(json!({ "action": a.action, "chat": a.chat, "value": a.value })))
 }

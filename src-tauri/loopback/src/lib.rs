@@ -14,6 +14,7 @@
 //! Nothing here is a security boundary: the certificate it presents is not
 //! WhatsApp's, so only a client built to skip that check talks to it.
 
+mod appstate;
 pub mod cdn;
 pub mod directory;
 pub mod history;
@@ -120,6 +121,8 @@ struct State {
     corrupt: HashMap<String, usize>,
     /// Error codes the next IQs of a namespace are answered with.
     iq_failures: HashMap<String, Vec<u16>>,
+    /// App-state patches, per account and collection.
+    patches: appstate::Patches,
     /// The CDN's blobs (encrypted media and history), by direct path.
     media: HashMap<String, bytes::Bytes>,
     /// Where the HTTP side listens (media hosts point there).
@@ -738,18 +741,36 @@ impl Network {
             .build()
     }
 
-    /// App-state sync: every collection asked for is up to date.
-    pub(crate) fn app_state_answer(&self, _from: Option<&str>, node: &Node, result: NodeBuilder) -> NodeBuilder {
-        let names: Vec<Node> = node
-            .get_optional_child("sync")
-            .map(|s| {
-                s.get_children_by_tag("collection")
-                    .filter_map(|c| c.attrs().optional_string("name").map(|n| n.to_string()))
-                    .map(|n| NodeBuilder::new("collection").attr("name", n).build())
-                    .collect()
-            })
-            .unwrap_or_default();
-        result.children([NodeBuilder::new("sync").children(names).build()])
+    /// App-state sync: patches stored and handed out; the account's other devices
+    /// hear when a collection moved (`server_sync`), as from WhatsApp's server.
+    pub(crate) fn app_state_answer(&self, from: Option<&str>, node: &Node, result: NodeBuilder) -> NodeBuilder {
+        let Some(from) = from else { return result };
+        let (pn, device, _) = split_jid(from);
+        let appstate::Outcome::Answer(sync, moved) = self.inner.state.lock().patches.answer(pn, node);
+        if !moved.is_empty() {
+            let others: Vec<String> = self
+                .devices_of(&format!("{pn}@s.whatsapp.net"))
+                .into_iter()
+                .filter(|(_, d)| *d != device)
+                .map(|(k, _)| k)
+                .collect();
+            for key in others {
+                let node = NodeBuilder::new("notification")
+                    .attr("from", "s.whatsapp.net")
+                    .attr("type", "server_sync")
+                    .attr("id", self.next_id())
+                    .attr("t", now_secs().to_string())
+                    .children(moved.iter().map(|(name, version)| {
+                        NodeBuilder::new("collection")
+                            .attr("name", name.as_str())
+                            .attr("version", version.to_string())
+                            .build()
+                    }))
+                    .build();
+                self.deliver(&key, node);
+            }
+        }
+        result.children([sync])
     }
 
     pub(crate) fn take_nack(&self, pn: &str) -> Option<u16> {

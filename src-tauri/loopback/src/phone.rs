@@ -11,7 +11,7 @@ use parking_lot::Mutex;
 use serde::Serialize;
 use tokio::sync::Notify;
 use whatsapp_rust::bot::Bot;
-use whatsapp_rust::store::traits::DeviceStore;
+use whatsapp_rust::store::traits::{AppSyncStore, DeviceStore};
 use whatsapp_rust::types::events::{Event, EventHandler};
 use whatsapp_rust::wacore::libsignal::protocol::KeyPair;
 use whatsapp_rust::wacore::store::in_memory::InMemoryBackend;
@@ -63,6 +63,7 @@ pub struct Phone {
     identity: KeyPair,
     inbox: Arc<Mutex<Inbox>>,
     arrived: Arc<Notify>,
+    sync_key: SyncKey,
     /// Conversations for the history sync after the next link.
     history: Mutex<Vec<HistoryChat>>,
     /// The client runs as long as the phone lives.
@@ -158,6 +159,13 @@ impl Phone {
             .save(&device)
             .await
             .map_err(|e| failed("the phone's store", &e))?;
+        // The account's app-state key: the phone makes it, and shares it with
+        // each device it links, so their patches decrypt on both sides.
+        let sync_key = SyncKey::new();
+        backend
+            .set_sync_key(&sync_key.id, sync_key.stored())
+            .await
+            .map_err(|e| failed("the phone's store", &e))?;
         let inbox = Arc::new(Mutex::new(Inbox::default()));
         let raw = Raw::default();
         let arrived = Arc::new(Notify::new());
@@ -192,6 +200,7 @@ impl Phone {
             inbox,
             arrived,
             history: Mutex::default(),
+            sync_key,
             _bot: handle,
         }))
     }
@@ -213,6 +222,9 @@ impl Phone {
             if !net.wait_companion_online(&phone.pn, Duration::from_secs(30)).await {
                 tracing::warn!(phone = %phone.pn, "history sync: the companion never came online");
                 return;
+            }
+            if let Err(e) = phone.send(&format!("+{}", phone.pn), phone.sync_key.share()).await {
+                tracing::warn!(phone = %phone.pn, "sharing the app-state key: {e}");
             }
             let chats = std::mem::take(&mut *phone.history.lock());
             if let Err(e) = phone.push_history(&net, SyncKind::InitialBootstrap, &chats, true).await {
@@ -330,6 +342,28 @@ impl Phone {
             .map_err(|e| ControlError::Failed(format!("download: {e}")))
     }
 
+    /// Changes a chat's state on the phone (mute, archive, pin, mark read): the
+    /// library makes the app-state patch, and the account's companions sync it.
+    pub async fn chat_action(&self, action: &str, chat: &str, on: bool) -> Result<(), ControlError> {
+        let jid = chat_jid(chat)?;
+        let actions = self.client.chat_actions();
+        let done = match (action, on) {
+            ("mute", true) => actions.mute_chat(&jid).await,
+            ("mute", false) => actions.unmute_chat(&jid).await,
+            ("archive", true) => actions.archive_chat(&jid, None).await,
+            ("archive", false) => actions.unarchive_chat(&jid, None).await,
+            ("pin", true) => actions.pin_chat(&jid).await,
+            ("pin", false) => actions.unpin_chat(&jid).await,
+            ("mark_read", read) => actions.mark_chat_as_read(&jid, read, None).await,
+            _ => {
+                return Err(ControlError::BadRequest(format!(
+                    "action is mute, archive, pin or mark_read, not {action:?}"
+                )))
+            }
+        };
+        done.map_err(|e| ControlError::Failed(format!("the phone could not {action} the chat: {e}")))
+    }
+
     /// Sends a text to a person (`+1555…`) or a group (`…@g.us`); the message's ID.
     pub async fn send_text(&self, to: &str, text: &str) -> Result<String, ControlError> {
         self.send(
@@ -350,6 +384,61 @@ impl Phone {
             .await
             .map_err(|e| ControlError::Failed(format!("the phone could not send: {e}")))?;
         Ok(sent.message_id.to_string())
+    }
+}
+
+/// An app-state sync key (what WhatsApp's phones make and share).
+struct SyncKey {
+    id: Vec<u8>,
+    data: Vec<u8>,
+    fingerprint: wa::message::AppStateSyncKeyFingerprint,
+    timestamp: i64,
+}
+
+impl SyncKey {
+    fn new() -> Self {
+        Self {
+            id: rand::random::<[u8; 6]>().to_vec(),
+            data: rand::random::<[u8; 32]>().to_vec(),
+            fingerprint: wa::message::AppStateSyncKeyFingerprint {
+                raw_id: Some(rand::random()),
+                current_index: Some(0),
+                device_indexes: vec![0],
+            },
+            timestamp: crate::now_secs() as i64 * 1000,
+        }
+    }
+
+    fn stored(&self) -> whatsapp_rust::store::traits::AppStateSyncKey {
+        use whatsapp_rust::buffa::Message as _;
+        whatsapp_rust::store::traits::AppStateSyncKey {
+            key_data: self.data.clone(),
+            fingerprint: self.fingerprint.encode_to_vec(),
+            timestamp: self.timestamp,
+        }
+    }
+
+    /// The protocol message that hands the key to the account's companions.
+    fn share(&self) -> wa::Message {
+        use whatsapp_rust::buffa::MessageField;
+        let key = wa::message::AppStateSyncKey {
+            key_id: MessageField::some(wa::message::AppStateSyncKeyId {
+                key_id: Some(self.id.clone()),
+            }),
+            key_data: MessageField::some(wa::message::AppStateSyncKeyData {
+                key_data: Some(self.data.clone()),
+                fingerprint: MessageField::some(self.fingerprint.clone()),
+                timestamp: Some(self.timestamp),
+            }),
+        };
+        wa::Message {
+            protocol_message: MessageField::some(wa::message::ProtocolMessage {
+                r#type: Some(wa::message::protocol_message::Type::APP_STATE_SYNC_KEY_SHARE),
+                app_state_sync_key_share: MessageField::some(wa::message::AppStateSyncKeyShare { keys: vec![key] }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
     }
 }
 
