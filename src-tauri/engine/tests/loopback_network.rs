@@ -817,3 +817,60 @@ async fn what_the_phone_changes_in_app_state_shows_in_list_chats() {
     let chat = first_chat_until(&l, |c| c["archived"] != true && c["pinned"] == true).await;
     assert_eq!(chat["muted"], true, "{chat}");
 }
+
+/// Waits for Ana's phone to sync a star of the message WhatsApp knows as `id`.
+async fn star_on_phone(l: &Linked, id: &str) -> wuse_loopback::phone::StarSeen {
+    let ana = l.net.phone(ANA).unwrap();
+    let deadline = tokio::time::Instant::now() + ARRIVE;
+    loop {
+        if let Some(s) = ana.inbox().stars.into_iter().find(|s| s.message_id == id) {
+            return s;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "Ana's phone saw no star of {id}: {:?}",
+            ana.inbox().stars
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_star_reaches_the_phone_under_whatsapp_s_key_in_chats_and_groups() {
+    let l = linked().await;
+    let bob = l.net.phone(BOB).unwrap();
+    // 1:1: the index's participant slot is "0", not Bob's JID.
+    let direct = bob.send_text(&format!("+{ANA}"), "Star this").await.unwrap();
+    let ours = wait_messages(&l, &format!("+{BOB}"), |m| m.len() == 1).await;
+    call(
+        &l.engine,
+        &l.live,
+        "star_message",
+        json!({ "message_id": ours[0]["id"] }),
+    )
+    .await
+    .unwrap();
+    let star = star_on_phone(&l, &direct).await;
+    assert_eq!(star.participant, None, "{star:?}");
+    assert!(star.starred && !star.from_me, "{star:?}");
+
+    // A group: the slot names the author.
+    let group = l.net.create_group("Stars", &[BOB.into(), ANA.into()]).unwrap();
+    let in_group = bob.send_text(&group, "And this one").await.unwrap();
+    let chat = chat_named(&l, "Stars").await;
+    let msgs = wait_messages(&l, &chat, |m| !m.is_empty()).await;
+    call(
+        &l.engine,
+        &l.live,
+        "star_message",
+        json!({ "message_id": msgs[0]["id"] }),
+    )
+    .await
+    .unwrap();
+    let star = star_on_phone(&l, &in_group).await;
+    assert_eq!(
+        star.participant.as_deref(),
+        Some(format!("{BOB}@s.whatsapp.net").as_str()),
+        "{star:?}"
+    );
+}

@@ -42,7 +42,7 @@ use whatsapp_rust::waproto::whatsapp as wa;
 
 use directory::{device_key, Directory};
 pub use directory::{split_jid, Group, Person};
-pub use phone::{Inbox, Phone};
+pub use phone::{Inbox, Phone, StarSeen};
 use wire::{Conn, Out, Role};
 
 /// How the server treats the next login.

@@ -46,11 +46,23 @@ pub struct ReceiptSeen {
     pub kind: String,
 }
 
+/// A star the phone synced from the account's other devices, as its index named it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StarSeen {
+    pub chat: String,
+    pub message_id: String,
+    pub from_me: bool,
+    /// The index's participant slot: `None` when it was "0".
+    pub participant: Option<String>,
+    pub starred: bool,
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Inbox {
     pub messages: Vec<Received>,
     pub receipts: Vec<ReceiptSeen>,
     pub undecryptable: Vec<String>,
+    pub stars: Vec<StarSeen>,
 }
 
 pub struct Phone {
@@ -97,6 +109,13 @@ impl EventHandler for Handler {
                 kind: format!("{:?}", r.r#type).to_lowercase(),
             }),
             Event::UndecryptableMessage(u) => self.inbox.lock().undecryptable.push(u.info.id.to_string()),
+            Event::StarUpdate(s) => self.inbox.lock().stars.push(StarSeen {
+                chat: s.chat_jid.to_string(),
+                message_id: s.message_id.clone(),
+                from_me: s.from_me,
+                participant: s.participant_jid.as_ref().map(|j| j.to_string()),
+                starred: s.action.starred.unwrap_or(false),
+            }),
             _ => return,
         }
         self.arrived.notify_waiters();

@@ -238,7 +238,7 @@ impl WaClient for LiveClient {
             }
             AppStateChange::Star { message, starred } => {
                 let chat = lib_jid(&message.chat);
-                let author = message.sender.as_ref().filter(|_| !message.from_me).map(lib_jid);
+                let author = index_participant(message);
                 if *starred {
                     actions
                         .star_message(&chat, author.as_ref(), &message.id, message.from_me)
@@ -251,7 +251,7 @@ impl WaClient for LiveClient {
             }
             AppStateChange::DeleteChat { chat } => actions.delete_chat(&lib_jid(chat), false, None).await,
             AppStateChange::DeleteForMe { message } => {
-                let author = message.sender.as_ref().filter(|_| !message.from_me).map(lib_jid);
+                let author = index_participant(message);
                 actions
                     .delete_message_for_me(
                         &lib_jid(&message.chat),
@@ -525,6 +525,17 @@ impl WaClient for LiveClient {
 }
 
 use super::convert;
+
+/// The participant slot of a message's app-state index (star, delete for me):
+/// the author in a group, when not us; "0" (`None`) otherwise, 1:1 chats included,
+/// as WhatsApp's own clients write it. The phone finds no message under any other key.
+fn index_participant(message: &MsgKey) -> Option<whatsapp_rust::Jid> {
+    message
+        .sender
+        .as_ref()
+        .filter(|_| !message.from_me && message.chat.is_group())
+        .map(lib_jid)
+}
 
 impl LiveClient {
     async fn group_of(&self, meta: &whatsapp_rust::features::GroupMetadata) -> Result<WaGroup, WaError> {
