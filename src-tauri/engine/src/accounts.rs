@@ -378,6 +378,9 @@ impl Accounts {
             if let Err(e) = client.logout().await {
                 tracing::warn!(account = %id, error = %e, "logout did not reach WhatsApp; forgetting the session locally");
             }
+            // Its session stopped before the keys are purged: a client still shutting
+            // down would otherwise write them back, and the account would look paired.
+            client.disconnect().await;
         }
         self.inner
             .networks
