@@ -808,14 +808,45 @@ async fn what_the_phone_changes_in_app_state_shows_in_list_chats() {
     wait_messages(&l, &format!("+{BOB}"), |m| m.len() == 1).await;
     let ana = l.net.phone(ANA).unwrap();
     // Muted and archived (an archived chat is never pinned: WhatsApp unpins it).
-    ana.chat_action("mute", &format!("+{BOB}"), true).await.unwrap();
-    ana.chat_action("archive", &format!("+{BOB}"), true).await.unwrap();
+    let (on, off) = (json!(true), json!(false));
+    ana.chat_action("mute", &format!("+{BOB}"), &on).await.unwrap();
+    ana.chat_action("archive", &format!("+{BOB}"), &on).await.unwrap();
     first_chat_until(&l, |c| c["muted"] == true && c["archived"] == true).await;
     // Back in the inbox, pinned.
-    ana.chat_action("archive", &format!("+{BOB}"), false).await.unwrap();
-    ana.chat_action("pin", &format!("+{BOB}"), true).await.unwrap();
+    ana.chat_action("archive", &format!("+{BOB}"), &off).await.unwrap();
+    ana.chat_action("pin", &format!("+{BOB}"), &on).await.unwrap();
     let chat = first_chat_until(&l, |c| c["archived"] != true && c["pinned"] == true).await;
     assert_eq!(chat["muted"], true, "{chat}");
+
+    // A star on Bob's message, and Bob's name in Ana's address book.
+    let wa_id: String = l
+        .engine
+        .store
+        .read(|c| Ok(c.query_row("SELECT wa_id FROM messages LIMIT 1", [], |r| r.get(0))?))
+        .unwrap();
+    ana.chat_action("star", &format!("+{BOB}"), &json!(wa_id))
+        .await
+        .unwrap();
+    ana.chat_action("contact_name", &format!("+{BOB}"), &json!("Bob Builder"))
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + ARRIVE;
+    loop {
+        let starred: bool = l
+            .engine
+            .store
+            .read(|c| Ok(c.query_row("SELECT starred FROM messages WHERE wa_id = ?1", [&wa_id], |r| r.get(0))?))
+            .unwrap();
+        if starred {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the star never reached the store"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    first_chat_until(&l, |c| c["name"] == "Bob Builder").await;
 }
 
 /// Waits for Ana's phone to sync a star of the message WhatsApp knows as `id`.

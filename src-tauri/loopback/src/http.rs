@@ -255,16 +255,17 @@ async fn download(State(net): State<Network>, Path((kind, token)): Path<(String,
 #[derive(Deserialize)]
 struct AppState {
     phone: String,
-    /// `mute`, `archive`, `pin` or `mark_read`.
+    /// `mute`, `archive`, `pin`, `mark_read`, `star` or `contact_name`.
     action: String,
     chat: String,
-    /// On (default) or off.
+    /// On or off (default on); for `star` the message's WhatsApp ID, for
+    /// `contact_name` the name.
     #[serde(default = "yes")]
-    value: bool,
+    value: Value,
 }
 
-fn yes() -> bool {
-    true
+fn yes() -> Value {
+    Value::Bool(true)
 }
 
 /// The phone changes a chat's state; its companions sync the patch.
@@ -273,6 +274,6 @@ async fn app_state(State(net): State<Network>, Json(a): Json<AppState>) -> Answe
     let phone = net
         .phone(&pn)
         .ok_or_else(|| ControlError::NotFound(format!("no person +{pn} with a phone")))?;
-    phone.chat_action(&a.action, &a.chat, a.value).await?;
+    phone.chat_action(&a.action, &a.chat, &a.value).await?;
     Ok(Json(json!({ "action": a.action, "chat": a.chat, "value": a.value })))
 }

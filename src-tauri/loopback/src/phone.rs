@@ -16,7 +16,7 @@ use whatsapp_rust::types::events::{Event, EventHandler};
 use whatsapp_rust::wacore::libsignal::protocol::KeyPair;
 use whatsapp_rust::wacore::store::in_memory::InMemoryBackend;
 use whatsapp_rust::wacore::store::Device;
-use whatsapp_rust::wacore_binary::Jid;
+use whatsapp_rust::wacore_binary::{Jid, JidExt as _};
 use whatsapp_rust::waproto::whatsapp as wa;
 use whatsapp_rust::Client;
 
@@ -361,26 +361,47 @@ impl Phone {
             .map_err(|e| ControlError::Failed(format!("download: {e}")))
     }
 
-    /// Changes a chat's state on the phone (mute, archive, pin, mark read): the
-    /// library makes the app-state patch, and the account's companions sync it.
-    pub async fn chat_action(&self, action: &str, chat: &str, on: bool) -> Result<(), ControlError> {
+    /// Changes app state on the phone: a chat's mute, archive, pin or read state
+    /// (`value`: on or off), a star on a message someone sent in it (`value`: its
+    /// WhatsApp ID), or the contact's name in the address book (`value`: the name).
+    /// The library makes the patch, and the account's companions sync it.
+    pub async fn chat_action(&self, action: &str, chat: &str, value: &serde_json::Value) -> Result<(), ControlError> {
         let jid = chat_jid(chat)?;
         let actions = self.client.chat_actions();
-        let done = match (action, on) {
-            ("mute", true) => actions.mute_chat(&jid).await,
-            ("mute", false) => actions.unmute_chat(&jid).await,
-            ("archive", true) => actions.archive_chat(&jid, None).await,
-            ("archive", false) => actions.unarchive_chat(&jid, None).await,
-            ("pin", true) => actions.pin_chat(&jid).await,
-            ("pin", false) => actions.unpin_chat(&jid).await,
-            ("mark_read", read) => actions.mark_chat_as_read(&jid, read, None).await,
+        let on = || {
+            value
+                .as_bool()
+                .ok_or_else(|| ControlError::BadRequest(format!("{action} takes \"value\": true or false")))
+        };
+        let text = || {
+            value
+                .as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| ControlError::BadRequest(format!("{action} takes a string \"value\"")))
+        };
+        let done = match action {
+            "mute" if on()? => actions.mute_chat(&jid).await,
+            "mute" => actions.unmute_chat(&jid).await,
+            "archive" if on()? => actions.archive_chat(&jid, None).await,
+            "archive" => actions.unarchive_chat(&jid, None).await,
+            "pin" if on()? => actions.pin_chat(&jid).await,
+            "pin" => actions.unpin_chat(&jid).await,
+            "mark_read" => actions.mark_chat_as_read(&jid, on()?, None).await,
+            // A message the other side of a 1:1 chat sent (the index names no author).
+            "star" if jid.is_group() => {
+                return Err(ControlError::BadRequest(
+                    "star is for 1:1 chats here (a group's needs the author)".into(),
+                ))
+            }
+            "star" => actions.star_message(&jid, None, &text()?, false).await,
+            "contact_name" => actions.save_contact(&jid, Some(text()?), None, true).await,
             _ => {
                 return Err(ControlError::BadRequest(format!(
-                    "action is mute, archive, pin or mark_read, not {action:?}"
+                    "action is mute, archive, pin, mark_read, star or contact_name, not {action:?}"
                 )))
             }
         };
-        done.map_err(|e| ControlError::Failed(format!("the phone could not {action} the chat: {e}")))
+        done.map_err(|e| ControlError::Failed(format!("the phone could not {action}: {e}")))
     }
 
     /// Sends a text to a person (`+1555…`) or a group (`…@g.us`); the message's ID.
