@@ -905,3 +905,29 @@ async fn a_star_reaches_the_phone_under_whatsapp_s_key_in_chats_and_groups() {
         "{star:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_goes_to_those_who_subscribed() {
+    let l = linked().await;
+    let bob = l.net.phone(BOB).unwrap();
+    bob.set_online(true).await.unwrap();
+    let (now, _) = call(
+        &l.engine,
+        &l.live,
+        "get_contact_presence",
+        json!({ "account_id": l.account, "contact": format!("+{BOB}") }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(now["presence"]["online"], true, "{now}");
+    bob.set_online(false).await.unwrap();
+    let deadline = tokio::time::Instant::now() + ARRIVE;
+    while !events(&l, "presence.changed").iter().any(|e| e["online"] == false) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:?}",
+            events(&l, "presence.changed")
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -121,6 +121,10 @@ struct State {
     corrupt: HashMap<String, usize>,
     /// Error codes the next IQs of a namespace are answered with.
     iq_failures: HashMap<String, Vec<u16>>,
+    /// Who is online (by number), since when (unix seconds), and which devices
+    /// subscribed to hear about it.
+    presence: HashMap<String, (bool, u64)>,
+    subscribers: HashMap<String, std::collections::BTreeSet<String>>,
     /// App-state patches, per account and collection.
     patches: appstate::Patches,
     /// The CDN's blobs (encrypted media and history), by direct path.
@@ -773,6 +777,26 @@ impl Network {
         result.children([sync])
     }
 
+    /// `device` subscribes to `pn`'s presence; `pn`'s state now (online, last seen).
+    pub(crate) fn subscribe_presence(&self, pn: &str, device: &str) -> (bool, u64) {
+        let mut s = self.inner.state.lock();
+        s.subscribers
+            .entry(pn.to_owned())
+            .or_default()
+            .insert(device.to_owned());
+        s.presence.get(pn).copied().unwrap_or((false, 0))
+    }
+
+    /// `pn` went online or offline; the devices subscribed to it.
+    pub(crate) fn set_presence(&self, pn: &str, online: bool) -> Vec<String> {
+        let mut s = self.inner.state.lock();
+        s.presence.insert(pn.to_owned(), (online, now_secs()));
+        s.subscribers
+            .get(pn)
+            .map(|d| d.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
     pub(crate) fn take_nack(&self, pn: &str) -> Option<u16> {
         let mut s = self.inner.state.lock();
         let codes = s.nacks.get_mut(pn)?;
@@ -899,6 +923,7 @@ impl Network {
             ("message", Some(from)) => route::message(self, conn, &from, &node),
             ("receipt", Some(from)) => route::receipt(self, conn, &from, &node),
             ("chatstate", Some(from)) => route::chatstate(self, &from, &node),
+            ("presence", Some(from)) => route::presence(self, &from, &node),
             ("iq", from) => iq::answer(self, conn, from.as_deref(), &node),
             _ => {}
         }

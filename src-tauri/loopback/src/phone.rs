@@ -316,6 +316,17 @@ impl Phone {
         Ok(id)
     }
 
+    /// The person goes online or offline (what subscribers to their presence hear).
+    pub async fn set_online(&self, online: bool) -> Result<(), ControlError> {
+        let presence = self.client.presence();
+        let done = if online {
+            presence.set_available().await
+        } else {
+            presence.set_unavailable().await
+        };
+        done.map_err(|e| ControlError::Failed(format!("presence: {e}")))
+    }
+
     /// Sends media: uploaded encrypted to the CDN, then the message referring to it.
     pub async fn send_media(
         &self,

@@ -244,3 +244,34 @@ fn damage(enc: &mut Node) {
         }
     }
 }
+
+/// A device's `<presence>`: its own availability (told to whoever subscribed to
+/// its account), or a subscription to someone's (answered with their state now).
+pub(crate) fn presence(net: &Network, from: &str, node: &Node) {
+    let Some(sender) = Sender::of(net, from) else { return };
+    match attr(node, "type").as_deref() {
+        Some("subscribe") => {
+            let Some(to) = attr(node, "to") else { return };
+            let Some(pn) = net.pn_of(&to) else { return };
+            let (online, last) = net.subscribe_presence(&pn, from);
+            net.deliver(from, presence_node(&to, online, last));
+        }
+        Some(kind @ ("available" | "unavailable")) => {
+            let online = kind == "available";
+            let jid = format!("{}@s.whatsapp.net", sender.pn);
+            for device in net.set_presence(&sender.pn, online) {
+                net.deliver(&device, presence_node(&jid, online, now_secs()));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn presence_node(from: &str, online: bool, last: u64) -> Node {
+    let b = NodeBuilder::new("presence").attr("from", from);
+    if online {
+        b.build()
+    } else {
+        b.attr("type", "unavailable").attr("last", last.to_string()).build()
+    }
+}
