@@ -290,8 +290,8 @@ impl Network {
         self.inner.phones.lock().get(pn).cloned()
     }
 
-    /// A person with a primary phone, connected and ready to send. `lid` is
-    /// derived from the number when not given.
+    /// A person with a primary phone, connected and ready to send. Their LID is
+    /// their number behind a 9.
     pub async fn add_person(&self, pn: &str, name: &str) -> Result<Arc<Phone>, ControlError> {
         let pn = digits(pn)?;
         if let Some(p) = self.phone(&pn) {

@@ -359,18 +359,13 @@ pub async fn send_and_store(
     // and the agent hears `send_failed`.
     let (sent, status, refused) = match client.send(&chat.jid, &outgoing).await {
         Ok(sent) => (sent, MessageStatus::Sent, None),
-        Err(e @ WaError::SendFailed { .. }) => {
-            let WaError::SendFailed { id, ts, .. } = &e else {
-                unreachable!()
-            };
-            (
-                Sent {
-                    id: id.clone(),
-                    ts: *ts,
-                },
-                MessageStatus::Failed,
-                Some(wa_error(e)),
-            )
+        Err(WaError::SendFailed { id, code, ts }) => {
+            let refused = wa_error(WaError::SendFailed {
+                id: id.clone(),
+                code,
+                ts,
+            });
+            (Sent { id, ts }, MessageStatus::Failed, Some(refused))
         }
         Err(e) => return Err(wa_error(e)),
     };
