@@ -42,6 +42,8 @@ pub enum SyncKind {
     InitialBootstrap,
     Recent,
     Full,
+    /// The answer to a companion's request for older messages.
+    OnDemand,
 }
 
 impl SyncKind {
@@ -52,6 +54,7 @@ impl SyncKind {
             SyncKind::InitialBootstrap => (H::INITIAL_BOOTSTRAP, M::INITIAL_BOOTSTRAP),
             SyncKind::Recent => (H::RECENT, M::RECENT),
             SyncKind::Full => (H::FULL, M::FULL),
+            SyncKind::OnDemand => (H::ON_DEMAND, M::ON_DEMAND),
         }
     }
 }
@@ -123,11 +126,18 @@ pub fn compressed(kind: SyncKind, chats: &[HistoryChat], who: impl Fn(&str) -> O
 
 /// The protocol message that tells a companion about a history chunk: inline, or
 /// where on the CDN it is (`blob`: the upload of the compressed bytes).
-pub fn notification(kind: SyncKind, inline: Option<Vec<u8>>, blob: Option<&Uploaded>) -> wa::Message {
+/// `request`: the ID of the on-demand request it answers.
+pub fn notification(
+    kind: SyncKind,
+    inline: Option<Vec<u8>>,
+    blob: Option<&Uploaded>,
+    request: Option<String>,
+) -> wa::Message {
     let mut n = wa::message::HistorySyncNotification {
         sync_type: Some(kind.wire().1),
         chunk_order: Some(1),
         progress: Some(100),
+        peer_data_request_session_id: request,
         ..Default::default()
     };
     match (inline, blob) {
@@ -161,4 +171,26 @@ pub struct Uploaded {
     pub file_sha256: Vec<u8>,
     pub file_enc_sha256: Vec<u8>,
     pub file_length: u64,
+}
+
+/// What an on-demand request asks for: up to `count` messages of `chat` older
+/// than `before_ms`, from the conversations the phone keeps. `None`: no such chat.
+pub fn older(kept: &[HistoryChat], chat: &str, before_ms: i64, count: usize) -> Option<HistoryChat> {
+    let pn: String = chat.split('@').next()?.chars().filter(|c| c.is_ascii_digit()).collect();
+    let c = kept
+        .iter()
+        .find(|c| c.with.chars().filter(|c| c.is_ascii_digit()).collect::<String>() == pn)?;
+    let mut older: Vec<HistoryMessage> = c
+        .messages
+        .iter()
+        .filter(|m| (m.ts as i64) * 1000 < before_ms)
+        .cloned()
+        .collect();
+    older.sort_by_key(|m| std::cmp::Reverse(m.ts));
+    older.truncate(count);
+    older.reverse();
+    Some(HistoryChat {
+        with: c.with.clone(),
+        messages: older,
+    })
 }

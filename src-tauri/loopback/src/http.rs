@@ -202,6 +202,9 @@ struct History {
     /// `recent` (default) or `full`: a chunk on the CDN for a linked device.
     #[serde(default)]
     kind: Option<String>,
+    /// Keep these on the phone for on-demand requests only.
+    #[serde(default)]
+    on_demand: bool,
 }
 
 /// Queues conversations on a phone for the history sync after the next link, or,
@@ -211,6 +214,10 @@ async fn history(State(net): State<Network>, Json(h): Json<History>) -> Answer {
     let phone = net
         .phone(&pn)
         .ok_or_else(|| ControlError::NotFound(format!("no person +{pn} with a phone")))?;
+    if h.on_demand {
+        phone.keep_for_on_demand(h.chats);
+        return Ok(Json(json!({ "kept": true })));
+    }
     let kind = match h.kind.as_deref() {
         None | Some("recent") => crate::history::SyncKind::Recent,
         Some("full") => crate::history::SyncKind::Full,

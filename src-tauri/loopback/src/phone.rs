@@ -76,6 +76,8 @@ pub struct Phone {
     inbox: Arc<Mutex<Inbox>>,
     arrived: Arc<Notify>,
     sync_key: SyncKey,
+    /// Conversations kept for on-demand requests only.
+    kept: Mutex<Vec<HistoryChat>>,
     /// Conversations for the history sync after the next link.
     history: Mutex<Vec<HistoryChat>>,
     /// The client runs as long as the phone lives.
@@ -85,7 +87,15 @@ pub struct Phone {
 /// Received messages as they came, by ID (their media references).
 type Raw = Arc<Mutex<std::collections::HashMap<String, wa::Message>>>;
 
+/// A companion's request for older messages of a chat.
+struct OnDemand {
+    chat: String,
+    before_ms: i64,
+    count: usize,
+}
+
 struct Handler {
+    on_demand: tokio::sync::mpsc::UnboundedSender<(String, OnDemand)>,
     raw: Raw,
     inbox: Arc<Mutex<Inbox>>,
     arrived: Arc<Notify>,
@@ -99,6 +109,9 @@ impl EventHandler for Handler {
             Event::Messages(batch) => {
                 let mut inbox = self.inbox.lock();
                 for m in batch.messages.iter() {
+                    if let Some(r) = on_demand_request(&m.message) {
+                        let _ = self.on_demand.send((m.info.id.to_string(), r));
+                    }
                     inbox.messages.push(received(&m.message, &m.info));
                     self.raw.lock().insert(m.info.id.to_string(), (*m.message).clone());
                 }
@@ -157,6 +170,24 @@ fn received(m: &wa::Message, info: &whatsapp_rust::types::message::MessageInfo) 
     }
 }
 
+/// A companion's peer request for older history, if `m` is one.
+fn on_demand_request(m: &wa::Message) -> Option<OnDemand> {
+    let pdo = m
+        .protocol_message
+        .as_option()?
+        .peer_data_operation_request_message
+        .as_option()?;
+    if pdo.peer_data_operation_request_type != Some(wa::message::PeerDataOperationRequestType::HISTORY_SYNC_ON_DEMAND) {
+        return None;
+    }
+    let r = pdo.history_sync_on_demand_request.as_option()?;
+    Some(OnDemand {
+        chat: r.chat_jid.clone()?,
+        before_ms: r.oldest_msg_timestamp_ms?,
+        count: r.on_demand_msg_count.unwrap_or(50).clamp(1, 500) as usize,
+    })
+}
+
 /// The message inside a device-sent wrapper (what our own devices send the phone).
 fn unwrap(m: &wa::Message) -> &wa::Message {
     m.device_sent_message
@@ -187,6 +218,7 @@ impl Phone {
             .map_err(|e| failed("the phone's store", &e))?;
         let inbox = Arc::new(Mutex::new(Inbox::default()));
         let raw = Raw::default();
+        let (on_demand, mut requests) = tokio::sync::mpsc::unbounded_channel();
         let arrived = Arc::new(Notify::new());
         let connected = Arc::new(Notify::new());
         let bot = Bot::builder()
@@ -194,6 +226,7 @@ impl Phone {
             .with_transport_factory(net.clone())
             .with_http_client(crate::cdn::LoopbackHttp::default())
             .with_event_handler(Handler {
+                on_demand,
                 raw: raw.clone(),
                 inbox: inbox.clone(),
                 arrived: arrived.clone(),
@@ -209,7 +242,7 @@ impl Phone {
         tokio::time::timeout(Duration::from_secs(20), waiting)
             .await
             .map_err(|_| ControlError::Failed(format!("the phone of +{pn} did not log in")))?;
-        Ok(Arc::new(Self {
+        let phone = Arc::new(Self {
             pn: pn.into(),
             lid: lid.into(),
             name: name.into(),
@@ -219,9 +252,18 @@ impl Phone {
             inbox,
             arrived,
             history: Mutex::default(),
+            kept: Mutex::default(),
             sync_key,
             _bot: handle,
-        }))
+        });
+        let answering = Arc::downgrade(&phone);
+        tokio::spawn(async move {
+            while let Some((id, req)) = requests.recv().await {
+                let Some(phone) = answering.upgrade() else { break };
+                phone.answer_on_demand(&net, id, req).await;
+            }
+        });
+        Ok(phone)
     }
 
     pub fn identity(&self) -> KeyPair {
@@ -230,6 +272,27 @@ impl Phone {
 
     pub fn queue_history(&self, chats: Vec<HistoryChat>) {
         self.history.lock().extend(chats);
+    }
+
+    /// Keeps conversations on the phone only: sent when a companion asks for
+    /// older messages (an on-demand request), never in a sync of their own.
+    pub fn keep_for_on_demand(&self, chats: Vec<HistoryChat>) {
+        self.kept.lock().extend(chats);
+    }
+
+    /// Answers a companion's on-demand request, as a CDN chunk that names it.
+    async fn answer_on_demand(&self, net: &Network, request_id: String, req: OnDemand) {
+        let chat = {
+            let kept = self.kept.lock();
+            history::older(&kept, &req.chat, req.before_ms, req.count)
+        };
+        let chats: Vec<HistoryChat> = chat.into_iter().collect();
+        if let Err(e) = self
+            .push_history_for(net, SyncKind::OnDemand, &chats, false, Some(request_id))
+            .await
+        {
+            tracing::warn!(phone = %self.pn, "on-demand history: {e}");
+        }
     }
 
     /// A companion was linked: once it is online, the phone sends it the
@@ -283,6 +346,17 @@ impl Phone {
         chats: &[HistoryChat],
         inline: bool,
     ) -> Result<String, ControlError> {
+        self.push_history_for(net, kind, chats, inline, None).await
+    }
+
+    async fn push_history_for(
+        &self,
+        net: &Network,
+        kind: SyncKind,
+        chats: &[HistoryChat],
+        inline: bool,
+        request: Option<String>,
+    ) -> Result<String, ControlError> {
         let bytes = history::compressed(kind, chats, |pn| {
             net.person(pn).map(|p| history::Known {
                 pn: p.pn,
@@ -291,7 +365,7 @@ impl Phone {
             })
         });
         let message = if inline {
-            history::notification(kind, Some(bytes), None)
+            history::notification(kind, Some(bytes), None, request)
         } else {
             let up = self
                 .client
@@ -308,6 +382,7 @@ impl Phone {
                     file_enc_sha256: up.file_enc_sha256.to_vec(),
                     file_length: up.file_length,
                 }),
+                request,
             )
         };
         // To its own account: the library encrypts it to the companion devices.
