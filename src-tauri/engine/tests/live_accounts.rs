@@ -32,18 +32,8 @@ const CONNECT: Duration = Duration::from_secs(45);
 const PN: &str = "14155550111";
 const LID: &str = "900111222";
 
-/// `WUSE_LOG=debug` shows what the library and the engine did.
-fn logs() {
-    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("WUSE_LOG") {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_test_writer()
-            .try_init();
-    }
-}
-
 async fn start(dir: &Path, key: &DbKey, wa: &Network) -> Arc<Engine> {
-    logs();
+    loopback::logs();
     let mut config = EngineConfig::new(dir.to_path_buf());
     config.db_key = Some(key.clone());
     config.bootstrap = false;

@@ -24,15 +24,6 @@ const BOB: &str = "15550002";
 const CONNECT: Duration = Duration::from_secs(45);
 const ARRIVE: Duration = Duration::from_secs(15);
 
-fn logs() {
-    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("WUSE_LOG") {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_test_writer()
-            .try_init();
-    }
-}
-
 struct Linked {
     net: Network,
     engine: Arc<Engine>,
@@ -48,7 +39,7 @@ async fn linked() -> Linked {
 
 /// As [`linked`], after `before_link` prepared Ana's phone (queued history, say).
 async fn linked_with(before_link: impl FnOnce(&wuse_loopback::Phone)) -> Linked {
-    logs();
+    loopback::logs();
     let net = Network::new(1);
     loopback::serve(&net).await;
     let ana = net.add_person(ANA, "Ana").await.unwrap();
@@ -91,6 +82,17 @@ async fn call(engine: &Arc<Engine>, who: &Principal, tool: &str, args: Value) ->
         CallOutcome::Failed(e) => Err(serde_json::to_value(e).unwrap()),
         CallOutcome::UnknownTool => panic!("unknown tool {tool}"),
     }
+}
+
+/// The agent sends `text` to `chat` from the linked account.
+async fn agent_says(l: &Linked, chat: &str, text: &str) -> Result<(Value, usize), Value> {
+    call(
+        &l.engine,
+        &l.live,
+        "send_message",
+        json!({ "account_id": l.account, "chat": chat, "text": text }),
+    )
+    .await
 }
 
 /// Polls `list_messages` of a chat until `done` accepts its messages.
@@ -174,14 +176,7 @@ async fn a_person_s_messages_arrive_as_pkmsg_until_answered_then_as_msg() {
     let chat = format!("+{BOB}");
     wait_messages(&l, &chat, |m| m.iter().any(|m| m["text"] == "Hi Ana, it's Bob")).await;
     // Signal keeps sending prekey messages until the other side answered once.
-    call(
-        &l.engine,
-        &l.live,
-        "send_message",
-        json!({ "account_id": l.account, "chat": chat, "text": "Hi Bob!" }),
-    )
-    .await
-    .unwrap();
+    agent_says(&l, &chat, "Hi Bob!").await.unwrap();
     bob.wait_message(ARRIVE, |m| m.text.as_deref() == Some("Hi Bob!"))
         .await
         .expect("Bob's phone decrypted the answer");
@@ -222,14 +217,7 @@ async fn a_person_s_messages_arrive_as_pkmsg_until_answered_then_as_msg() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_the_account_sends_a_person_s_phone_decrypts() {
     let l = linked().await;
-    let (out, _) = call(
-        &l.engine,
-        &l.live,
-        "send_message",
-        json!({ "account_id": l.account, "chat": format!("+{BOB}"), "text": "Sent by an agent" }),
-    )
-    .await
-    .unwrap();
+    let (out, _) = agent_says(&l, &format!("+{BOB}"), "Sent by an agent").await.unwrap();
     let bob = l.net.phone(BOB).unwrap();
     let got = bob
         .wait_message(ARRIVE, |m| m.text.as_deref() == Some("Sent by an agent"))
@@ -276,14 +264,7 @@ async fn group_messages_use_sender_keys_and_a_member_added_later_reads_new_ones(
     );
 
     // The account answers in the group; Bob's phone decrypts it.
-    call(
-        &l.engine,
-        &l.live,
-        "send_message",
-        json!({ "account_id": l.account, "chat": chat, "text": "Count me in" }),
-    )
-    .await
-    .unwrap();
+    agent_says(&l, &chat, "Count me in").await.unwrap();
     let got = bob
         .wait_message(ARRIVE, |m| m.text.as_deref() == Some("Count me in"))
         .await
@@ -326,27 +307,25 @@ async fn an_offline_device_gets_its_queue_on_reconnect() {
     assert_eq!(l.net.queued(&format!("{ANA}:7")), 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_message_that_does_not_decrypt_is_asked_for_again_and_arrives() {
-    let l = linked().await;
+/// Bob wrote once and the agent answered: from now on Bob's phone sends plain
+/// Signal messages (`msg`), whose MAC a flipped byte breaks. Bob's phone.
+async fn session_answered(l: &Linked) -> Arc<wuse_loopback::Phone> {
     let bob = l.net.phone(BOB).unwrap();
     bob.send_text(&format!("+{ANA}"), "First, to open the session")
         .await
         .unwrap();
-    wait_messages(&l, &format!("+{BOB}"), |m| m.len() == 1).await;
-    // Answered once, Bob's phone sends plain Signal messages (`msg`), whose MAC a
-    // flipped byte breaks.
-    call(
-        &l.engine,
-        &l.live,
-        "send_message",
-        json!({ "account_id": l.account, "chat": format!("+{BOB}"), "text": "Hello" }),
-    )
-    .await
-    .unwrap();
+    wait_messages(l, &format!("+{BOB}"), |m| m.len() == 1).await;
+    agent_says(l, &format!("+{BOB}"), "Hello").await.unwrap();
     bob.wait_message(ARRIVE, |m| m.text.as_deref() == Some("Hello"))
         .await
         .unwrap();
+    bob
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_that_does_not_decrypt_is_asked_for_again_and_arrives() {
+    let l = linked().await;
+    let bob = session_answered(&l).await;
     l.net.corrupt_next(&format!("{ANA}:7"), 1);
     let id = bob.send_text(&format!("+{ANA}"), "Damaged on the way").await.unwrap();
     let messages = wait_messages(&l, &format!("+{BOB}"), |m| m.len() == 3).await;
@@ -529,14 +508,9 @@ async fn media_goes_both_ways_byte_for_byte_and_an_expired_copy_says_so() {
 async fn a_send_whatsapp_refuses_is_send_failed_and_marked_failed() {
     let l = linked().await;
     l.net.nack_next(ANA, 479);
-    let err = call(
-        &l.engine,
-        &l.live,
-        "send_message",
-        json!({ "account_id": l.account, "chat": format!("+{BOB}"), "text": "Refused by the server" }),
-    )
-    .await
-    .unwrap_err();
+    let err = agent_says(&l, &format!("+{BOB}"), "Refused by the server")
+        .await
+        .unwrap_err();
     assert_eq!(err["code"], "send_failed", "{err}");
     assert_eq!(err["status"], 502);
     assert_eq!(err["server_code"], "479");
@@ -549,34 +523,14 @@ async fn a_send_whatsapp_refuses_is_send_failed_and_marked_failed() {
     );
 
     // The next one goes through.
-    call(
-        &l.engine,
-        &l.live,
-        "send_message",
-        json!({ "account_id": l.account, "chat": format!("+{BOB}"), "text": "Accepted" }),
-    )
-    .await
-    .unwrap();
+    agent_says(&l, &format!("+{BOB}"), "Accepted").await.unwrap();
     assert_eq!(events(&l, "message.sent").len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_that_never_decrypts_is_reported_as_undecryptable() {
     let l = linked().await;
-    let bob = l.net.phone(BOB).unwrap();
-    bob.send_text(&format!("+{ANA}"), "Opening the session").await.unwrap();
-    wait_messages(&l, &format!("+{BOB}"), |m| m.len() == 1).await;
-    call(
-        &l.engine,
-        &l.live,
-        "send_message",
-        json!({ "account_id": l.account, "chat": format!("+{BOB}"), "text": "Hi" }),
-    )
-    .await
-    .unwrap();
-    bob.wait_message(ARRIVE, |m| m.text.as_deref() == Some("Hi"))
-        .await
-        .unwrap();
+    let bob = session_answered(&l).await;
     // Every copy damaged, the re-sent ones too.
     l.net.corrupt_next(&format!("{ANA}:7"), 100);
     let id = bob

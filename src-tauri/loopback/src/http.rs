@@ -141,10 +141,7 @@ struct SendMedia {
 }
 
 async fn send(State(net): State<Network>, Json(s): Json<Send>) -> Answer {
-    let from = crate::digits(&s.from)?;
-    let phone = net
-        .phone(&from)
-        .ok_or_else(|| ControlError::NotFound(format!("no person +{from} with a phone")))?;
+    let phone = net.phone_of(&s.from)?;
     let id = match (s.media, s.text) {
         (Some(m), caption) => {
             use base64::Engine as _;
@@ -188,10 +185,7 @@ struct Who {
 }
 
 async fn inbox(State(net): State<Network>, Query(w): Query<Who>) -> Answer {
-    let pn = crate::digits(&w.phone)?;
-    let phone = net
-        .phone(&pn)
-        .ok_or_else(|| ControlError::NotFound(format!("no person +{pn} with a phone")))?;
+    let phone = net.phone_of(&w.phone)?;
     Ok(Json(serde_json::to_value(phone.inbox()).unwrap_or_default()))
 }
 
@@ -210,10 +204,7 @@ struct History {
 /// Queues conversations on a phone for the history sync after the next link, or,
 /// when the account already has a companion, sends them now as a CDN chunk.
 async fn history(State(net): State<Network>, Json(h): Json<History>) -> Answer {
-    let pn = crate::digits(&h.phone)?;
-    let phone = net
-        .phone(&pn)
-        .ok_or_else(|| ControlError::NotFound(format!("no person +{pn} with a phone")))?;
+    let phone = net.phone_of(&h.phone)?;
     if h.on_demand {
         phone.keep_for_on_demand(h.chats);
         return Ok(Json(json!({ "kept": true })));
@@ -223,7 +214,7 @@ async fn history(State(net): State<Network>, Json(h): Json<History>) -> Answer {
         Some("full") => crate::history::SyncKind::Full,
         Some(k) => return Err(ControlError::BadRequest(format!("kind is recent or full, not {k:?}"))),
     };
-    if net.linked().iter().any(|l| l.pn == pn) {
+    if net.linked().iter().any(|l| l.pn == phone.pn) {
         let id = phone.push_history(&net, kind, &h.chats, false).await?;
         return Ok(Json(json!({ "sent": id, "via": "cdn" })));
     }
@@ -277,10 +268,7 @@ fn yes() -> Value {
 
 /// The phone changes a chat's state; its companions sync the patch.
 async fn app_state(State(net): State<Network>, Json(a): Json<AppState>) -> Answer {
-    let pn = crate::digits(&a.phone)?;
-    let phone = net
-        .phone(&pn)
-        .ok_or_else(|| ControlError::NotFound(format!("no person +{pn} with a phone")))?;
+    let phone = net.phone_of(&a.phone)?;
     phone.chat_action(&a.action, &a.chat, &a.value).await?;
     Ok(Json(json!({ "action": a.action, "chat": a.chat, "value": a.value })))
 }

@@ -116,11 +116,11 @@ struct State {
     /// Phones whose devices' queues are held (`/control/offline`).
     held: std::collections::HashSet<String>,
     /// Error codes the next message sends of a phone number are nacked with.
-    nacks: HashMap<String, Vec<u16>>,
+    nacks: Injected,
     /// Devices whose next N messages arrive with a payload they cannot decrypt.
     corrupt: HashMap<String, usize>,
     /// Error codes the next IQs of a namespace are answered with.
-    iq_failures: HashMap<String, Vec<u16>>,
+    iq_failures: Injected,
     /// Who is online (by number), since when (unix seconds), and which devices
     /// subscribed to hear about it.
     presence: HashMap<String, (bool, u64)>,
@@ -288,6 +288,13 @@ impl Network {
 
     pub fn phone(&self, pn: &str) -> Option<Arc<Phone>> {
         self.inner.phones.lock().get(pn).cloned()
+    }
+
+    /// The phone of the person a control call names (`+1555…`), or why there is none.
+    pub fn phone_of(&self, phone: &str) -> Result<Arc<Phone>, ControlError> {
+        let pn = digits(phone)?;
+        self.phone(&pn)
+            .ok_or_else(|| ControlError::NotFound(format!("no person +{pn} with a phone")))
     }
 
     /// A person with a primary phone, connected and ready to send. Their LID is
@@ -490,22 +497,10 @@ impl Network {
         }
         let jid = format!("{id}@g.us");
         let group = self.group(&id).expect("just made");
-        let node = |to: &str| {
-            NodeBuilder::new("notification")
-                .attr("type", "w:gp2")
-                .attr("from", jid.as_str())
-                .attr("id", self.next_id())
-                .attr("participant", format!("{creator}@s.whatsapp.net"))
-                .attr("t", now_secs().to_string())
-                .attr("to", to)
-                .children([NodeBuilder::new("create")
-                    .children([iq::group_node(&id, &group)])
-                    .build()])
-                .build()
-        };
-        for m in &members {
-            self.deliver_to_user(m, |to| node(to));
-        }
+        let create = NodeBuilder::new("create")
+            .children([iq::group_node(&id, &group)])
+            .build();
+        self.announce_to_group(&jid, &creator, &members, create);
         Ok(jid)
     }
 
@@ -527,27 +522,33 @@ impl Network {
             }
             (g.members.clone(), g.creator.clone())
         };
-        let jid = format!("{id}@g.us");
-        for (m, _) in &members {
+        let add = NodeBuilder::new("add")
+            .children(who.iter().map(|w| {
+                NodeBuilder::new("participant")
+                    .attr("jid", format!("{w}@s.whatsapp.net"))
+                    .build()
+            }))
+            .build();
+        let members: Vec<String> = members.into_iter().map(|(m, _)| m).collect();
+        self.announce_to_group(&format!("{id}@g.us"), &creator, &members, add);
+        Ok(())
+    }
+
+    /// A group change (`w:gp2`) by `by`, told to every device of every member.
+    fn announce_to_group(&self, group: &str, by: &str, members: &[String], change: Node) {
+        for m in members {
             self.deliver_to_user(m, |to| {
                 NodeBuilder::new("notification")
                     .attr("type", "w:gp2")
-                    .attr("from", jid.as_str())
+                    .attr("from", group)
                     .attr("id", self.next_id())
-                    .attr("participant", format!("{creator}@s.whatsapp.net"))
+                    .attr("participant", format!("{by}@s.whatsapp.net"))
                     .attr("t", now_secs().to_string())
                     .attr("to", to)
-                    .children([NodeBuilder::new("add")
-                        .children(who.iter().map(|w| {
-                            NodeBuilder::new("participant")
-                                .attr("jid", format!("{w}@s.whatsapp.net"))
-                                .build()
-                        }))
-                        .build()])
+                    .children([change.clone()])
                     .build()
             });
         }
-        Ok(())
     }
 
     /// Sends `node` to every logged-in companion connection of `pn`, as the
@@ -639,13 +640,7 @@ impl Network {
 
     /// The next message sends of `pn`'s devices are refused with `code` (one per call).
     pub fn nack_next(&self, pn: &str, code: u16) {
-        self.inner
-            .state
-            .lock()
-            .nacks
-            .entry(pn.to_owned())
-            .or_default()
-            .push(code);
+        self.inner.state.lock().nacks.push(pn, code);
     }
 
     fn companion_conns(&self, pn: &str) -> Vec<Arc<Conn>> {
@@ -701,19 +696,11 @@ impl Network {
 
     /// The next IQ in namespace `xmlns` (e.g. `w:g2`, `usync`) is answered with error `code`.
     pub fn fail_next_iq(&self, xmlns: &str, code: u16) {
-        self.inner
-            .state
-            .lock()
-            .iq_failures
-            .entry(xmlns.to_owned())
-            .or_default()
-            .push(code);
+        self.inner.state.lock().iq_failures.push(xmlns, code);
     }
 
     pub(crate) fn take_iq_failure(&self, xmlns: &str) -> Option<u16> {
-        let mut s = self.inner.state.lock();
-        let codes = s.iq_failures.get_mut(xmlns)?;
-        (!codes.is_empty()).then(|| codes.remove(0))
+        self.inner.state.lock().iq_failures.take(xmlns)
     }
 
     pub(crate) fn note(&self, seen: String) {
@@ -798,9 +785,7 @@ impl Network {
     }
 
     pub(crate) fn take_nack(&self, pn: &str) -> Option<u16> {
-        let mut s = self.inner.state.lock();
-        let codes = s.nacks.get_mut(pn)?;
-        (!codes.is_empty()).then(|| codes.remove(0))
+        self.inner.state.lock().nacks.take(pn)
     }
 
     pub(crate) fn record(&self, sent: Sent) {
@@ -927,6 +912,21 @@ impl Network {
             ("iq", from) => iq::answer(self, conn, from.as_deref(), &node),
             _ => {}
         }
+    }
+}
+
+/// Failures a test asked for, by what they hit (a number, an IQ namespace): each
+/// code is used once, in order.
+#[derive(Default)]
+struct Injected(HashMap<String, std::collections::VecDeque<u16>>);
+
+impl Injected {
+    fn push(&mut self, key: &str, code: u16) {
+        self.0.entry(key.to_owned()).or_default().push_back(code);
+    }
+
+    fn take(&mut self, key: &str) -> Option<u16> {
+        self.0.get_mut(key)?.pop_front()
     }
 }
 

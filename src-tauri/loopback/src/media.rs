@@ -61,79 +61,40 @@ pub fn message(kind: Kind, up: UploadResponse, mime: &str, caption: Option<Strin
         Some(up.media_key_timestamp),
         Some(mime.to_owned()),
     );
+    // Every media message carries the same CDN fields; each kind adds its own.
+    macro_rules! with_cdn {
+        ($kind:ident { $($field:ident $(: $value:expr)?),* $(,)? }) => {
+            MessageField::some(wa::message::$kind {
+                url,
+                direct_path,
+                media_key,
+                file_sha256,
+                file_enc_sha256,
+                file_length,
+                media_key_timestamp,
+                mimetype,
+                $($field $(: $value)?,)*
+                ..Default::default()
+            })
+        };
+    }
     let mut m = wa::Message::default();
     match kind {
-        Kind::Image => {
-            m.image_message = MessageField::some(wa::message::ImageMessage {
-                url,
-                direct_path,
-                media_key,
-                file_sha256,
-                file_enc_sha256,
-                file_length,
-                media_key_timestamp,
-                mimetype,
-                caption,
-                ..Default::default()
-            })
-        }
-        Kind::Video => {
-            m.video_message = MessageField::some(wa::message::VideoMessage {
-                url,
-                direct_path,
-                media_key,
-                file_sha256,
-                file_enc_sha256,
-                file_length,
-                media_key_timestamp,
-                mimetype,
-                caption,
-                ..Default::default()
-            })
-        }
+        Kind::Image => m.image_message = with_cdn!(ImageMessage { caption }),
+        Kind::Video => m.video_message = with_cdn!(VideoMessage { caption }),
         Kind::Audio | Kind::VoiceNote => {
-            m.audio_message = MessageField::some(wa::message::AudioMessage {
-                url,
-                direct_path,
-                media_key,
-                file_sha256,
-                file_enc_sha256,
-                file_length,
-                media_key_timestamp,
-                mimetype,
+            m.audio_message = with_cdn!(AudioMessage {
                 ptt: Some(kind == Kind::VoiceNote),
                 seconds: Some(1),
-                ..Default::default()
             })
         }
         Kind::Document => {
-            m.document_message = MessageField::some(wa::message::DocumentMessage {
-                url,
-                direct_path,
-                media_key,
-                file_sha256,
-                file_enc_sha256,
-                file_length,
-                media_key_timestamp,
-                mimetype,
+            m.document_message = with_cdn!(DocumentMessage {
                 file_name: Some(caption.clone().unwrap_or_else(|| "document".into())),
                 title: caption,
-                ..Default::default()
             })
         }
-        Kind::Sticker => {
-            m.sticker_message = MessageField::some(wa::message::StickerMessage {
-                url,
-                direct_path,
-                media_key,
-                file_sha256,
-                file_enc_sha256,
-                file_length,
-                media_key_timestamp,
-                mimetype,
-                ..Default::default()
-            })
-        }
+        Kind::Sticker => m.sticker_message = with_cdn!(StickerMessage {}),
     }
     m
 }

@@ -23,7 +23,7 @@ use whatsapp_rust::Client;
 use crate::history::{self, HistoryChat, SyncKind};
 use crate::media;
 use crate::{ControlError, Network};
-use whatsapp_rust::download::MediaType;
+use whatsapp_rust::download::{Downloadable, MediaType};
 use whatsapp_rust::UploadOptions;
 
 /// A message the phone received, decrypted.
@@ -143,16 +143,8 @@ fn received(m: &wa::Message, info: &whatsapp_rust::types::message::MessageInfo) 
         .or_else(|| m.extended_text_message.as_option().and_then(|e| e.text.clone()));
     let kind = if text.is_some() {
         "text"
-    } else if m.image_message.is_set() {
-        "image"
-    } else if m.video_message.is_set() {
-        "video"
-    } else if m.audio_message.is_set() {
-        "audio"
-    } else if m.document_message.is_set() {
-        "document"
-    } else if m.sticker_message.is_set() {
-        "sticker"
+    } else if let Some((kind, _)) = media_of(m) {
+        kind
     } else if m.reaction_message.is_set() {
         "reaction"
     } else if m.protocol_message.is_set() {
@@ -186,6 +178,23 @@ fn on_demand_request(m: &wa::Message) -> Option<OnDemand> {
         before_ms: r.oldest_msg_timestamp_ms?,
         count: r.on_demand_msg_count.unwrap_or(50).clamp(1, 500) as usize,
     })
+}
+
+/// The media a message carries, with its kind.
+fn media_of(m: &wa::Message) -> Option<(&'static str, &dyn Downloadable)> {
+    if let Some(i) = m.image_message.as_option() {
+        Some(("image", i))
+    } else if let Some(v) = m.video_message.as_option() {
+        Some(("video", v))
+    } else if let Some(a) = m.audio_message.as_option() {
+        Some(("audio", a))
+    } else if let Some(d) = m.document_message.as_option() {
+        Some(("document", d))
+    } else {
+        m.sticker_message
+            .as_option()
+            .map(|s| ("sticker", s as &dyn Downloadable))
+    }
 }
 
 /// The message inside a device-sent wrapper (what our own devices send the phone).
@@ -427,18 +436,7 @@ impl Phone {
             .get(id)
             .cloned()
             .ok_or_else(|| ControlError::NotFound(format!("the phone has no message {id}")))?;
-        let m = unwrap(&m);
-        let media: &dyn whatsapp_rust::download::Downloadable = if let Some(i) = m.image_message.as_option() {
-            i
-        } else if let Some(v) = m.video_message.as_option() {
-            v
-        } else if let Some(a) = m.audio_message.as_option() {
-            a
-        } else if let Some(d) = m.document_message.as_option() {
-            d
-        } else if let Some(s) = m.sticker_message.as_option() {
-            s
-        } else {
+        let Some((_, media)) = media_of(unwrap(&m)) else {
             return Err(ControlError::BadRequest(format!("message {id} has no media")));
         };
         self.client

@@ -39,3 +39,13 @@ pub fn over_websocket(net: &Network) -> LiveOptions {
         ..in_process(net)
     }
 }
+
+/// `WUSE_LOG=debug` shows what the library, the network and the engine did.
+pub fn logs() {
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("WUSE_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
+    }
+}
