@@ -12,7 +12,7 @@ async def synced(agent, account_id=None):
     async def done():
         args = {"account_id": account_id} if account_id else {}
         account = (await agent.call("get_account", args))["account"]
-        return account.get("history_sync", {}).get("done")
+        return account.get("sync", {}).get("history", {}).get("done")
     await eventually(done, timeout=30)
     return (await agent.call("list_chats", {"limit": 200} | ({"account_id": account_id} if account_id else {})))["chats"]
 

@@ -89,7 +89,8 @@ async def test_a_live_account_on_the_loopback_network_receives_and_sends(tmp_pat
                     time.sleep(0.2)
                 raise AssertionError(f"not connected: {accounts}")
             await connected()
-            await agent.call("subscribe_events", {"types": ["message.received"], "account_ids": [account]})
+            await agent.call("subscribe_events", {"types": ["message.received", "message.undecryptable"],
+                                                  "account_ids": [account]})
 
             sent = network.control("/control/send", {"from": BOB, "to": ANA, "text": "Hello from Bob's phone"})
             event = await inbox.wait_for(
@@ -113,6 +114,21 @@ async def test_a_live_account_on_the_loopback_network_receives_and_sends(tmp_pat
                     break
                 time.sleep(0.2)
             assert chats[0].get("muted") is True, chats
+
+            # WhatsApp refuses the next send: the agent hears send_failed with the server's
+            # code, and the message stays in the chat marked failed.
+            network.control("/control/faults", {"phone": ANA, "nack": 479})
+            refused = await agent.error("send_message", {"account_id": account, "chat": BOB, "text": "Refused"})
+            assert (refused["code"], refused["status"], refused["server_code"]) == ("send_failed", 502, "479"), refused
+            listed = await agent.call("list_messages", {"account_id": account, "chat": BOB})
+            assert [m["status"] for m in listed["messages"] if m["text"] == "Refused"] == ["failed"], listed
+
+            # A message that never decrypts on this device reaches the agent as a notification.
+            network.control("/control/faults", {"phone": ANA, "corrupt": 100})
+            lost = network.control("/control/send", {"from": BOB, "to": ANA, "text": "You will not read this"})
+            event = await inbox.wait_for(lambda i: i.of_type("message.undecryptable"), timeout=60)
+            assert event[0]["data"]["whatsapp_id"] == lost["id"], event
+            assert event[0]["data"]["sender"]["phone"] == BOB, event
     finally:
         server.stop()
 

@@ -85,7 +85,7 @@ pub async fn prepare(dir: &Path, messages: usize) -> anyhow::Result<Prepared> {
         .next()
         .context("no sandbox account")?;
     let deadline = Instant::now() + Duration::from_secs(120);
-    while first_start && engine.accounts.history_progress(&account.id) != Some(100) {
+    while first_start && !engine.accounts.sync_status(&account.id).history.is_some_and(|h| h.done) {
         if Instant::now() > deadline {
             bail!("the sandbox account's own history did not finish");
         }

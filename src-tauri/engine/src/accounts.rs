@@ -20,6 +20,7 @@ use crate::ids::AccountId;
 use crate::ingest::Ingest;
 use crate::model::{Account, AccountKind, AccountStatus};
 use crate::store::{self, Store, StoreError, StoreResult};
+use crate::sync::SyncStatus;
 use crate::time::{now_ms, Millis};
 use crate::wa::{Delivery, DisconnectReason, EventSink, PairMethod, WaClient, WaError, WaEvent, WaNetwork};
 
@@ -43,6 +44,9 @@ pub enum AccountError {
     Invalid(String),
     #[error(transparent)]
     Network(#[from] WaError),
+    /// A logout WhatsApp did not confirm (it is retried on the next connection).
+    #[error("WhatsApp did not confirm the unlink: {0}")]
+    UnlinkPending(WaError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -84,8 +88,8 @@ struct Runtime {
     client: Option<Arc<dyn WaClient>>,
     pairing: Option<Pairing>,
     reconnect_attempts: u32,
-    /// How far the phone's history push got (0..=100), while one runs or ran.
-    history: Option<u8>,
+    /// What the session is catching up on (history push, offline queue, app state).
+    sync: SyncStatus,
 }
 
 struct Inner {
@@ -150,9 +154,21 @@ impl Accounts {
         self.inner.store.read(|c| store::accounts::list(c, kind))
     }
 
-    /// History sync progress (0..=100) of the account's current session, if any ran.
-    pub fn history_progress(&self, id: &AccountId) -> Option<u8> {
-        self.inner.runtime.lock().get(id).and_then(|r| r.history)
+    /// What the account's session is catching up on (empty when nothing ran).
+    pub fn sync_status(&self, id: &AccountId) -> SyncStatus {
+        self.inner
+            .runtime
+            .lock()
+            .get(id)
+            .map(|r| r.sync.clone())
+            .unwrap_or_default()
+    }
+
+    fn update_sync(&self, id: &AccountId, f: impl FnOnce(&mut SyncStatus)) {
+        if let Some(r) = self.inner.runtime.lock().get_mut(id) {
+            f(&mut r.sync);
+        }
+        self.notify(id);
     }
 
     pub fn pairing(&self, id: &AccountId) -> Option<Pairing> {
@@ -210,7 +226,7 @@ impl Accounts {
             client: None,
             pairing: None,
             reconnect_attempts: 0,
-            history: None,
+            sync: SyncStatus::default(),
         });
         entry.epoch = epoch;
         entry.pairing = pairing;
@@ -370,16 +386,36 @@ impl Accounts {
         self.connect(&account).await
     }
 
-    /// Unlinks the device from the phone and forgets its session keys; the history stays.
+    /// Unlinks the device from the phone and forgets its session keys; the history
+    /// stays. Only once WhatsApp confirmed the unlink: until then the device is still
+    /// linked on the phone, so its keys are kept, the account says a logout is
+    /// pending, and the unlink is sent again on the next connection.
     pub async fn logout(&self, id: &AccountId) -> AccountResult<()> {
         let account = self.get(id)?.ok_or_else(|| AccountError::NotFound(id.clone()))?;
-        let client = self.install(id, self.new_epoch(), None, None);
-        if let Some(client) = client {
-            if let Err(e) = client.logout().await {
-                tracing::warn!(account = %id, error = %e, "logout did not reach WhatsApp; forgetting the session locally");
-            }
-            // Its session stopped before the keys are purged: a client still shutting
-            // down would otherwise write them back, and the account would look paired.
+        let client = self.inner.runtime.lock().get(id).and_then(|r| r.client.clone());
+        let unlinked = match (&client, account.kind) {
+            (Some(client), _) => client.logout().await,
+            // No session: nothing to tell WhatsApp about a device it does not know,
+            // and a sandbox device lives in this process.
+            (None, AccountKind::Sandbox) => Ok(()),
+            (None, AccountKind::Live) if !account.status.is_paired() => Ok(()),
+            (None, AccountKind::Live) => Err(WaError::NotConnected),
+        };
+        if let Err(e) = unlinked {
+            tracing::warn!(account = %id, error = %e, "WhatsApp did not confirm the unlink; keeping the session");
+            let detail =
+                "log out pending: WhatsApp has not confirmed the unlink yet; it is sent again on the next connection";
+            self.inner.bus.write(&self.inner.store, |tx, _| {
+                store::accounts::set_logout_pending(tx, id, true)?;
+                store::accounts::set_status(tx, id, account.status, Some(detail))
+            })?;
+            self.notify(id);
+            return Err(AccountError::UnlinkPending(e));
+        }
+        // Its session stopped before the keys are purged: a client still shutting
+        // down would otherwise write them back, and the account would look paired.
+        let installed = self.install(id, self.new_epoch(), None, None);
+        if let Some(client) = client.or(installed) {
             client.disconnect().await;
         }
         self.inner
@@ -388,6 +424,9 @@ impl Accounts {
             .forget(id)
             .await
             .map_err(AccountError::Network)?;
+        self.inner
+            .store
+            .write(|tx| store::accounts::set_logout_pending(tx, id, false))?;
         if account.status != AccountStatus::LoggedOut {
             self.logged_out(id, "logged out by request")?;
         }
@@ -438,8 +477,10 @@ impl Accounts {
         detail: Option<&str>,
         event: Option<(EventType, serde_json::Value)>,
     ) -> StoreResult<()> {
+        // Agents read the detail too: the library's words, without addresses or paths.
+        let detail = detail.map(crate::wa::redact::redact);
         self.inner.bus.write(&self.inner.store, |tx, em| {
-            store::accounts::set_status(tx, id, status, detail)?;
+            store::accounts::set_status(tx, id, status, detail.as_deref())?;
             if let Some((kind, data)) = event {
                 em.emit(tx, kind, id, None, now_ms(), data)?;
             }
@@ -490,19 +531,17 @@ impl Accounts {
                 let Some(Delivery { event, stored }) = delivery else {
                     break;
                 };
-                let store = this.inner.store.clone();
                 let this2 = this.clone();
                 let id2 = id.clone();
                 // SQLite work is blocking: keep it off the async workers.
-                let result = tokio::task::spawn_blocking(move || this2.handle(&id2, epoch, event)).await;
-                match result {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => {
-                        all_applied = false;
-                        tracing::error!(account = %id, error = %e, db = %store.path().display(), "could not apply a WhatsApp event")
-                    }
+                let message_data = event.is_message_data();
+                match tokio::task::spawn_blocking(move || this2.apply(&id2, epoch, event)).await {
+                    Ok(true) => {}
+                    // What WhatsApp delivers again until acknowledged must be stored
+                    // first; nothing else holds up the acknowledgement.
+                    Ok(false) => all_applied &= !message_data,
                     Err(e) => {
-                        all_applied = false;
+                        all_applied &= !message_data;
                         tracing::error!(account = %id, error = %e, "event handler panicked")
                     }
                 }
@@ -511,6 +550,31 @@ impl Accounts {
                 }
             }
         });
+    }
+
+    /// Applies one event: `true` when it is stored, or when the store refused it as
+    /// an item (recorded and skipped: it would be refused again, and must not hold up
+    /// the rest of its batch); `false` when the store failed (WhatsApp may deliver it
+    /// again). Failures are logged with the item's kind and ID.
+    fn apply(&self, id: &AccountId, epoch: u64, event: WaEvent) -> bool {
+        let (kind, item) = event.label();
+        let Err(e) = self.handle(id, epoch, event) else {
+            return true;
+        };
+        if e.refused_item() {
+            match self
+                .inner
+                .store
+                .write(|tx| store::failures::record(tx, id, kind, &item, &e))
+            {
+                Ok(()) => return true,
+                Err(e) => tracing::error!(account = %id, kind, %item, error = %e, "could not record a refused item"),
+            }
+        } else {
+            let db = self.inner.store.path().display();
+            tracing::error!(account = %id, kind, %item, error = %e, %db, "could not apply a WhatsApp event");
+        }
+        false
     }
 
     fn handle(&self, id: &AccountId, epoch: u64, event: WaEvent) -> StoreResult<()> {
@@ -566,6 +630,7 @@ impl Accounts {
             // A backend that reconnects by itself opens a new connection: if the
             // account still reads as connected, the old one is gone.
             WaEvent::Connecting if current => {
+                self.update_sync(id, SyncStatus::reconnecting);
                 if self.get(id)?.is_some_and(|a| a.status == AccountStatus::Connected) {
                     let detail = "the connection dropped; reconnecting";
                     self.set_status(
@@ -594,12 +659,22 @@ impl Accounts {
                 if let Some(r) = self.inner.runtime.lock().get_mut(id) {
                     r.reconnect_attempts = 0;
                 }
+                let pending = self.get(id)?.is_some_and(|a| a.logout_pending);
                 self.set_status(
                     id,
                     AccountStatus::Connected,
-                    None,
+                    pending.then_some("log out pending: sending the unlink again"),
                     Some((EventType::AccountConnected, json!({}))),
                 )?;
+                if pending {
+                    let this = self.clone();
+                    let id = id.clone();
+                    tokio::runtime::Handle::current().spawn(async move {
+                        if let Err(e) = this.logout(&id).await {
+                            tracing::warn!(account = %id, error = %e, "the pending logout failed again");
+                        }
+                    });
+                }
             }
             WaEvent::Disconnected(reason) if current => {
                 let reconnects_itself = self
@@ -660,12 +735,15 @@ impl Accounts {
             | WaEvent::Disconnected(_)
             | WaEvent::LoggedOut { .. } => {}
             WaEvent::History(batch) => {
-                let progress = batch.progress;
-                self.inner.ingest.apply(id, WaEvent::History(batch))?;
-                if let Some(r) = self.inner.runtime.lock().get_mut(id).filter(|_| progress.is_some()) {
-                    r.history = progress;
+                let stored = self.inner.ingest.history(id, &batch)?;
+                if batch.chunk.is_some() {
+                    self.update_sync(id, |s| s.history(&batch, stored));
                 }
-                self.notify(id);
+            }
+            WaEvent::OfflineSync(o) => self.update_sync(id, |s| s.offline(o)),
+            WaEvent::AppStateSyncFailed { collections, fatal } => {
+                tracing::warn!(account = %id, ?collections, fatal, "chat settings from the phone did not sync");
+                self.update_sync(id, |s| s.app_state_failed(collections));
             }
             data => self.inner.ingest.apply(id, data)?,
         }
@@ -802,11 +880,103 @@ mod tests {
         assert_eq!(count(&id), 2);
         assert!(sink.emit_stored(vec![]).await);
 
-        // An account the store does not know: the rows cannot be written.
+        // An account the store does not know: the rows cannot be written (nor can
+        // the record of the refusal).
         let ghost = AccountId::random();
         let (_, sink) = accounts.open_session(&ghost);
         assert!(!sink.emit_stored(vec![message("B1")]).await);
         // The answer covers only what came since the previous one.
         assert!(sink.emit_stored(vec![WaEvent::Connecting]).await);
+    }
+
+    /// A trigger that refuses rows naming `POISON`, as a constraint would.
+    fn poison(store: &Store) {
+        store
+            .write(|tx| {
+                tx.execute_batch(
+                    "CREATE TRIGGER poison_contact BEFORE UPDATE OF push_name ON contacts
+                     WHEN NEW.push_name = 'POISON' BEGIN SELECT RAISE(ABORT, 'poisoned'); END;
+                     CREATE TRIGGER poison_message BEFORE INSERT ON messages
+                     WHEN NEW.wa_id = 'POISON' BEGIN SELECT RAISE(ABORT, 'poisoned'); END;",
+                )?;
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    /// A receipt, a contact or a message the store refuses is recorded and skipped:
+    /// the rest of its batch is stored and acknowledged, and the account goes on.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_refused_item_is_recorded_and_does_not_hold_up_its_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let (accounts, store) = accounts(dir.path());
+        let id = AccountId::random();
+        store
+            .write(|tx| store::accounts::insert(tx, &id, AccountKind::Live, None))
+            .unwrap();
+        poison(&store);
+        let (_, sink) = accounts.open_session(&id);
+        let bad_contact = WaEvent::Contact(crate::wa::WaContact {
+            pn: Some(Jid::parse("14155550177@s.whatsapp.net").unwrap()),
+            push_name: Some("POISON".into()),
+            ..Default::default()
+        });
+        assert!(
+            sink.emit_stored(vec![message("C1"), bad_contact, message("POISON"), message("C2")])
+                .await,
+            "the batch is acknowledged"
+        );
+        let stored: Vec<String> = store
+            .read(|c| {
+                let mut st = c.prepare("SELECT wa_id FROM messages WHERE account_id = ?1 ORDER BY wa_id")?;
+                let rows = st.query_map([&id], |r| r.get(0))?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            })
+            .unwrap();
+        assert_eq!(stored, ["C1", "C2"]);
+        let failures = store.read(|c| store::failures::list(c, &id)).unwrap();
+        let what: Vec<(&str, &str)> = failures.iter().map(|f| (f.kind.as_str(), f.item.as_str())).collect();
+        assert_eq!(what, [("contact", "14155550177@s.whatsapp.net"), ("message", "POISON")]);
+        assert!(failures[0].error.contains("poisoned"), "{:?}", failures[0]);
+        // The account goes on.
+        assert!(sink.emit_stored(vec![message("C3")]).await);
+    }
+
+    /// A page of history with an item the store refuses: the rest of the page is
+    /// stored (each item then in its own savepoint), and the refusal recorded.
+    #[test]
+    fn a_page_of_history_keeps_what_the_store_accepts() {
+        let dir = tempfile::tempdir().unwrap();
+        let (accounts, store) = accounts(dir.path());
+        let id = AccountId::random();
+        store
+            .write(|tx| store::accounts::insert(tx, &id, AccountKind::Live, None))
+            .unwrap();
+        poison(&store);
+        let page = |ids: &[&str]| crate::wa::HistoryBatch {
+            messages: ids
+                .iter()
+                .map(|i| match message(i) {
+                    WaEvent::Message(m) => m,
+                    _ => unreachable!(),
+                })
+                .collect(),
+            ..Default::default()
+        };
+        let stored = accounts
+            .inner
+            .ingest
+            .history(&id, &page(&["H1", "POISON", "H2"]))
+            .unwrap();
+        assert_eq!(stored.new, 2);
+        let failures = store.read(|c| store::failures::list(c, &id)).unwrap();
+        assert_eq!(failures.len(), 1);
+        assert_eq!(
+            (failures[0].kind.as_str(), failures[0].item.as_str()),
+            ("message", "POISON")
+        );
+        // A page the store takes whole goes in in one piece, recording nothing.
+        assert_eq!(accounts.inner.ingest.history(&id, &page(&["H3"])).unwrap().new, 1);
+        assert_eq!(store.read(|c| store::failures::list(c, &id)).unwrap().len(), 1);
     }
 }

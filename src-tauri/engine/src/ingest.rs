@@ -10,8 +10,8 @@ use crate::ids::{AccountId, ChatId, ContactId, MessageId};
 use crate::model::MessageStatus;
 use crate::presence::Presence;
 use crate::store::chats::{self, ChatRef};
-use crate::store::{contacts, groups, identity, messages, Store, StoreResult};
-use crate::time::Millis;
+use crate::store::{contacts, failures, groups, identity, messages, Heard, Store, StoreResult};
+use crate::time::{now_ms, Millis};
 use crate::wa::*;
 use rusqlite::Transaction;
 
@@ -54,7 +54,7 @@ impl Ingest {
     ) -> StoreResult<()> {
         match event {
             WaEvent::Message(m) => {
-                if let Some((chat, id)) = store_message(tx, &mut Lookups::default(), account, &m)? {
+                if let Some((chat, id)) = store_message(tx, &mut Lookups::default(), account, &m, true)? {
                     let kind = if m.key.from_me {
                         EventType::MessageSent
                     } else {
@@ -213,12 +213,31 @@ impl Ingest {
                     }),
                 )?;
             }
+            // The network's word on a person now (a push name, an address book entry).
             WaEvent::Contact(c) => {
-                identity::upsert(tx, account, &c)?;
+                identity::upsert(tx, account, &c, Heard::Live(now_ms()))?;
+            }
+            // A person's security code changed: reported once per change, though
+            // WhatsApp's notification and the first message under new keys both tell it.
+            WaEvent::IdentityChanged { who, ts } => {
+                let Some(contact) = contacts::by_jid(tx, account, &who)? else {
+                    return Ok(());
+                };
+                if contacts::identity_changed(tx, &contact, ts)? {
+                    let chat = chats::direct_with(tx, account, &contact)?;
+                    em.emit(
+                        tx,
+                        EventType::ContactIdentityChanged,
+                        account,
+                        chat.as_ref(),
+                        ts,
+                        json!({ "contact": person_json(tx, account, &who)? }),
+                    )?;
+                }
             }
             WaEvent::Group { group, created, by, ts } => {
                 let chat = chats::ensure(tx, account, &group.jid)?;
-                groups::upsert(tx, &chat, &group)?;
+                groups::upsert(tx, &chat, &group, Heard::Live(ts))?;
                 let kind = if created {
                     EventType::GroupCreated
                 } else {
@@ -236,7 +255,7 @@ impl Ingest {
             }
             WaEvent::GroupInfoChanged { group, change, by, ts } => {
                 let chat = chats::ensure(tx, account, &group)?;
-                let change = apply_group_change(tx, &chat.id, &change)?;
+                let change = apply_group_change(tx, &chat.id, &change, ts)?;
                 let by = by.map(|b| person_json(tx, account, &b)).transpose()?;
                 em.emit(
                     tx,
@@ -275,58 +294,183 @@ impl Ingest {
             | WaEvent::Connecting
             | WaEvent::Disconnected(_)
             | WaEvent::LoggedOut { .. }
+            | WaEvent::OfflineSync(_)
+            | WaEvent::AppStateSyncFailed { .. }
             | WaEvent::History(_) => {}
         }
         Ok(())
     }
 
     /// Stores a page of history in one transaction. History is the past: it raises
-    /// no events. Returns how many messages were new.
-    pub fn history(&self, account: &AccountId, batch: &HistoryBatch) -> StoreResult<usize> {
-        self.store.write(|tx| {
-            // Contacts first: linking a phone number to a LID may fold two people into
-            // one, which must happen before their IDs are remembered below.
-            for c in &batch.contacts {
-                identity::upsert(tx, account, c)?;
-            }
-            let mut seen = Lookups::default();
-            for g in &batch.groups {
-                let chat = seen.chat(tx, account, &g.jid)?;
-                groups::upsert(tx, &chat, g)?;
-            }
-            // Each chat's newest time is written once per page, not once per message.
-            let mut newest: HashMap<ChatId, Millis> = HashMap::new();
-            let mut new = 0;
-            for m in &batch.messages {
-                if let Some((chat, _)) = store_message(tx, &mut seen, account, m)? {
-                    let ts = newest.entry(chat.id).or_insert(m.ts);
-                    *ts = (*ts).max(m.ts);
-                    new += 1;
-                }
-            }
-            for (chat, ts) in &newest {
-                chats::on_message(tx, chat, *ts, false)?;
-            }
-            for meta in &batch.chats {
-                if let Some(jid) = &meta.jid {
-                    let chat = seen.chat(tx, account, jid)?;
-                    chats::apply_meta(tx, &chat.id, meta)?;
-                }
-            }
-            if !batch.reactions.is_empty() {
-                let own = crate::store::accounts::get(tx, account)?.and_then(|a| a.jid);
-                for (target, from, emoji, ts) in &batch.reactions {
-                    let Some(chat) = seen.known_chat(tx, account, &target.chat)? else {
-                        continue;
-                    };
-                    if let Some(id) = messages::find(tx, &chat, target.from_me, &target.id)? {
-                        messages::set_reaction(tx, &id, from, own.as_ref() == Some(from), Some(emoji), *ts)?;
-                    }
-                }
-            }
-            Ok(new)
-        })
+    /// no events of its own, only a `history.synced` summary for a chunk of the
+    /// phone's sync. An item the store refuses is recorded and skipped (the page is
+    /// then stored again, each item in its own savepoint); a failure of the store
+    /// itself stores nothing.
+    pub fn history(&self, account: &AccountId, batch: &HistoryBatch) -> StoreResult<HistoryStored> {
+        let page = |items: Items| {
+            self.bus
+                .write(&self.store, |tx, em| page(tx, em, account, batch, items))
+        };
+        match page(Items::Together) {
+            Err(e) if e.refused_item() => page(Items::EachOnItsOwn),
+            done => done,
+        }
     }
+}
+
+/// What a page of history added to the store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HistoryStored {
+    /// Messages that were new.
+    pub new: usize,
+    /// The oldest message's time among them.
+    pub oldest: Option<Millis>,
+}
+
+/// How the items of a page go in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Items {
+    /// All or nothing (fast: no savepoints).
+    Together,
+    /// Each in a savepoint of its own: what the store refuses is recorded and skipped.
+    EachOnItsOwn,
+}
+
+impl Items {
+    /// Runs one item. On its own, it starts from an empty `seen`: what an item that
+    /// was rolled back looked up or created is gone.
+    fn each<T>(
+        self,
+        tx: &Transaction<'_>,
+        account: &AccountId,
+        seen: &mut Lookups,
+        (kind, item): (&str, String),
+        f: impl FnOnce(&mut Lookups) -> StoreResult<T>,
+    ) -> StoreResult<Option<T>> {
+        if self == Self::Together {
+            return f(seen).map(Some);
+        }
+        *seen = Lookups::default();
+        tx.execute_batch("SAVEPOINT item")?;
+        match f(seen) {
+            Ok(v) => {
+                tx.execute_batch("RELEASE item")?;
+                Ok(Some(v))
+            }
+            Err(e) if e.refused_item() => {
+                tx.execute_batch("ROLLBACK TO item; RELEASE item")?;
+                failures::record(tx, account, kind, &item, &e)?;
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+fn jid_label(kind: &'static str, jid: &Jid) -> (&'static str, String) {
+    (kind, jid.to_string())
+}
+
+fn page(
+    tx: &Transaction<'_>,
+    em: &mut Emitter,
+    account: &AccountId,
+    batch: &HistoryBatch,
+    items: Items,
+) -> StoreResult<HistoryStored> {
+    let heard = if batch.current {
+        Heard::Live(batch.as_of)
+    } else {
+        Heard::History(batch.as_of)
+    };
+    let at = batch.as_of;
+    let mut seen = Lookups::default();
+    // Contacts first: linking a phone number to a LID may fold two people into
+    // one, which must happen before their IDs are remembered below.
+    for c in &batch.contacts {
+        let who =
+            c.pn.as_ref()
+                .or(c.lid.as_ref())
+                .map(|j| j.to_string())
+                .unwrap_or_default();
+        items.each(tx, account, &mut seen, ("contact", who), |_| {
+            identity::upsert(tx, account, c, heard)
+        })?;
+    }
+    for g in &batch.groups {
+        items.each(tx, account, &mut seen, jid_label("group", &g.jid), |seen| {
+            let chat = seen.chat(tx, account, &g.jid)?;
+            groups::upsert(tx, &chat, g, heard)
+        })?;
+    }
+    // Each chat's newest time is written once per page, not once per message.
+    let mut newest: HashMap<ChatId, Millis> = HashMap::new();
+    let mut stored = HistoryStored::default();
+    for m in &batch.messages {
+        let label = ("message", m.key.id.clone());
+        if let Some(Some((chat, _))) = items.each(tx, account, &mut seen, label, |seen| {
+            store_message(tx, seen, account, m, batch.current)
+        })? {
+            let ts = newest.entry(chat.id).or_insert(m.ts);
+            *ts = (*ts).max(m.ts);
+            stored.new += 1;
+            stored.oldest = Some(stored.oldest.map_or(m.ts, |o| o.min(m.ts)));
+        }
+    }
+    for (chat, ts) in &newest {
+        chats::on_message(tx, chat, *ts, false)?;
+    }
+    for meta in &batch.chats {
+        if let Some(jid) = &meta.jid {
+            items.each(tx, account, &mut seen, jid_label("chat", jid), |seen| {
+                let chat = seen.chat(tx, account, jid)?;
+                chats::apply_meta(tx, &chat.id, meta, at)
+            })?;
+        }
+    }
+    if !batch.reactions.is_empty() {
+        let own = crate::store::accounts::get(tx, account)?.and_then(|a| a.jid);
+        for (target, from, emoji, ts) in &batch.reactions {
+            items.each(tx, account, &mut seen, ("reaction", target.id.clone()), |seen| {
+                let Some(chat) = seen.known_chat(tx, account, &target.chat)? else {
+                    return Ok(());
+                };
+                if let Some(id) = messages::find(tx, &chat, target.from_me, &target.id)? {
+                    messages::set_reaction(tx, &id, from, own.as_ref() == Some(from), Some(emoji), *ts)?;
+                }
+                Ok(())
+            })?;
+        }
+    }
+    if let Some(chunk) = &batch.chunk {
+        // An on-demand page answers for one chat.
+        let chat = match batch.chats.as_slice() {
+            [only] if chunk.on_demand() => only
+                .jid
+                .as_ref()
+                .map(|j| seen.known_chat(tx, account, j))
+                .transpose()?
+                .flatten(),
+            _ => None,
+        };
+        em.emit(
+            tx,
+            EventType::HistorySynced,
+            account,
+            chat.as_ref().map(|c| &c.id),
+            now_ms(),
+            json!({
+                "sync_type": chunk.sync_type,
+                "on_demand": chunk.on_demand(),
+                "chunk": chunk.order,
+                "progress": chunk.progress,
+                "messages": stored.new,
+                "received": batch.messages.len(),
+                "oldest": stored.oldest.map(crate::time::to_iso),
+            }),
+        )?;
+    }
+    Ok(stored)
 }
 
 /// Chats and people already resolved in the current transaction. A page of history
@@ -379,6 +523,7 @@ impl Lookups {
         jid: &Jid,
         id: &ContactId,
         name: &str,
+        heard: Heard,
     ) -> StoreResult<()> {
         if self.push_names.get(id).is_some_and(|n| n == name) {
             return Ok(());
@@ -392,6 +537,7 @@ impl Lookups {
                 push_name: Some(name.to_owned()),
                 ..Default::default()
             },
+            heard,
         )?;
         self.push_names.insert(id.clone(), name.to_owned());
         Ok(())
@@ -399,19 +545,22 @@ impl Lookups {
 }
 
 /// Inserts a message (and its chat and sender) unless known. Returns the chat and ID
-/// when it is new.
+/// when it is new. `live`: it just arrived (its sender's name is news), rather than
+/// from a page of history.
 pub fn store_message(
     tx: &Transaction<'_>,
     seen: &mut Lookups,
     account: &AccountId,
     m: &WaMessage,
+    live: bool,
 ) -> StoreResult<Option<(ChatRef, MessageId)>> {
     let chat = seen.chat(tx, account, &m.key.chat)?;
     let sender = match (&m.key.sender, m.key.from_me) {
         (Some(s), false) => {
             let id = seen.contact(tx, account, s)?;
             if let Some(name) = &m.push_name {
-                seen.push_name(tx, account, s, &id, name)?;
+                let heard = if live { Heard::Live(m.ts) } else { Heard::History(m.ts) };
+                seen.push_name(tx, account, s, &id, name, heard)?;
             }
             Some(id)
         }
@@ -422,23 +571,29 @@ pub fn store_message(
     Ok(new.then_some((chat, id)))
 }
 
-pub fn apply_group_change(tx: &Transaction<'_>, chat: &ChatId, change: &GroupInfoChange) -> StoreResult<Value> {
+/// Applies a change of a group's info made at `at` (unless the store knows newer).
+pub fn apply_group_change(
+    tx: &Transaction<'_>,
+    chat: &ChatId,
+    change: &GroupInfoChange,
+    at: Millis,
+) -> StoreResult<Value> {
     Ok(match change {
         GroupInfoChange::Subject(s) => {
-            groups::set_subject(tx, chat, s)?;
+            groups::set_subject(tx, chat, s, at)?;
             json!({ "subject": s })
         }
         GroupInfoChange::Description(d) => {
-            groups::set_description(tx, chat, d.as_deref())?;
+            groups::set_description(tx, chat, d.as_deref(), at)?;
             json!({ "description": d })
         }
         GroupInfoChange::Picture => json!({ "picture": "changed" }),
         GroupInfoChange::Announce(a) => {
-            groups::set_flags(tx, chat, Some(*a), None)?;
+            groups::set_flags(tx, chat, Some(*a), None, at)?;
             json!({ "announce": a })
         }
         GroupInfoChange::Locked(l) => {
-            groups::set_flags(tx, chat, None, Some(*l))?;
+            groups::set_flags(tx, chat, None, Some(*l), at)?;
             json!({ "locked": l })
         }
     })
@@ -461,10 +616,16 @@ pub fn participants_changed(
         own.as_ref()
             .is_some_and(|a| a.jid.as_ref() == Some(j) || a.lid.as_ref() == Some(j))
     };
+    groups::members_changed(tx, &chat.id, ts)?;
     let mut people = Vec::new();
     for j in who {
         match action {
-            ParticipantAction::Add => groups::add_participant(tx, chat, j, ParticipantRole::Member, Some(ts))?,
+            ParticipantAction::Add => {
+                groups::add_participant(tx, chat, j, ParticipantRole::Member, Some(ts))?;
+                if is_me(j) {
+                    groups::mark_joined(tx, &chat.id)?;
+                }
+            }
             ParticipantAction::Remove => {
                 groups::remove_participant(tx, chat, j)?;
                 if is_me(j) {
@@ -510,25 +671,25 @@ pub fn apply_app_state(
     match change {
         AppStateChange::Archive { chat, archived } => {
             if let Some(c) = chat_of(chat)? {
-                chats::set_archived(tx, &c.id, *archived)?;
+                chats::set_archived(tx, &c.id, *archived, ts)?;
             }
         }
         AppStateChange::Pin { chat, pinned } => {
             if let Some(c) = chat_of(chat)? {
-                chats::set_pinned(tx, &c.id, pinned.then_some(ts))?;
+                chats::set_pinned(tx, &c.id, *pinned, ts)?;
             }
         }
         AppStateChange::Mute { chat, until } => {
             if let Some(c) = chat_of(chat)? {
-                chats::set_muted(tx, &c.id, *until)?;
+                chats::set_muted(tx, &c.id, *until, ts)?;
             }
         }
         AppStateChange::MarkUnread { chat, unread } => {
             if let Some(c) = chat_of(chat)? {
                 if *unread {
-                    chats::set_marked_unread(tx, &c.id, true)?;
+                    chats::set_marked_unread(tx, &c.id, true, ts)?;
                 } else {
-                    chats::clear_unread(tx, &c.id)?;
+                    chats::clear_unread(tx, &c.id, ts)?;
                 }
             }
         }

@@ -24,6 +24,7 @@ pub mod presence;
 pub mod qr;
 pub mod secrets;
 pub mod store;
+pub mod sync;
 pub mod time;
 pub mod tools;
 pub mod wa;

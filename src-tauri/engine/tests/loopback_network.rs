@@ -3,170 +3,16 @@
 //! own Signal identity), over a real WebSocket on 127.0.0.1, and what people send
 //! reaches the store and the event log as it would from WhatsApp.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use wuse_engine::config::EngineConfig;
 use wuse_engine::ids::AccountId;
-use wuse_engine::keys::Principal;
 use wuse_engine::model::AccountStatus;
-use wuse_engine::secrets::DbKey;
-use wuse_engine::store::api_keys::KeyMode;
 use wuse_engine::tools::{self, CallOutcome, Caller};
-use wuse_engine::Engine;
-use wuse_loopback::Network;
 
 mod loopback;
 
-const ANA: &str = "15550001";
-const BOB: &str = "15550002";
-const CONNECT: Duration = Duration::from_secs(45);
-const ARRIVE: Duration = Duration::from_secs(15);
-
-struct Linked {
-    net: Network,
-    engine: Arc<Engine>,
-    live: Principal,
-    account: String,
-    _dir: tempfile::TempDir,
-}
-
-/// An engine whose live account Ana's phone linked by QR, connected; Bob exists too.
-async fn linked() -> Linked {
-    linked_with(|_| {}).await
-}
-
-/// As [`linked`], after `before_link` prepared Ana's phone (queued history, say).
-async fn linked_with(before_link: impl FnOnce(&wuse_loopback::Phone)) -> Linked {
-    loopback::logs();
-    let net = Network::new(1);
-    loopback::serve(&net).await;
-    let ana = net.add_person(ANA, "Ana").await.unwrap();
-    net.add_person(BOB, "Bob").await.unwrap();
-    before_link(&ana);
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = EngineConfig::new(dir.path().to_path_buf());
-    config.db_key = Some(DbKey::generate());
-    config.bootstrap = false;
-    config.live = loopback::over_websocket(&net);
-    let engine = Engine::start(config).await.unwrap();
-    let (_, secret) = engine.keys.create(KeyMode::Live, Some("agent")).unwrap();
-    let live = engine.keys.verify(&secret).unwrap();
-    let (out, _) = call(&engine, &live, "pair_account", json!({ "label": "Ana's phone" }))
-        .await
-        .unwrap();
-    let account = out["account"]["id"].as_str().unwrap().to_owned();
-    let qr = out["account"]["pairing"]["qr"].as_str().unwrap();
-    net.link(qr, ANA).await.unwrap();
-    let id = AccountId::parse(&account).unwrap();
-    let a = engine
-        .accounts
-        .wait_until(&id, CONNECT, |a| a.status == AccountStatus::Connected)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(a.status, AccountStatus::Connected, "{:?}", a.status_detail);
-    Linked {
-        net,
-        engine,
-        live,
-        account,
-        _dir: dir,
-    }
-}
-
-async fn call(engine: &Arc<Engine>, who: &Principal, tool: &str, args: Value) -> Result<(Value, usize), Value> {
-    match tools::call(engine, who, tool, args, Caller::default()).await {
-        CallOutcome::Done(out) => Ok((out.value, out.images.len())),
-        CallOutcome::Failed(e) => Err(serde_json::to_value(e).unwrap()),
-        CallOutcome::UnknownTool => panic!("unknown tool {tool}"),
-    }
-}
-
-/// The agent sends `text` to `chat` from the linked account.
-async fn agent_says(l: &Linked, chat: &str, text: &str) -> Result<(Value, usize), Value> {
-    call(
-        &l.engine,
-        &l.live,
-        "send_message",
-        json!({ "account_id": l.account, "chat": chat, "text": text }),
-    )
-    .await
-}
-
-/// Polls `list_messages` of a chat until `done` accepts its messages.
-async fn wait_messages(l: &Linked, chat: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-    let deadline = tokio::time::Instant::now() + ARRIVE;
-    loop {
-        let got = call(
-            &l.engine,
-            &l.live,
-            "list_messages",
-            json!({ "account_id": l.account, "chat": chat }),
-        )
-        .await
-        .map(|(v, _)| v["messages"].as_array().cloned().unwrap_or_default())
-        .unwrap_or_default();
-        if done(&got) {
-            return got;
-        }
-        if tokio::time::Instant::now() > deadline {
-            let chats = call(&l.engine, &l.live, "list_chats", json!({ "account_id": l.account })).await;
-            panic!("messages in {chat}: {got:?}; chats: {chats:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// The ID of the chat called `name`, once it exists.
-async fn chat_named(l: &Linked, name: &str) -> String {
-    chat_in(l, &l.account, name).await
-}
-
-/// The ID of `account`'s chat called `name`, once it exists.
-async fn chat_in(l: &Linked, account: &str, name: &str) -> String {
-    let deadline = tokio::time::Instant::now() + ARRIVE;
-    loop {
-        let (chats, _) = call(&l.engine, &l.live, "list_chats", json!({ "account_id": account }))
-            .await
-            .unwrap();
-        if let Some(c) = chats["chats"].as_array().unwrap().iter().find(|c| c["name"] == name) {
-            return c["id"].as_str().unwrap().to_owned();
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no chat {name}: {chats}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// The account's first chat, once `want` holds for it.
-async fn first_chat_until(l: &Linked, want: impl Fn(&Value) -> bool) -> Value {
-    let deadline = tokio::time::Instant::now() + ARRIVE;
-    loop {
-        let (chats, _) = call(&l.engine, &l.live, "list_chats", json!({ "account_id": l.account }))
-            .await
-            .unwrap();
-        let chat = chats["chats"].as_array().unwrap().first().cloned().unwrap_or_default();
-        if want(&chat) {
-            return chat;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{chat}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-fn events(l: &Linked, kind: &str) -> Vec<Value> {
-    l.engine
-        .store
-        .read(|c| {
-            let mut st = c.prepare("SELECT data FROM events WHERE account_id = ?1 AND type = ?2 ORDER BY seq")?;
-            let rows = st
-                .query_map([l.account.as_str(), kind], |r| r.get::<_, String>(0))?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows.into_iter().map(|d| serde_json::from_str(&d).unwrap()).collect())
-        })
-        .unwrap()
-}
+use loopback::linked::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_s_messages_arrive_as_pkmsg_until_answered_then_as_msg() {
@@ -232,8 +78,6 @@ async fn what_the_account_sends_a_person_s_phone_decrypts() {
         .unwrap_or_else(|| panic!("Ana's phone got: {:?}", ana.inbox()));
     assert_eq!(copy.chat, format!("{BOB}@s.whatsapp.net"));
 }
-
-const CAROL: &str = "15550003";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn group_messages_use_sender_keys_and_a_member_added_later_reads_new_ones() {
@@ -305,21 +149,17 @@ async fn an_offline_device_gets_its_queue_on_reconnect() {
     let messages = wait_messages(&l, &format!("+{BOB}"), |m| m.len() == 2).await;
     assert!(messages.iter().any(|m| m["text"] == "And another one"), "{messages:?}");
     assert_eq!(l.net.queued(&format!("{ANA}:7")), 0);
-}
-
-/// Bob wrote once and the agent answered: from now on Bob's phone sends plain
-/// Signal messages (`msg`), whose MAC a flipped byte breaks. Bob's phone.
-async fn session_answered(l: &Linked) -> Arc<wuse_loopback::Phone> {
-    let bob = l.net.phone(BOB).unwrap();
-    bob.send_text(&format!("+{ANA}"), "First, to open the session")
-        .await
-        .unwrap();
-    wait_messages(l, &format!("+{BOB}"), |m| m.len() == 1).await;
-    agent_says(l, &format!("+{BOB}"), "Hello").await.unwrap();
-    bob.wait_message(ARRIVE, |m| m.text.as_deref() == Some("Hello"))
-        .await
-        .unwrap();
-    bob
+    // The account said what it caught up on: two messages announced, all drained.
+    let deadline = tokio::time::Instant::now() + ARRIVE;
+    loop {
+        let offline = l.engine.accounts.sync_status(&id).offline;
+        if offline.is_some_and(|o| o.done) {
+            assert_eq!((offline.unwrap().total, offline.unwrap().messages), (2, 2));
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{offline:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -337,17 +177,6 @@ async fn a_message_that_does_not_decrypt_is_asked_for_again_and_arrives() {
     let resent = l.net.sent().into_iter().filter(|s| s.id == id).count();
     assert!(resent >= 2, "sent {resent} times");
     assert!(l.net.seen_receipt("retry"), "no retry receipt");
-}
-
-fn history(with: &str, messages: &[(bool, &str, u64)]) -> wuse_loopback::history::HistoryChat {
-    serde_json::from_value(json!({
-        "with": with,
-        "messages": messages
-            .iter()
-            .map(|(from_me, text, ts)| json!({ "from_me": from_me, "text": text, "ts": ts }))
-            .collect::<Vec<_>>(),
-    }))
-    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -573,62 +402,6 @@ async fn an_iq_the_server_fails_is_a_clear_error_and_the_next_one_works() {
     assert_eq!(accounts["accounts"][0]["status"], "connected", "{accounts}");
     let (ok, _) = check().await.unwrap();
     assert_eq!(ok["results"][0]["on_whatsapp"], true, "{ok}");
-}
-
-/// Links a second live account in the same engine, as Bob's companion.
-async fn link_second(l: &Linked, pn: &str, label: &str) -> String {
-    let (out, _) = call(&l.engine, &l.live, "pair_account", json!({ "label": label }))
-        .await
-        .unwrap();
-    let account = out["account"]["id"].as_str().unwrap().to_owned();
-    l.net
-        .link(out["account"]["pairing"]["qr"].as_str().unwrap(), pn)
-        .await
-        .unwrap();
-    let id = AccountId::parse(&account).unwrap();
-    let a = l
-        .engine
-        .accounts
-        .wait_until(&id, CONNECT, |a| a.status == AccountStatus::Connected)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(a.status, AccountStatus::Connected, "{:?}", a.status_detail);
-    account
-}
-
-/// The messages of `account` in `chat`, once `done` accepts them.
-async fn wait_in(l: &Linked, account: &str, chat: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-    let deadline = tokio::time::Instant::now() + ARRIVE;
-    loop {
-        let got = call(
-            &l.engine,
-            &l.live,
-            "list_messages",
-            json!({ "account_id": account, "chat": chat }),
-        )
-        .await
-        .map(|(v, _)| v["messages"].as_array().cloned().unwrap_or_default())
-        .unwrap_or_default();
-        if done(&got) {
-            return got;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{account} in {chat}: {got:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-fn events_of(l: &Linked, account: &str, kind: &str) -> Vec<Value> {
-    l.engine
-        .store
-        .read(|c| {
-            let mut st = c.prepare("SELECT data FROM events WHERE account_id = ?1 AND type = ?2 ORDER BY seq")?;
-            let rows = st
-                .query_map([account, kind], |r| r.get::<_, String>(0))?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows.into_iter().map(|d| serde_json::from_str(&d).unwrap()).collect())
-        })
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -72,7 +72,7 @@ impl Fixture {
             messages,
             ..HistoryBatch::default()
         };
-        self.ingest.history(&self.account, &batch).unwrap()
+        self.ingest.history(&self.account, &batch).unwrap().new
     }
 
     fn rows<T: rusqlite::types::FromSql>(&self, sql: &str) -> Vec<T> {

@@ -27,6 +27,45 @@ pub enum Outcome {
     Answer(Node, Vec<(String, u64)>),
 }
 
+/// `sync` (an answer) with its regular collections (not the `critical_*` ones a
+/// device needs to come online) refused with `code`, as WhatsApp's server answers a
+/// collection it cannot serve: `<collection type="error">` inside a result.
+pub fn refuse_regular(sync: Node, code: u16) -> Node {
+    let children = sync.children().map(|c| c.to_vec()).unwrap_or_default();
+    NodeBuilder::new("sync")
+        .children(children.into_iter().map(|c| {
+            let name = attr(&c, "name").unwrap_or_default();
+            if name.starts_with("critical") {
+                return c;
+            }
+            NodeBuilder::new("collection")
+                .attr("name", name)
+                .attr("type", "error")
+                .children([NodeBuilder::new("error")
+                    .attr("code", code.to_string())
+                    .attr("text", "internal-server-error")
+                    .build()])
+                .build()
+        }))
+        .build()
+}
+
+/// Whether a sync asks for a regular collection.
+pub fn asks_regular(iq: &Node) -> bool {
+    iq.get_optional_child("sync").is_some_and(|s| {
+        s.get_children_by_tag("collection")
+            .any(|c| !attr(c, "name").unwrap_or_default().starts_with("critical"))
+    })
+}
+
+/// Whether the IQ only asks for patches (uploads none).
+pub fn is_download(iq: &Node) -> bool {
+    iq.get_optional_child("sync").is_some_and(|s| {
+        s.get_children_by_tag("collection")
+            .all(|c| c.get_optional_child("patch").is_none())
+    })
+}
+
 impl Patches {
     /// Answers `<iq xmlns="w:sync:app:state">` from a device of `pn`.
     pub fn answer(&mut self, pn: &str, iq: &Node) -> Outcome {

@@ -39,6 +39,37 @@ pub struct Person {
 pub struct DeviceInfo {
     /// Companions: the identity the phone signed when it linked them.
     pub signed_identity: Option<Vec<u8>>,
+    /// Companions: what they said they are when they registered.
+    pub props: DeviceProps,
+}
+
+/// What a companion tells the phone about itself at registration: the phone's
+/// Linked devices list shows its name, and how much history it wants decides what
+/// the phone sends it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeviceProps {
+    /// The name under Linked devices (`DeviceProps.os`).
+    pub name: String,
+    /// The kind of client (`DESKTOP`, `CHROME`, …).
+    pub platform: String,
+    /// All of the history, not the last months only.
+    pub full_sync: bool,
+}
+
+impl DeviceProps {
+    /// From a registration's `device_props` bytes.
+    pub fn decode(bytes: Option<&[u8]>) -> Self {
+        use whatsapp_rust::buffa::Message as _;
+        let Some(p) = bytes.and_then(|b| whatsapp_rust::waproto::whatsapp::DeviceProps::decode_from_slice(b).ok())
+        else {
+            return Self::default();
+        };
+        Self {
+            name: p.os.unwrap_or_default(),
+            platform: p.platform_type.map(|t| format!("{t:?}")).unwrap_or_default(),
+            full_sync: p.require_full_sync.unwrap_or(false),
+        }
+    }
 }
 
 /// The public keys a device uploaded, handed out as prekey bundles.

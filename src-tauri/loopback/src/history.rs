@@ -11,12 +11,24 @@ use serde::Deserialize;
 use whatsapp_rust::buffa::{Message as _, MessageField};
 use whatsapp_rust::waproto::whatsapp as wa;
 
-/// A conversation a phone has, as the control API describes it.
+/// A conversation a phone has, as the control API describes it. What the phone
+/// says of it may be older than what its companions heard since (a chunk is made
+/// when it is made): a name, a group's members, its mute and archive state.
 #[derive(Debug, Clone, Deserialize)]
 pub struct HistoryChat {
-    /// The other person's number (`+1555…`).
+    /// The other person's number (`+1555…`), or a group's JID (`…@g.us`).
     pub with: String,
     pub messages: Vec<HistoryMessage>,
+    /// A group's subject, or the name the person went by (default: as now).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A group's members by number (default: as now).
+    #[serde(default)]
+    pub members: Option<Vec<String>>,
+    #[serde(default)]
+    pub muted: bool,
+    #[serde(default)]
+    pub archived: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -27,6 +39,9 @@ pub struct HistoryMessage {
     pub ts: u64,
     /// The message's ID (default: derived from the chat and time).
     pub id: Option<String>,
+    /// In a group, who sent it (`+1555…`; default: its first member).
+    #[serde(default)]
+    pub from: Option<String>,
 }
 
 /// Someone in the history: their number, LID and name.
@@ -34,6 +49,22 @@ pub struct Known {
     pub pn: String,
     pub lid: String,
     pub name: String,
+}
+
+/// What the network knows of the people and groups in a chunk.
+pub trait Lookup {
+    fn person(&self, pn: &str) -> Option<Known>;
+    /// A group's subject and members (by number), by its ID.
+    fn group(&self, id: &str) -> Option<(String, Vec<String>)>;
+}
+
+fn digits_of(s: &str) -> String {
+    s.split('@')
+        .next()
+        .unwrap_or(s)
+        .chars()
+        .filter(|c| c.is_ascii_digit())
+        .collect()
 }
 
 /// Which kind of sync a chunk is.
@@ -59,55 +90,101 @@ impl SyncKind {
     }
 }
 
-/// The `HistorySync` for `chats`, zlib-compressed. `who` resolves a number to
-/// the person (for names and LIDs).
-pub fn compressed(kind: SyncKind, chats: &[HistoryChat], who: impl Fn(&str) -> Option<Known>) -> Vec<u8> {
+/// The `HistorySync` for `chats`, zlib-compressed, with the push names and LIDs of
+/// everyone in it.
+pub fn compressed(kind: SyncKind, chats: &[HistoryChat], known: &impl Lookup) -> Vec<u8> {
     let mut conversations = Vec::new();
-    let mut pushnames = Vec::new();
-    let mut mappings = Vec::new();
+    let mut people: std::collections::BTreeMap<String, Option<String>> = Default::default();
     for chat in chats {
-        let pn = chat.with.chars().filter(|c| c.is_ascii_digit()).collect::<String>();
-        let jid = format!("{pn}@s.whatsapp.net");
-        let person = who(&pn);
-        if let Some(p) = &person {
-            pushnames.push(wa::Pushname {
-                id: Some(jid.clone()),
-                pushname: Some(p.name.clone()),
-            });
-            mappings.push(wa::PhoneNumberToLIDMapping {
-                pn_jid: Some(jid.clone()),
-                lid_jid: Some(format!("{}@lid", p.lid)),
-            });
+        let id = digits_of(&chat.with);
+        let group = chat.with.ends_with("@g.us");
+        let (jid, name, members) = if group {
+            let (subject, members) = known.group(&id).unwrap_or_default();
+            let members = chat
+                .members
+                .clone()
+                .map_or(members, |m| m.iter().map(|m| digits_of(m)).collect());
+            (
+                format!("{id}@g.us"),
+                Some(chat.name.clone().unwrap_or(subject)),
+                members,
+            )
+        } else {
+            let name = chat.name.clone().or_else(|| known.person(&id).map(|p| p.name));
+            (format!("{id}@s.whatsapp.net"), name, vec![id.clone()])
+        };
+        for m in &members {
+            let name = if group { None } else { chat.name.clone() };
+            people.entry(m.clone()).or_insert(name);
         }
+        let author = |m: &HistoryMessage| m.from.as_deref().map(digits_of).or_else(|| members.first().cloned());
         let messages = chat
             .messages
             .iter()
             .enumerate()
-            .map(|(i, m)| wa::HistorySyncMsg {
-                message: MessageField::some(wa::WebMessageInfo {
-                    key: MessageField::some(wa::MessageKey {
-                        remote_jid: Some(jid.clone()),
-                        from_me: Some(m.from_me),
-                        id: Some(m.id.clone().unwrap_or_else(|| format!("HIST{pn}{}{i}", m.ts))),
-                        participant: None,
-                    }),
-                    message: MessageField::some(wa::Message {
-                        conversation: Some(m.text.clone()),
+            .map(|(i, m)| {
+                let from = (!m.from_me).then(|| author(m)).flatten();
+                let participant = from.as_ref().filter(|_| group).map(|f| format!("{f}@s.whatsapp.net"));
+                wa::HistorySyncMsg {
+                    message: MessageField::some(wa::WebMessageInfo {
+                        key: MessageField::some(wa::MessageKey {
+                            remote_jid: Some(jid.clone()),
+                            from_me: Some(m.from_me),
+                            id: Some(m.id.clone().unwrap_or_else(|| format!("HIST{id}{}{i}", m.ts))),
+                            participant: participant.clone(),
+                        }),
+                        message: MessageField::some(wa::Message {
+                            conversation: Some(m.text.clone()),
+                            ..Default::default()
+                        }),
+                        message_timestamp: Some(m.ts),
+                        participant,
+                        push_name: from.and_then(|f| {
+                            if group {
+                                known.person(&f).map(|p| p.name)
+                            } else {
+                                name.clone()
+                            }
+                        }),
                         ..Default::default()
                     }),
-                    message_timestamp: Some(m.ts),
-                    push_name: (!m.from_me).then(|| person.as_ref().map(|p| p.name.clone())).flatten(),
-                    ..Default::default()
-                }),
-                msg_order_id: Some(i as u64 + 1),
+                    msg_order_id: Some(i as u64 + 1),
+                }
             })
             .collect();
         conversations.push(wa::Conversation {
             id: jid.clone(),
             messages,
-            name: person.as_ref().map(|p| p.name.clone()),
+            name,
             conversation_timestamp: chat.messages.iter().map(|m| m.ts).max(),
+            participant: if group {
+                members
+                    .iter()
+                    .map(|m| wa::GroupParticipant {
+                        user_jid: format!("{m}@s.whatsapp.net"),
+                        ..Default::default()
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            mute_end_time: chat.muted.then_some(u64::from(u32::MAX)),
+            archived: Some(chat.archived),
             ..Default::default()
+        });
+    }
+    let mut pushnames = Vec::new();
+    let mut mappings = Vec::new();
+    for (pn, name) in people {
+        let Some(p) = known.person(&pn) else { continue };
+        let jid = format!("{pn}@s.whatsapp.net");
+        pushnames.push(wa::Pushname {
+            id: Some(jid.clone()),
+            pushname: Some(name.unwrap_or(p.name)),
+        });
+        mappings.push(wa::PhoneNumberToLIDMapping {
+            pn_jid: Some(jid),
+            lid_jid: Some(format!("{}@lid", p.lid)),
         });
     }
     let sync = wa::HistorySync {
@@ -173,13 +250,35 @@ pub struct Uploaded {
     pub file_length: u64,
 }
 
+/// How many of each chat's newest messages a phone sends a companion that did not
+/// ask for a full sync.
+pub const RECENT_PER_CHAT: usize = 50;
+
+/// Each chat's newest [`RECENT_PER_CHAT`] messages, and the older ones (the same
+/// chats, with what was left out; chats with nothing left out are not repeated).
+pub fn split_recent(chats: Vec<HistoryChat>) -> (Vec<HistoryChat>, Vec<HistoryChat>) {
+    let mut recent = Vec::new();
+    let mut older = Vec::new();
+    for mut chat in chats {
+        chat.messages.sort_by_key(|m| m.ts);
+        let cut = chat.messages.len().saturating_sub(RECENT_PER_CHAT);
+        let newest = chat.messages.split_off(cut);
+        if !chat.messages.is_empty() {
+            older.push(chat.clone());
+        }
+        recent.push(HistoryChat {
+            messages: newest,
+            ..chat
+        });
+    }
+    (recent, older)
+}
+
 /// What an on-demand request asks for: up to `count` messages of `chat` older
 /// than `before_ms`, from the conversations the phone keeps. `None`: no such chat.
 pub fn older(kept: &[HistoryChat], chat: &str, before_ms: i64, count: usize) -> Option<HistoryChat> {
-    let pn: String = chat.split('@').next()?.chars().filter(|c| c.is_ascii_digit()).collect();
-    let c = kept
-        .iter()
-        .find(|c| c.with.chars().filter(|c| c.is_ascii_digit()).collect::<String>() == pn)?;
+    let id = digits_of(chat);
+    let c = kept.iter().find(|c| digits_of(&c.with) == id)?;
     let mut older: Vec<HistoryMessage> = c
         .messages
         .iter()
@@ -190,7 +289,7 @@ pub fn older(kept: &[HistoryChat], chat: &str, before_ms: i64, count: usize) -> 
     older.truncate(count);
     older.reverse();
     Some(HistoryChat {
-        with: c.with.clone(),
         messages: older,
+        ..c.clone()
     })
 }

@@ -42,6 +42,7 @@ pub fn router(net: Network) -> Router {
         .route("/control/inbox", get(inbox))
         .route("/control/history", post(history))
         .route("/control/app-state", post(app_state))
+        .route("/control/faults", post(faults))
         .route("/mms/{kind}/{token}", post(upload))
         .route("/v/loopback/{kind}/{token}", get(download))
         .with_state(net)
@@ -177,6 +178,37 @@ struct Offline {
 async fn offline(State(net): State<Network>, Json(o): Json<Offline>) -> Answer {
     net.set_offline(&o.phone, o.offline)?;
     Ok(Json(json!({ "phone": o.phone, "offline": o.offline })))
+}
+
+/// Failures for the next operations of an account: sends WhatsApp refuses
+/// (`nack`: the error code), messages to its devices that arrive damaged
+/// (`corrupt`: how many; the receiver asks again, and after a few tries reports
+/// them undecryptable), IQs answered with an error (`iq`: namespace and code).
+#[derive(Deserialize)]
+struct Faults {
+    phone: String,
+    #[serde(default)]
+    nack: Option<u16>,
+    #[serde(default)]
+    corrupt: Option<usize>,
+    #[serde(default)]
+    iq: Option<(String, u16)>,
+}
+
+async fn faults(State(net): State<Network>, Json(f): Json<Faults>) -> Answer {
+    let pn = crate::digits(&f.phone)?;
+    if let Some(code) = f.nack {
+        net.nack_next(&pn, code);
+    }
+    if let Some(n) = f.corrupt {
+        for linked in net.linked().into_iter().filter(|l| l.pn == pn) {
+            net.corrupt_next(&format!("{pn}:{}", linked.device), n);
+        }
+    }
+    if let Some((xmlns, code)) = &f.iq {
+        net.fail_next_companion_iq(&pn, xmlns, *code);
+    }
+    Ok(Json(json!({ "phone": format!("+{pn}") })))
 }
 
 #[derive(Deserialize)]

@@ -25,26 +25,8 @@ pub(crate) fn answer(net: &Network, conn: &Arc<Conn>, from: Option<&str>, node: 
         .attr("from", "s.whatsapp.net")
         .attr("type", "result")
         .attr("id", id.as_str());
-    if let Some(code) = net.take_iq_failure(&xmlns) {
-        conn.send(
-            &NodeBuilder::new("iq")
-                .attr("from", "s.whatsapp.net")
-                .attr("type", "error")
-                .attr("id", id.as_str())
-                .children([NodeBuilder::new("error")
-                    .attr("code", code.to_string())
-                    .attr(
-                        "text",
-                        if code == 401 {
-                            "not-authorized"
-                        } else {
-                            "internal-server-error"
-                        },
-                    )
-                    .build()])
-                .build(),
-        );
-        return;
+    if let Some(code) = net.take_iq_failure(&xmlns, from) {
+        return refuse(conn, &id, code);
     }
     let answer = if let Some(reg) = node.get_optional_child("link_code_companion_reg") {
         // A phone-number link: the server hands back a pairing ref; the code
@@ -60,9 +42,20 @@ pub(crate) fn answer(net: &Network, conn: &Arc<Conn>, from: Option<&str>, node: 
         match xmlns.as_str() {
             "usync" => result.children([usync(net, node)]),
             "encrypt" => encrypt(net, from, node, kind.as_deref(), result),
-            "w:g2" => groups(net, node, result),
+            "w:g2" => match groups(net, from, node, result) {
+                Ok(answer) => answer,
+                Err(code) => return refuse(conn, &id, code),
+            },
             "w:sync:app:state" => net.app_state_answer(from, node, result),
             "w:m" if node.get_optional_child("media_conn").is_some() => result.children([net.media_conn()]),
+            // A companion unlinks itself (a logout): the device that asks.
+            "md" => match (node.get_optional_child("remove-companion-device"), from) {
+                (Some(_), Some(device)) => {
+                    net.remove_device(device);
+                    result
+                }
+                _ => result,
+            },
             _ => result,
         }
     };
@@ -220,17 +213,48 @@ pub(crate) fn group_node(id: &str, g: &Group) -> Node {
         .build()
 }
 
-fn groups(net: &Network, node: &Node, result: NodeBuilder) -> NodeBuilder {
+/// An IQ error, as WhatsApp's server words it.
+fn refuse(conn: &Conn, id: &str, code: u16) {
+    let text = match code {
+        401 => "not-authorized",
+        403 => "forbidden",
+        404 => "item-not-found",
+        _ => "internal-server-error",
+    };
+    conn.send(
+        &NodeBuilder::new("iq")
+            .attr("from", "s.whatsapp.net")
+            .attr("type", "error")
+            .attr("id", id)
+            .children([NodeBuilder::new("error")
+                .attr("code", code.to_string())
+                .attr("text", text)
+                .build()])
+            .build(),
+    );
+}
+
+/// Group IQs: the groups the asking account is in, or one group's metadata, which
+/// only its members may read or change (others are refused, 401, as by WhatsApp).
+fn groups(net: &Network, from: Option<&str>, node: &Node, result: NodeBuilder) -> Result<NodeBuilder, u16> {
     let groups = net.with_dir(|d| d.groups.clone());
+    let asker = from.map(|f| split_jid(f).0.to_owned()).unwrap_or_default();
+    let member = |g: &Group| g.members.iter().any(|(m, _)| *m == asker);
     let to = attr(node, "to").unwrap_or_default();
     if node.get_optional_child("participating").is_some() {
-        return result.children([NodeBuilder::new("groups")
-            .children(groups.iter().map(|(id, g)| group_node(id, g)))
-            .build()]);
+        return Ok(result.children([NodeBuilder::new("groups")
+            .children(
+                groups
+                    .iter()
+                    .filter(|(_, g)| member(g))
+                    .map(|(id, g)| group_node(id, g)),
+            )
+            .build()]));
     }
     match to.strip_suffix("@g.us").and_then(|u| groups.get(u).map(|g| (u, g))) {
-        Some((id, g)) => result.attr("from", to.as_str()).children([group_node(id, g)]),
-        None => result,
+        Some((id, g)) if member(g) => Ok(result.attr("from", to.as_str()).children([group_node(id, g)])),
+        Some(_) => Err(401),
+        None => Ok(result),
     }
 }
 

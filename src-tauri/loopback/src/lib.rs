@@ -16,6 +16,7 @@
 
 mod appstate;
 pub mod cdn;
+pub mod chats;
 pub mod directory;
 pub mod history;
 pub mod http;
@@ -41,7 +42,7 @@ use whatsapp_rust::wacore_binary::Node;
 use whatsapp_rust::waproto::whatsapp as wa;
 
 use directory::{device_key, Directory};
-pub use directory::{split_jid, Group, Person};
+pub use directory::{split_jid, DeviceProps, Group, Person};
 pub use phone::{Inbox, Phone, StarSeen};
 use wire::{Conn, Out, Role};
 
@@ -60,6 +61,8 @@ pub struct Linked {
     pub lid: String,
     pub device: u32,
     pub push_name: String,
+    /// What it said it is (the phone's Linked devices list shows `props.name`).
+    pub props: directory::DeviceProps,
 }
 
 /// A message as it reached the server.
@@ -240,11 +243,12 @@ impl Network {
             .people
             .values()
             .flat_map(|p| {
-                p.devices.keys().filter(|d| **d != 0).map(|d| Linked {
+                p.devices.iter().filter(|(d, _)| **d != 0).map(|(d, info)| Linked {
                     pn: p.pn.clone(),
                     lid: p.lid.clone(),
                     device: *d,
                     push_name: p.name.clone(),
+                    props: info.props.clone(),
                 })
             })
             .collect()
@@ -311,6 +315,46 @@ impl Network {
         Ok(phone)
     }
 
+    /// The person reinstalls WhatsApp: a new phone with a new identity (their
+    /// security code changes). WhatsApp tells everyone's devices (an `identity`
+    /// notification), and what the new phone sends starts new sessions.
+    pub async fn reinstall(&self, pn: &str) -> Result<Arc<Phone>, ControlError> {
+        let pn = digits(pn)?;
+        let old = self
+            .inner
+            .phones
+            .lock()
+            .remove(&pn)
+            .ok_or_else(|| ControlError::NotFound(format!("no person +{pn} with a phone")))?;
+        old.stop().await;
+        let person = self.person(&pn).expect("a person with a phone");
+        let phone = Phone::start(self.clone(), &pn, &person.lid, &person.name).await?;
+        self.inner.phones.lock().insert(pn.clone(), phone.clone());
+        let others: Vec<String> = self
+            .inner
+            .state
+            .lock()
+            .dir
+            .people
+            .keys()
+            .filter(|p| **p != pn)
+            .cloned()
+            .collect();
+        for other in others {
+            self.deliver_to_user(&other, |to| {
+                NodeBuilder::new("notification")
+                    .attr("from", format!("{pn}@s.whatsapp.net"))
+                    .attr("type", "encrypt")
+                    .attr("id", self.next_id())
+                    .attr("t", now_secs().to_string())
+                    .attr("to", to)
+                    .children([NodeBuilder::new("identity").build()])
+                    .build()
+            });
+        }
+        Ok(phone)
+    }
+
     /// The phone of `pn` scans `qr`: our device becomes its companion. Answers
     /// like WhatsApp: a signed `pair-success` on the connection that shows the
     /// code, then, once the device signed it back, a 515 restart.
@@ -342,7 +386,7 @@ impl Network {
             let s = self.inner.state.lock();
             s.conns
                 .iter()
-                .find(|c| matches!(&*c.role.lock(), Role::Registering { refs } if refs.contains(&qr.r#ref)))
+                .find(|c| matches!(&*c.role.lock(), Role::Registering { refs, .. } if refs.contains(&qr.r#ref)))
                 .cloned()
                 .ok_or_else(|| ControlError::NotFound(format!("no device is showing QR ref {}", qr.r#ref)))?
         };
@@ -350,6 +394,10 @@ impl Network {
             let s = self.inner.state.lock();
             let used = &s.dir.people[&person.pn].devices;
             (7..).find(|d| !used.contains_key(d)).unwrap()
+        };
+        let props = match &*conn.role.lock() {
+            Role::Registering { props, .. } => props.clone(),
+            _ => Default::default(),
         };
         let iq_id = format!("pair-{}", conn.id);
         conn.send(&pairing::pair_success(
@@ -376,12 +424,13 @@ impl Network {
             .expect("the person exists")
             .devices
             .entry(device)
-            .or_default();
+            .or_default()
+            .props = props.clone();
         conn.send(&NodeBuilder::new("stream:error").attr("code", "515").build());
         conn.close();
         self.announce_device(&person.pn, device);
         if let Some(phone) = self.phone(&person.pn) {
-            phone.linked(self);
+            phone.linked(self, props.full_sync);
         }
         self.changed();
         Ok(Linked {
@@ -389,6 +438,7 @@ impl Network {
             lid: person.lid.clone(),
             device,
             push_name: person.name.clone(),
+            props,
         })
     }
 
@@ -428,6 +478,19 @@ impl Network {
                 .children([NodeBuilder::new("conflict").attr("type", "replaced").build()])
                 .build(),
         );
+    }
+
+    /// A companion (`user:device`) asked to be unlinked: it is gone from its
+    /// account's devices, and cannot log in again.
+    pub(crate) fn remove_device(&self, key: &str) {
+        let (pn, device, _) = split_jid(key);
+        if device == 0 {
+            return;
+        }
+        if let Some(p) = self.inner.state.lock().dir.people.get_mut(pn) {
+            p.devices.remove(&device);
+        }
+        self.note(format!("unlinked:{pn}:{device}"));
     }
 
     /// The phone removed its companion devices.
@@ -531,6 +594,57 @@ impl Network {
             .build();
         let members: Vec<String> = members.into_iter().map(|(m, _)| m).collect();
         self.announce_to_group(&format!("{id}@g.us"), &creator, &members, add);
+        Ok(())
+    }
+
+    /// `by`, a member, renames a group; every member's devices hear.
+    pub fn rename_group(&self, group: &str, by: &str, subject: &str) -> Result<(), ControlError> {
+        let id = group.trim_end_matches("@g.us").to_owned();
+        let by = digits(by)?;
+        let members = {
+            let mut s = self.inner.state.lock();
+            let g = s
+                .dir
+                .groups
+                .get_mut(&id)
+                .ok_or_else(|| ControlError::NotFound(format!("no group {group}")))?;
+            g.subject = subject.to_owned();
+            g.members.iter().map(|(m, _)| m.clone()).collect::<Vec<_>>()
+        };
+        let change = NodeBuilder::new("subject")
+            .attr("subject", subject)
+            .attr("s_o", format!("{by}@s.whatsapp.net"))
+            .attr("s_t", now_secs().to_string())
+            .build();
+        self.announce_to_group(&format!("{id}@g.us"), &by, &members, change);
+        Ok(())
+    }
+
+    /// `by` removes people from a group (themselves: they leave); every member's
+    /// devices hear, the removed ones' too.
+    pub fn remove_from_group(&self, group: &str, by: &str, who: &[String]) -> Result<(), ControlError> {
+        let id = group.trim_end_matches("@g.us").to_owned();
+        let by = digits(by)?;
+        let who = who.iter().map(|m| digits(m)).collect::<Result<Vec<_>, _>>()?;
+        let before = {
+            let mut s = self.inner.state.lock();
+            let g = s
+                .dir
+                .groups
+                .get_mut(&id)
+                .ok_or_else(|| ControlError::NotFound(format!("no group {group}")))?;
+            let before: Vec<String> = g.members.iter().map(|(m, _)| m.clone()).collect();
+            g.members.retain(|(m, _)| !who.contains(m));
+            before
+        };
+        let remove = NodeBuilder::new("remove")
+            .children(who.iter().map(|w| {
+                NodeBuilder::new("participant")
+                    .attr("jid", format!("{w}@s.whatsapp.net"))
+                    .build()
+            }))
+            .build();
+        self.announce_to_group(&format!("{id}@g.us"), &by, &before, remove);
         Ok(())
     }
 
@@ -699,8 +813,30 @@ impl Network {
         self.inner.state.lock().iq_failures.push(xmlns, code);
     }
 
-    pub(crate) fn take_iq_failure(&self, xmlns: &str) -> Option<u16> {
-        self.inner.state.lock().iq_failures.take(xmlns)
+    /// The next IQ in namespace `xmlns` from a companion device of `pn` (not its
+    /// phone) is answered with error `code`.
+    pub fn fail_next_companion_iq(&self, pn: &str, xmlns: &str, code: u16) {
+        self.inner.state.lock().iq_failures.push(&format!("{xmlns} {pn}"), code);
+    }
+
+    /// The next app-state sync of a companion of `pn` that asks for regular
+    /// collections gets them refused with `code` (inside a result, as WhatsApp
+    /// does per collection); the critical ones are served.
+    pub fn fail_next_app_state_sync(&self, pn: &str, code: u16) {
+        self.inner
+            .state
+            .lock()
+            .iq_failures
+            .push(&format!("app-state-sync {pn}"), code);
+    }
+
+    /// The failure a test asked for the IQ `from` (`user:device`) sent, if any.
+    pub(crate) fn take_iq_failure(&self, xmlns: &str, from: Option<&str>) -> Option<u16> {
+        let mut s = self.inner.state.lock();
+        let companion = from.map(split_jid).filter(|(_, device, _)| *device != 0);
+        companion
+            .and_then(|(pn, _, _)| s.iq_failures.take(&format!("{xmlns} {pn}")))
+            .or_else(|| s.iq_failures.take(xmlns))
     }
 
     pub(crate) fn note(&self, seen: String) {
@@ -737,7 +873,20 @@ impl Network {
     pub(crate) fn app_state_answer(&self, from: Option<&str>, node: &Node, result: NodeBuilder) -> NodeBuilder {
         let Some(from) = from else { return result };
         let (pn, device, _) = split_jid(from);
+        let refusal = (device != 0 && appstate::is_download(node) && appstate::asks_regular(node))
+            .then(|| {
+                self.inner
+                    .state
+                    .lock()
+                    .iq_failures
+                    .take(&format!("app-state-sync {pn}"))
+            })
+            .flatten();
         let appstate::Outcome::Answer(sync, moved) = self.inner.state.lock().patches.answer(pn, node);
+        let sync = match refusal {
+            Some(code) => appstate::refuse_regular(sync, code),
+            None => sync,
+        };
         if !moved.is_empty() {
             let others: Vec<String> = self
                 .devices_of(&format!("{pn}@s.whatsapp.net"))
@@ -852,6 +1001,21 @@ impl Network {
                             s.dir.queues.remove(&key).map(Vec::from).unwrap_or_default()
                         };
                         let count = queued.len();
+                        // What is waiting, announced first, as WhatsApp's server does.
+                        if count > 0 {
+                            let of = |tag: &str| queued.iter().filter(|n| n.tag == tag).count().to_string();
+                            conn.send(
+                                &NodeBuilder::new("ib")
+                                    .attr("from", "s.whatsapp.net")
+                                    .children([NodeBuilder::new("offline_preview")
+                                        .attr("count", count.to_string())
+                                        .attr("message", of("message"))
+                                        .attr("receipt", of("receipt"))
+                                        .attr("notification", of("notification"))
+                                        .build()])
+                                    .build(),
+                            );
+                        }
                         for mut node in queued {
                             node.attrs.insert("offline", "1");
                             conn.send(&node);
@@ -867,7 +1031,16 @@ impl Network {
             }
             (None, _) => {
                 let refs: Vec<String> = (0..self.inner.refs).map(|i| format!("2@ref{}-{i}", conn.id)).collect();
-                *conn.role.lock() = Role::Registering { refs: refs.clone() };
+                let props = directory::DeviceProps::decode(
+                    payload
+                        .device_pairing_data
+                        .as_option()
+                        .and_then(|d| d.device_props.as_deref()),
+                );
+                *conn.role.lock() = Role::Registering {
+                    refs: refs.clone(),
+                    props,
+                };
                 conn.send(
                     &NodeBuilder::new("iq")
                         .attr("from", "s.whatsapp.net")
@@ -912,6 +1085,20 @@ impl Network {
             ("iq", from) => iq::answer(self, conn, from.as_deref(), &node),
             _ => {}
         }
+    }
+}
+
+impl history::Lookup for Network {
+    fn person(&self, pn: &str) -> Option<history::Known> {
+        Network::person(self, pn).map(|p| history::Known {
+            pn: p.pn,
+            lid: p.lid,
+            name: p.name,
+        })
+    }
+
+    fn group(&self, id: &str) -> Option<(String, Vec<String>)> {
+        Network::group(self, id).map(|g| (g.subject, g.members.into_iter().map(|(m, _)| m).collect()))
     }
 }
 

@@ -20,6 +20,7 @@ use whatsapp_rust::wacore_binary::{Jid, JidExt as _};
 use whatsapp_rust::waproto::whatsapp as wa;
 use whatsapp_rust::Client;
 
+use crate::chats::{ChatCopy, Chats};
 use crate::history::{self, HistoryChat, SyncKind};
 use crate::media;
 use crate::{ControlError, Network};
@@ -75,13 +76,15 @@ pub struct Phone {
     identity: KeyPair,
     inbox: Arc<Mutex<Inbox>>,
     arrived: Arc<Notify>,
+    /// Its chats, as the account's chat actions left them.
+    chats: Arc<Mutex<Chats>>,
     sync_key: SyncKey,
     /// Conversations kept for on-demand requests only.
     kept: Mutex<Vec<HistoryChat>>,
     /// Conversations for the history sync after the next link.
     history: Mutex<Vec<HistoryChat>>,
-    /// The client runs as long as the phone lives.
-    _bot: whatsapp_rust::bot::BotHandle,
+    /// The client runs as long as the phone lives (or until [`Phone::stop`]).
+    bot: Mutex<Option<whatsapp_rust::bot::BotHandle>>,
 }
 
 /// Received messages as they came, by ID (their media references).
@@ -97,6 +100,7 @@ struct OnDemand {
 struct Handler {
     on_demand: tokio::sync::mpsc::UnboundedSender<(String, OnDemand)>,
     raw: Raw,
+    chats: Arc<Mutex<Chats>>,
     inbox: Arc<Mutex<Inbox>>,
     arrived: Arc<Notify>,
     connected: Arc<Notify>,
@@ -112,7 +116,11 @@ impl EventHandler for Handler {
                     if let Some(r) = on_demand_request(&m.message) {
                         let _ = self.on_demand.send((m.info.id.to_string(), r));
                     }
-                    inbox.messages.push(received(&m.message, &m.info));
+                    let r = received(&m.message, &m.info);
+                    if !matches!(r.kind.as_str(), "protocol" | "reaction") {
+                        self.chats.lock().message(&r.chat, &r.id, r.timestamp);
+                    }
+                    inbox.messages.push(r);
                     self.raw.lock().insert(m.info.id.to_string(), (*m.message).clone());
                 }
             }
@@ -129,6 +137,9 @@ impl EventHandler for Handler {
                 participant: s.participant_jid.as_ref().map(|j| j.to_string()),
                 starred: s.action.starred.unwrap_or(false),
             }),
+            Event::ArchiveUpdate(a) => self.chats.lock().archive(&a.jid.to_string(), &a.action),
+            Event::MarkChatAsReadUpdate(r) => self.chats.lock().mark_read(&r.jid.to_string(), &r.action),
+            Event::DeleteChatUpdate(d) => self.chats.lock().delete(&d.jid.to_string(), &d.action),
             _ => return,
         }
         self.arrived.notify_waiters();
@@ -226,6 +237,7 @@ impl Phone {
             .await
             .map_err(|e| failed("the phone's store", &e))?;
         let inbox = Arc::new(Mutex::new(Inbox::default()));
+        let chats = Arc::new(Mutex::new(Chats::default()));
         let raw = Raw::default();
         let (on_demand, mut requests) = tokio::sync::mpsc::unbounded_channel();
         let arrived = Arc::new(Notify::new());
@@ -237,6 +249,7 @@ impl Phone {
             .with_event_handler(Handler {
                 on_demand,
                 raw: raw.clone(),
+                chats: chats.clone(),
                 inbox: inbox.clone(),
                 arrived: arrived.clone(),
                 connected: connected.clone(),
@@ -260,10 +273,11 @@ impl Phone {
             identity: device.identity_key.clone(),
             inbox,
             arrived,
+            chats,
             history: Mutex::default(),
             kept: Mutex::default(),
             sync_key,
-            _bot: handle,
+            bot: Mutex::new(Some(handle)),
         });
         let answering = Arc::downgrade(&phone);
         tokio::spawn(async move {
@@ -273,6 +287,14 @@ impl Phone {
             }
         });
         Ok(phone)
+    }
+
+    /// Turns the phone off: its client disconnects and stops.
+    pub async fn stop(&self) {
+        let handle = self.bot.lock().take();
+        if let Some(h) = handle {
+            h.shutdown().await;
+        }
     }
 
     pub fn identity(&self) -> KeyPair {
@@ -305,8 +327,11 @@ impl Phone {
     }
 
     /// A companion was linked: once it is online, the phone sends it the
-    /// bootstrap history, inline, as WhatsApp's phones do.
-    pub(crate) fn linked(self: &Arc<Self>, net: &Network) {
+    /// bootstrap history, inline, as WhatsApp's phones do: every message when the
+    /// companion asked for a full sync, else each chat's newest
+    /// [`history::RECENT_PER_CHAT`] (the older ones stay on the phone, for the
+    /// companion to ask for on demand).
+    pub(crate) fn linked(self: &Arc<Self>, net: &Network, full_sync: bool) {
         let phone = self.clone();
         let net = net.clone();
         tokio::spawn(async move {
@@ -317,7 +342,13 @@ impl Phone {
             if let Err(e) = phone.send(&format!("+{}", phone.pn), phone.sync_key.share()).await {
                 tracing::warn!(phone = %phone.pn, "sharing the app-state key: {e}");
             }
-            let chats = std::mem::take(&mut *phone.history.lock());
+            let queued = std::mem::take(&mut *phone.history.lock());
+            let (chats, older) = if full_sync {
+                (queued, Vec::new())
+            } else {
+                history::split_recent(queued)
+            };
+            phone.kept.lock().extend(older);
             if let Err(e) = phone.push_history(&net, SyncKind::InitialBootstrap, &chats, true).await {
                 tracing::warn!(phone = %phone.pn, "history sync: {e}");
             }
@@ -330,6 +361,12 @@ impl Phone {
 
     pub fn inbox(&self) -> Inbox {
         self.inbox.lock().clone()
+    }
+
+    /// The phone's copy of a chat (`+1555…` or a group JID): its messages, and what
+    /// the account's chat actions did to it.
+    pub fn chat(&self, chat: &str) -> Result<ChatCopy, ControlError> {
+        Ok(self.chats.lock().get(&chat_jid(chat)?.to_string()))
     }
 
     /// Waits until the inbox holds a message `done` accepts.
@@ -366,13 +403,7 @@ impl Phone {
         inline: bool,
         request: Option<String>,
     ) -> Result<String, ControlError> {
-        let bytes = history::compressed(kind, chats, |pn| {
-            net.person(pn).map(|p| history::Known {
-                pn: p.pn,
-                lid: p.lid,
-                name: p.name,
-            })
-        });
+        let bytes = history::compressed(kind, chats, net);
         let message = if inline {
             history::notification(kind, Some(bytes), None, request)
         } else {
@@ -502,12 +533,19 @@ impl Phone {
 
     pub async fn send(&self, to: &str, message: wa::Message) -> Result<String, ControlError> {
         let jid = chat_jid(to)?;
+        let protocol = message.protocol_message.is_set();
         let sent = self
             .client
-            .send_message(jid, message)
+            .send_message(jid.clone(), message)
             .await
             .map_err(|e| ControlError::Failed(format!("the phone could not send: {e}")))?;
-        Ok(sent.message_id.to_string())
+        let id = sent.message_id.to_string();
+        if !protocol {
+            self.chats
+                .lock()
+                .message(&jid.to_string(), &id, crate::now_secs() as i64);
+        }
+        Ok(id)
     }
 }
 

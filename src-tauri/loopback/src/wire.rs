@@ -27,6 +27,8 @@ pub(crate) enum Role {
     /// A new device asking to be paired, shown these refs.
     Registering {
         refs: Vec<String>,
+        /// What the device says it is (its `DeviceProps`).
+        props: crate::directory::DeviceProps,
     },
     /// A linked device logged in, as `user:device`.
     LoggedIn {

@@ -44,6 +44,18 @@ async function unwrap<T>(r: Promise<Result<T, ControlError>>): Promise<T> {
   throw new BackendError(error.code, error.message);
 }
 
+/** A settings patch that changes nothing: pages set the fields they change. */
+export const NO_CHANGES: SettingsPatch = {
+  port: null,
+  autostart: null,
+  event_retention_days: null,
+  rate_limit_per_minute: null,
+  new_chat_sends_per_minute: null,
+  upload_roots: null,
+  audit_bodies: null,
+  history_on_link: null,
+};
+
 export const backend = {
   listAccounts: (): Promise<AccountView[]> => unwrap(commands.listAccounts()),
   pairAccount: (req: PairRequest): Promise<AccountView> => unwrap(commands.pairAccount(req)),

@@ -220,9 +220,10 @@ export type AccountStatus =
 "logged_out"
 export type AccountView = { id: AccountId; kind: AccountKind; label: string | null; status: AccountStatus; status_detail: string | null; phone: string | null; name: string | null; created_at: string; paired_at: string | null; connected_at: string | null; 
 /**
- * History sync progress (0..=100) of the current session.
+ * What the current session is catching up on: the phone's history push
+ * (chunks, messages, oldest date), the offline queue, chat settings.
  */
-history_progress: number | null; pairing: PairingView | null }
+sync: SyncStatus; pairing: PairingView | null }
 /**
  * An account's status or pairing state changed: refetch it.
  */
@@ -322,6 +323,36 @@ export type Effect = "read" | "write" |
  * Tool families, as the window groups permission toggles.
  */
 export type Family = "accounts" | "messages" | "chats" | "groups" | "contacts" | "media" | "presence" | "profile" | "search" | "events"
+/**
+ * How much history the phone sends a device it links (the setting
+ * [`HISTORY_ON_LINK_SETTING`], chosen before the QR code is shown).
+ */
+export type HistoryOnLink = 
+/**
+ * The last months, as WhatsApp Web gets (older messages on demand).
+ */
+"recent" | 
+/**
+ * All of it (WhatsApp's full sync): slower, and far more messages.
+ */
+"everything"
+export type HistoryProgress = { 
+/**
+ * Chunks received.
+ */
+chunks: number; 
+/**
+ * Messages they carried, and how many of those were new here.
+ */
+messages: number; new_messages: number; 
+/**
+ * The oldest message's date reached (ISO 8601).
+ */
+oldest: string | null; 
+/**
+ * How far the phone says its push got (0..=100).
+ */
+progress: number | null; done: boolean }
 export type InstallRequest = { client: ClientId; mode: KeyMode; 
 /**
  * Give the new key the compact core toolset (for clients that cap tools).
@@ -338,6 +369,11 @@ export type KeyId = string
  */
 export type KeyMode = "live" | "test"
 export type KeyView = { id: KeyId; name: string; mode: KeyMode; hint: string; created_at: string; last_used_at: string | null; revoked_at: string | null; chats: ChatId[] | null }
+export type OfflineProgress = { 
+/**
+ * Items WhatsApp announced (messages, receipts, notifications).
+ */
+total: number; messages: number; done: boolean }
 export type PairRequest = { kind: AccountKind; 
 /**
  * Pair with a phone number code instead of a QR code.
@@ -398,7 +434,7 @@ token: string; plan: Plan;
  * The key the client will use (created on confirm).
  */
 key_hint: string | null }
-export type SettingsPatch = { port: number | null; autostart: boolean | null; event_retention_days: number | null; rate_limit_per_minute: number | null; new_chat_sends_per_minute: number | null; upload_roots: string[] | null; audit_bodies: boolean | null }
+export type SettingsPatch = { port: number | null; autostart: boolean | null; event_retention_days: number | null; rate_limit_per_minute: number | null; new_chat_sends_per_minute: number | null; upload_roots: string[] | null; audit_bodies: boolean | null; history_on_link: HistoryOnLink | null }
 export type SettingsView = { 
 /**
  * Where the MCP server listens now.
@@ -407,7 +443,25 @@ mcp_url: string; sse_url: string;
 /**
  * The port to use from the next start.
  */
-port: number; data_dir: string; autostart: boolean; paused: boolean; event_retention_days: number; rate_limit_per_minute: number; new_chat_sends_per_minute: number; upload_roots: string[]; audit_bodies: boolean; version: string }
+port: number; data_dir: string; autostart: boolean; paused: boolean; event_retention_days: number; rate_limit_per_minute: number; new_chat_sends_per_minute: number; upload_roots: string[]; audit_bodies: boolean; 
+/**
+ * How much history the phone sends a device linked from now on.
+ */
+history_on_link: HistoryOnLink; version: string }
+export type SyncStatus = { 
+/**
+ * The phone's history push since this device was linked (or last connected).
+ */
+history: HistoryProgress | null; 
+/**
+ * What WhatsApp held while the account was offline.
+ */
+offline: OfflineProgress | null; 
+/**
+ * App-state collections (chat settings: mute, archive, pin, stars, names) that
+ * failed to sync; they sync again on the next connection.
+ */
+app_state_failed: string[] }
 export type ToolView = { name: string; title: string; description: string; family: Family; effect: Effect; 
 /**
  * Does something other people see (sending, reacting, groups, profile).

@@ -72,12 +72,59 @@ describe("Accounts page", () => {
     await click(get("pair-start"));
 
     expect(ipc.callsTo("pair_account")).toEqual([{ request: { kind: "live", phone: null, label: "Work phone", account_id: null } }]);
+    // The history choice was saved before the phone links (the default: recent).
+    expect(ipc.callsTo("update_settings").map((a) => (a.patch as { history_on_link: string }).history_on_link)).toEqual(["recent"]);
     expect(ipc.callsTo("list_accounts")).toHaveLength(2);
     expect(query("pair-form")).toBeNull();
     const card = get("account-acc_new");
     expect(card.dataset.status).toBe("pairing");
     expect(text(card.querySelector("[data-testid=account-status]"))).toBe("Waiting for the phone");
     expect(get<HTMLImageElement>("pair-qr").getAttribute("src")).toBe(QR);
+  });
+
+  it("asks how much history the phone sends before the QR code appears", async () => {
+    const ipc = mockBackend({ list_accounts: () => [], pair_account: () => account({ status: "pairing" }) });
+    await mountPage(new AccountsPage());
+
+    await click(get("add-account"));
+    expect(query("pair-history")).not.toBeNull();
+    await choose(get("pair-history"), "everything");
+    await click(get("pair-start"));
+
+    const order = ipc.calls.map((c) => c.cmd).filter((c) => c === "update_settings" || c === "pair_account");
+    expect(order).toEqual(["update_settings", "pair_account"]);
+    expect(ipc.callsTo("update_settings")[0].patch).toMatchObject({ history_on_link: "everything", port: null });
+
+    // A sandbox account has no phone to ask: no choice.
+    await click(get("add-account"));
+    await choose(get("pair-kind"), "sandbox");
+    expect(query("pair-history")).toBeNull();
+  });
+
+  it("shows the history the phone is pushing, the offline queue and chat settings that did not sync", async () => {
+    const oldest = "2024-03-01T10:00:00.000Z";
+    const sync = (done: boolean) => ({
+      history: { chunks: 3, messages: 1250, new_messages: 1250, oldest, progress: done ? 100 : 40, done },
+      offline: { total: 12, messages: 9, done: false },
+      app_state_failed: ["regular_low"],
+    });
+    let done = false;
+    mockBackend({ list_accounts: () => [account({ sync: sync(done) })] });
+    await mountPage(new AccountsPage());
+
+    const history = get("history-sync");
+    expect(history.dataset.done).toBe("false");
+    expect(history.querySelector<HTMLElement>(".progress div")!.style.width).toBe("40%");
+    expect(text(history)).toContain("Syncing history… 40%: 1,250 messages in 3 chunks, back to");
+    expect(text(history)).toContain(new Date(oldest).toLocaleDateString());
+    expect(text(get("offline-sync"))).toContain("12 items");
+    expect(text(get("app-state-failed"))).toContain("regular_low");
+
+    done = true;
+    await emitEvent("accounts-changed", { account_id: "acc_1" });
+    expect(get("history-sync").dataset.done).toBe("true");
+    expect(get("history-sync").querySelector(".progress")).toBeNull();
+    expect(text(get("history-sync"))).toContain("History synced: 1,250 messages in 3 chunks");
   });
 
   it("pairs a sandbox account by phone number code", async () => {

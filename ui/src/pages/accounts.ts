@@ -6,7 +6,16 @@ import type { Page } from "../app";
 import { LoadedPage } from "./loaded";
 import { confirmAction, emptyState, errorBanner, loading, pill } from "../components";
 import { relativeTime } from "../format";
-import { backend, on, type AccountKind, type AccountView, type AccountStatus } from "../lib/backend";
+import {
+  backend,
+  NO_CHANGES,
+  on,
+  type AccountKind,
+  type AccountView,
+  type AccountStatus,
+  type HistoryOnLink,
+  type SyncStatus,
+} from "../lib/backend";
 
 const STATUS: Record<AccountStatus, [string, "ok" | "warn" | "off" | "bad"]> = {
   connected: ["Connected", "ok"],
@@ -16,13 +25,46 @@ const STATUS: Record<AccountStatus, [string, "ok" | "warn" | "off" | "bad"]> = {
   logged_out: ["Logged out", "off"],
 };
 
+/** What the account is catching up on: the phone's history push (a bar while it
+ * runs), the offline queue, chat settings that did not sync. */
+function syncLines(s: SyncStatus): TemplateResult {
+  const h = s.history;
+  const back = h?.oldest ? `, back to ${new Date(h.oldest).toLocaleDateString()}` : "";
+  const count = (n: number, one: string, many: string) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
+  return html`${h
+      ? html`<div class="sync" data-testid="history-sync" data-done=${String(h.done)}>
+          ${h.done
+            ? nothing
+            : html`<div class="progress" title="History sync"><div style="width: ${h.progress ?? 0}%"></div></div>`}
+          <p class="muted">
+            ${h.done ? "History synced" : `Syncing history… ${h.progress ?? 0}%`}:
+            ${count(h.messages, "message", "messages")} in ${count(h.chunks, "chunk", "chunks")}${back}
+          </p>
+        </div>`
+      : nothing}
+    ${s.offline && !s.offline.done
+      ? html`<p class="muted" data-testid="offline-sync">Catching up on ${count(s.offline.total, "item", "items")} that arrived while offline…</p>`
+      : nothing}
+    ${s.app_state_failed.length
+      ? html`<p class="muted warn" data-testid="app-state-failed">
+          Chat settings from the phone did not sync (${s.app_state_failed.join(", ")}); it tries again.
+        </p>`
+      : nothing}`;
+}
+
 export class AccountsPage extends LoadedPage implements Page {
   readonly id = "accounts";
   readonly title = "Accounts";
   accounts: AccountView[] | null = null;
   busy = new Set<string>();
   adding = false;
-  form = { kind: "live" as AccountKind, method: "qr" as "qr" | "code", phone: "", label: "" };
+  form = {
+    kind: "live" as AccountKind,
+    method: "qr" as "qr" | "code",
+    phone: "",
+    label: "",
+    history: "recent" as HistoryOnLink,
+  };
   private stop: Array<() => void> = [];
 
   async mount(update: () => void): Promise<void> {
@@ -36,7 +78,9 @@ export class AccountsPage extends LoadedPage implements Page {
   }
 
   protected async fetch(): Promise<void> {
-    this.accounts = await backend.listAccounts();
+    const [accounts, settings] = await Promise.all([backend.listAccounts(), backend.getSettings()]);
+    this.accounts = accounts;
+    if (!this.adding) this.form.history = settings.history_on_link;
   }
 
   private async act(id: string, what: () => Promise<unknown>): Promise<void> {
@@ -58,8 +102,10 @@ export class AccountsPage extends LoadedPage implements Page {
   }
 
   async pair(): Promise<void> {
-    const { kind, method, phone, label } = this.form;
+    const { kind, method, phone, label, history } = this.form;
     await this.act("new", async () => {
+      // What the phone sends is decided when it links: the choice is saved first.
+      if (kind === "live") await backend.updateSettings({ ...NO_CHANGES, history_on_link: history });
       await backend.pairAccount({
         kind,
         phone: method === "code" ? phone : null,
@@ -90,7 +136,13 @@ export class AccountsPage extends LoadedPage implements Page {
     >
       <div class="row">
         <label>Account
-          <select data-testid="pair-kind" @change=${(e: Event) => (f.kind = (e.target as HTMLSelectElement).value as AccountKind)}>
+          <select
+            data-testid="pair-kind"
+            @change=${(e: Event) => {
+              f.kind = (e.target as HTMLSelectElement).value as AccountKind;
+              this.update();
+            }}
+          >
             <option value="live" ?selected=${f.kind === "live"}>My WhatsApp</option>
             <option value="sandbox" ?selected=${f.kind === "sandbox"}>Sandbox (test keys)</option>
           </select>
@@ -115,6 +167,17 @@ export class AccountsPage extends LoadedPage implements Page {
                 .value=${f.phone}
                 @input=${(e: Event) => (f.phone = (e.target as HTMLInputElement).value)}
               />
+            </label>`
+          : nothing}
+        ${f.kind === "live"
+          ? html`<label title="What the phone sends when it links this device. Older messages can be fetched later.">History on link
+              <select
+                data-testid="pair-history"
+                @change=${(e: Event) => (f.history = (e.target as HTMLSelectElement).value as HistoryOnLink)}
+              >
+                <option value="recent" ?selected=${f.history === "recent"}>Recent (the last months)</option>
+                <option value="everything" ?selected=${f.history === "everything"}>Everything (slower)</option>
+              </select>
             </label>`
           : nothing}
         <label>Label (optional)
@@ -163,10 +226,7 @@ export class AccountsPage extends LoadedPage implements Page {
         <span data-testid="account-status">${pill(label, tone)}</span>
       </header>
       ${a.status_detail ? html`<p class="muted detail">${a.status_detail}</p>` : nothing}
-      ${a.history_progress !== null && a.history_progress < 100
-        ? html`<div class="progress" title="History sync"><div style="width: ${a.history_progress}%"></div></div>
-            <p class="muted">Syncing history… ${a.history_progress}%</p>`
-        : nothing}
+      ${syncLines(a.sync)}
       ${a.status === "pairing" ? this.pairing(a) : nothing}
       <footer>
         <span class="muted">${a.connected_at ? `Connected ${relativeTime(a.connected_at)}` : `Added ${relativeTime(a.created_at)}`}</span>

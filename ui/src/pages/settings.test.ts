@@ -1,18 +1,10 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
-import type { SettingsPatch, SettingsView } from "../lib/backend";
+import { NO_CHANGES, type SettingsPatch, type SettingsView } from "../lib/backend";
 import { alerts, button, click, fail, get, mockBackend, mountPage, SETTINGS, text, typeInto } from "../test/harness";
 import { SettingsPage } from "./settings";
 
-const NO_CHANGE: SettingsPatch = {
-  port: null,
-  autostart: null,
-  event_retention_days: null,
-  rate_limit_per_minute: null,
-  new_chat_sends_per_minute: null,
-  upload_roots: null,
-  audit_bodies: null,
-};
+const NO_CHANGE: SettingsPatch = NO_CHANGES;
 
 /** A fake settings store: update_settings applies the non-null fields of the patch. */
 function settingsStore() {

@@ -5,17 +5,8 @@ import { html, nothing, type TemplateResult } from "lit-html";
 import type { Page } from "../app";
 import { LoadedPage } from "./loaded";
 import { errorBanner, loading, toggle } from "../components";
-import { backend, copyText, type SettingsPatch, type SettingsView } from "../lib/backend";
+import { backend, copyText, NO_CHANGES, type SettingsPatch, type SettingsView } from "../lib/backend";
 
-const EMPTY: SettingsPatch = {
-  port: null,
-  autostart: null,
-  event_retention_days: null,
-  rate_limit_per_minute: null,
-  new_chat_sends_per_minute: null,
-  upload_roots: null,
-  audit_bodies: null,
-};
 
 export class SettingsPage extends LoadedPage implements Page {
   readonly id = "settings";
@@ -29,7 +20,7 @@ export class SettingsPage extends LoadedPage implements Page {
 
   async save(patch: Partial<SettingsPatch>, what: string): Promise<void> {
     try {
-      this.s = await backend.updateSettings({ ...EMPTY, ...patch });
+      this.s = await backend.updateSettings({ ...NO_CHANGES, ...patch });
       this.error = null;
       this.saved = what;
     } catch (e) {

@@ -15,7 +15,7 @@ export function account(over: Partial<AccountView> = {}): AccountView {
     created_at: NOW,
     paired_at: NOW,
     connected_at: NOW,
-    history_progress: null,
+    sync: { history: null, offline: null, app_state_failed: [] },
     pairing: null,
     ...over,
   };

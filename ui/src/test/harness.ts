@@ -26,8 +26,14 @@ export const SETTINGS: SettingsView = {
   new_chat_sends_per_minute: 5,
   upload_roots: ["/home/me/Pictures"],
   audit_bodies: false,
+  history_on_link: "recent",
   version: "0.1.0",
 };
+
+/** The fields of a settings patch that change something. */
+function nonNull(patch: object): object {
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== null && v !== undefined));
+}
 
 let calls: Call[] = [];
 let unexpected: string[] = [];
@@ -44,10 +50,15 @@ export function fail(code: string, message: string): Handler {
  * Installs the fake backend: `handlers` answer commands by their Rust name
  * (`list_accounts`), with the arguments the generated bindings send. Events
  * are mocked too (listen/emit/unlisten). `get_settings` answers SETTINGS
- * unless given, since the window's sidebar asks for it.
+ * and `update_settings` applies a patch to them, unless given, since the
+ * window's sidebar and several pages ask for them.
  */
 export function mockBackend(handlers: Record<string, Handler>) {
-  const table: Record<string, Handler> = { get_settings: () => SETTINGS, ...handlers };
+  const table: Record<string, Handler> = {
+    get_settings: () => SETTINGS,
+    update_settings: (args) => ({ ...SETTINGS, ...nonNull((args as { patch: object }).patch) }),
+    ...handlers,
+  };
   calls = [];
   unexpected = [];
   mockIPC(

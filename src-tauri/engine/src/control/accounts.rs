@@ -37,8 +37,9 @@ pub struct AccountView {
     pub created_at: String,
     pub paired_at: Option<String>,
     pub connected_at: Option<String>,
-    /// History sync progress (0..=100) of the current session.
-    pub history_progress: Option<u8>,
+    /// What the current session is catching up on: the phone's history push
+    /// (chunks, messages, oldest date), the offline queue, chat settings.
+    pub sync: crate::sync::SyncStatus,
     pub pairing: Option<PairingView>,
 }
 
@@ -56,7 +57,7 @@ fn view(engine: &Engine, a: Account) -> AccountView {
         code: p.code,
     });
     AccountView {
-        history_progress: engine.accounts.history_progress(&a.id),
+        sync: engine.accounts.sync_status(&a.id),
         id: a.id,
         kind: a.kind,
         label: a.label,

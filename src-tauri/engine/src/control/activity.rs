@@ -116,6 +116,20 @@ pub fn summarize(e: &Event) -> String {
         ),
         EventType::TypingStopped => format!("{} stopped typing", who(&d["sender"])),
         EventType::MessageUndecryptable => format!("A message from {} could not be decrypted", who(&d["sender"])),
+        EventType::ContactIdentityChanged => format!("{}'s security code changed", who(&d["contact"])),
+        EventType::HistorySynced => format!(
+            "History {}: {} new messages{}",
+            if d["on_demand"] == true {
+                "fetched from the phone"
+            } else {
+                "synced"
+            },
+            d["messages"].as_u64().unwrap_or(0),
+            d["oldest"]
+                .as_str()
+                .map(|o| format!(", back to {}", o.get(..10).unwrap_or(o)))
+                .unwrap_or_default()
+        ),
         EventType::PresenceChanged => {
             format!(
                 "{} is {}",

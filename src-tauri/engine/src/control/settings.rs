@@ -10,6 +10,7 @@ use crate::policy::limits::{
 };
 use crate::policy::Channel;
 use crate::store::{settings, Store, StoreResult};
+use crate::wa::{HistoryOnLink, HISTORY_ON_LINK_SETTING};
 
 /// Setting: the port to listen on (used at the next start).
 pub const PORT_SETTING: &str = "port";
@@ -32,6 +33,8 @@ pub struct SettingsView {
     pub new_chat_sends_per_minute: u32,
     pub upload_roots: Vec<String>,
     pub audit_bodies: bool,
+    /// How much history the phone sends a device linked from now on.
+    pub history_on_link: HistoryOnLink,
     pub version: String,
 }
 
@@ -45,6 +48,7 @@ pub struct SettingsPatch {
     pub new_chat_sends_per_minute: Option<u32>,
     pub upload_roots: Option<Vec<String>>,
     pub audit_bodies: Option<bool>,
+    pub history_on_link: Option<HistoryOnLink>,
 }
 
 fn get<T: serde::de::DeserializeOwned>(engine: &Engine, key: &str) -> StoreResult<Option<T>> {
@@ -68,6 +72,7 @@ pub fn view(engine: &Engine) -> ControlResult<SettingsView> {
             .map(|p| p.display().to_string())
             .collect(),
         audit_bodies: get(engine, crate::audit::BODIES_SETTING)?.unwrap_or(false),
+        history_on_link: get(engine, HISTORY_ON_LINK_SETTING)?.unwrap_or_default(),
         version: env!("CARGO_PKG_VERSION").into(),
     })
 }
@@ -85,6 +90,7 @@ pub enum Change {
     AuditBodies(bool),
     /// How long signed download links stay valid (the command line only).
     LinkLifetimeMs(i64),
+    HistoryOnLink(HistoryOnLink),
 }
 
 /// The settings a person may change, by the names the command line takes.
@@ -97,6 +103,7 @@ pub const NAMES: &[&str] = &[
     crate::media::ROOTS_SETTING,
     crate::audit::BODIES_SETTING,
     crate::media::signed::VALID_SETTING,
+    HISTORY_ON_LINK_SETTING,
 ];
 
 /// Calls a minute per key at most (0 turns the limit off).
@@ -126,6 +133,9 @@ impl Change {
             crate::audit::BODIES_SETTING => Self::AuditBodies(flag()?),
             crate::media::signed::VALID_SETTING => {
                 Self::LinkLifetimeMs(i64::deserialize(&v).map_err(|_| bad("a number of milliseconds"))?)
+            }
+            HISTORY_ON_LINK_SETTING => {
+                Self::HistoryOnLink(HistoryOnLink::deserialize(&v).map_err(|_| bad("\"recent\" or \"everything\""))?)
             }
             "agents_paused" => {
                 return Err(ControlError::invalid(
@@ -175,6 +185,7 @@ impl Change {
             Self::UploadRoots(v) => settings::set(tx, crate::media::ROOTS_SETTING, v),
             Self::AuditBodies(v) => settings::set(tx, crate::audit::BODIES_SETTING, v),
             Self::LinkLifetimeMs(v) => settings::set(tx, crate::media::signed::VALID_SETTING, v),
+            Self::HistoryOnLink(v) => settings::set(tx, HISTORY_ON_LINK_SETTING, v),
         }
     }
 }
@@ -189,6 +200,7 @@ impl SettingsPatch {
         out.extend(self.new_chat_sends_per_minute.map(Change::NewChatSendsPerMinute));
         out.extend(self.upload_roots.clone().map(Change::UploadRoots));
         out.extend(self.audit_bodies.map(Change::AuditBodies));
+        out.extend(self.history_on_link.map(Change::HistoryOnLink));
         out
     }
 }
@@ -232,6 +244,10 @@ mod tests {
             Change::parse("media_url_valid_ms", "1").unwrap(),
             Change::LinkLifetimeMs(1)
         );
+        assert_eq!(
+            Change::parse("history_on_link", "\"everything\"").unwrap(),
+            Change::HistoryOnLink(HistoryOnLink::Everything)
+        );
         for (name, value) in [
             ("no_such_setting", "1"),
             ("agents_paused", "false"),
@@ -248,6 +264,8 @@ mod tests {
             ("new_chat_sends_per_minute", "0"),
             ("new_chat_sends_per_minute", "1000"),
             ("media_url_valid_ms", "-1"),
+            ("history_on_link", "\"all\""),
+            ("history_on_link", "true"),
         ] {
             assert_eq!(
                 Change::parse(name, value).unwrap_err().code,

@@ -56,6 +56,8 @@ event_types! {
     TypingStarted => "typing.started",
     TypingStopped => "typing.stopped",
     PresenceChanged => "presence.changed",
+    ContactIdentityChanged => "contact.identity_changed",
+    HistorySynced => "history.synced",
 }
 
 /// One event as kept in the log and sent to agents.

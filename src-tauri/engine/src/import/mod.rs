@@ -163,7 +163,7 @@ impl Sink {
         if batch.messages.is_empty() && batch.contacts.is_empty() && batch.chats.is_empty() {
             return Ok(());
         }
-        let new = self.ingest.history(&self.account, &batch)?;
+        let new = self.ingest.history(&self.account, &batch)?.new;
         tracing::info!(
             account = %self.account,
             messages = batch.messages.len(),

@@ -93,6 +93,11 @@ pub struct Account {
     pub paired_at: Option<Millis>,
     #[serde(with = "iso::option", skip_serializing_if = "Option::is_none")]
     pub connected_at: Option<Millis>,
+    /// Logged out here, but WhatsApp has not confirmed the unlink yet: the device
+    /// stays linked on the phone, its keys are kept, and the unlink is sent again on
+    /// the next connection.
+    #[serde(skip_serializing_if = "super::is_false")]
+    pub logout_pending: bool,
     #[serde(skip)]
     pub jid: Option<Jid>,
     #[serde(skip)]

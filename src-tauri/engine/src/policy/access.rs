@@ -83,7 +83,9 @@ pub fn tool_for_event(kind: EventType) -> &'static str {
         | E::MessageRead
         | E::MessageUndecryptable
         | E::ReactionAdded
-        | E::ReactionRemoved => "list_messages",
+        | E::ReactionRemoved
+        | E::HistorySynced => "list_messages",
+        E::ContactIdentityChanged => "get_contact",
         E::TypingStarted | E::TypingStopped | E::PresenceChanged => "get_contact_presence",
         E::GroupCreated | E::GroupUpdated | E::GroupParticipantAdded | E::GroupParticipantRemoved => "get_group",
         E::AccountPaired | E::AccountConnected | E::AccountDisconnected | E::AccountUnpaired => "list_accounts",

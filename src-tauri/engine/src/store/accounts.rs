@@ -11,7 +11,7 @@ use crate::time::{now_ms, Millis};
 use crate::wa::Jid;
 
 const COLUMNS: &str = "id, kind, label, status, status_detail, jid, lid, phone, push_name, about, \
-                       created_at, paired_at, connected_at";
+                       created_at, paired_at, connected_at, unlink_pending";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
     Ok(Account {
@@ -28,6 +28,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
         created_at: r.get(10)?,
         paired_at: r.get(11)?,
         connected_at: r.get(12)?,
+        logout_pending: r.get(13)?,
     })
 }
 
@@ -88,6 +89,15 @@ pub fn set_profile(c: &Connection, id: &AccountId, push_name: Option<&str>, abou
         "UPDATE accounts SET push_name = COALESCE(?2, push_name), about = COALESCE(?3, about), updated_at = ?4
          WHERE id = ?1",
         params![id, push_name, about, now_ms()],
+    )?;
+    Ok(())
+}
+
+/// Whether a logout waits for WhatsApp to confirm the unlink.
+pub fn set_logout_pending(c: &Connection, id: &AccountId, pending: bool) -> StoreResult<()> {
+    c.exec(
+        "UPDATE accounts SET unlink_pending = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, pending, now_ms()],
     )?;
     Ok(())
 }

@@ -137,14 +137,26 @@ pub fn ensure(c: &Connection, account: &AccountId, jid: &Jid) -> StoreResult<Cha
     })
 }
 
-/// Applies chat state synced from the phone (history sync).
-pub fn apply_meta(c: &Connection, chat: &ChatId, meta: &WaChatMeta) -> StoreResult<()> {
+/// Applies chat state from a page of history describing it as of `at`: each field
+/// only where nothing newer is known (a live change since wins).
+pub fn apply_meta(c: &Connection, chat: &ChatId, meta: &WaChatMeta, at: Millis) -> StoreResult<()> {
     let labels = (!meta.labels.is_empty())
         .then(|| serde_json::to_string(&meta.labels))
         .transpose()?;
     c.exec(
-        "UPDATE chats SET name = COALESCE(?2, name), archived = ?3, pinned_at = ?4, muted_until = ?5,
-                unread_count = ?6, marked_unread = ?7, labels = COALESCE(?8, labels)
+        "UPDATE chats SET
+            name = CASE WHEN ?2 IS NOT NULL AND ?9 >= COALESCE(name_at, ?9) THEN ?2 ELSE name END,
+            name_at = CASE WHEN ?2 IS NOT NULL THEN MAX(COALESCE(name_at, ?9), ?9) ELSE name_at END,
+            archived = CASE WHEN ?9 >= COALESCE(archived_at, ?9) THEN ?3 ELSE archived END,
+            archived_at = MAX(COALESCE(archived_at, ?9), ?9),
+            pinned_at = CASE WHEN ?9 >= COALESCE(pinned_set_at, ?9) THEN ?4 ELSE pinned_at END,
+            pinned_set_at = MAX(COALESCE(pinned_set_at, ?9), ?9),
+            muted_until = CASE WHEN ?9 >= COALESCE(muted_at, ?9) THEN ?5 ELSE muted_until END,
+            muted_at = MAX(COALESCE(muted_at, ?9), ?9),
+            unread_count = CASE WHEN ?9 >= COALESCE(unread_at, ?9) THEN ?6 ELSE unread_count END,
+            marked_unread = CASE WHEN ?9 >= COALESCE(unread_at, ?9) THEN ?7 ELSE marked_unread END,
+            unread_at = MAX(COALESCE(unread_at, ?9), ?9),
+            labels = COALESCE(?8, labels)
          WHERE id = ?1",
         params![
             chat,
@@ -154,23 +166,33 @@ pub fn apply_meta(c: &Connection, chat: &ChatId, meta: &WaChatMeta) -> StoreResu
             meta.muted_until,
             meta.unread_count,
             meta.marked_unread,
-            labels
+            labels,
+            at
         ],
     )?;
     Ok(())
 }
 
-pub fn set_archived(c: &Connection, chat: &ChatId, archived: bool) -> StoreResult<()> {
+/// Archives or unarchives a chat (live news, at `at`).
+pub fn set_archived(c: &Connection, chat: &ChatId, archived: bool, at: Millis) -> StoreResult<()> {
     // Archiving unpins, as on the phone.
     c.exec(
-        "UPDATE chats SET archived = ?2, pinned_at = CASE WHEN ?2 THEN NULL ELSE pinned_at END WHERE id = ?1",
-        params![chat, archived],
+        "UPDATE chats SET archived = ?2, archived_at = MAX(COALESCE(archived_at, ?3), ?3),
+                pinned_at = CASE WHEN ?2 THEN NULL ELSE pinned_at END,
+                pinned_set_at = CASE WHEN ?2 THEN MAX(COALESCE(pinned_set_at, ?3), ?3) ELSE pinned_set_at END
+         WHERE id = ?1",
+        params![chat, archived, at],
     )?;
     Ok(())
 }
 
-pub fn set_pinned(c: &Connection, chat: &ChatId, at: Option<Millis>) -> StoreResult<()> {
-    c.exec("UPDATE chats SET pinned_at = ?2 WHERE id = ?1", params![chat, at])?;
+/// Pins (the pin's time: `at`) or unpins a chat (live news).
+pub fn set_pinned(c: &Connection, chat: &ChatId, pinned: bool, at: Millis) -> StoreResult<()> {
+    c.exec(
+        "UPDATE chats SET pinned_at = CASE WHEN ?2 THEN ?3 END, pinned_set_at = MAX(COALESCE(pinned_set_at, ?3), ?3)
+         WHERE id = ?1",
+        params![chat, pinned, at],
+    )?;
     Ok(())
 }
 
@@ -182,24 +204,29 @@ pub fn pinned_count(c: &Connection, account: &AccountId) -> StoreResult<i64> {
     )?)
 }
 
-pub fn set_muted(c: &Connection, chat: &ChatId, until: Option<Millis>) -> StoreResult<()> {
-    c.exec("UPDATE chats SET muted_until = ?2 WHERE id = ?1", params![chat, until])?;
-    Ok(())
-}
-
-pub fn set_marked_unread(c: &Connection, chat: &ChatId, unread: bool) -> StoreResult<()> {
+/// Mutes a chat until `until` (-1: for ever; `None`: unmutes); live news at `at`.
+pub fn set_muted(c: &Connection, chat: &ChatId, until: Option<Millis>, at: Millis) -> StoreResult<()> {
     c.exec(
-        "UPDATE chats SET marked_unread = ?2 WHERE id = ?1",
-        params![chat, unread],
+        "UPDATE chats SET muted_until = ?2, muted_at = MAX(COALESCE(muted_at, ?3), ?3) WHERE id = ?1",
+        params![chat, until, at],
     )?;
     Ok(())
 }
 
-/// Everything read: no unread count, no unread mark.
-pub fn clear_unread(c: &Connection, chat: &ChatId) -> StoreResult<()> {
+pub fn set_marked_unread(c: &Connection, chat: &ChatId, unread: bool, at: Millis) -> StoreResult<()> {
     c.exec(
-        "UPDATE chats SET unread_count = 0, marked_unread = 0 WHERE id = ?1",
-        [chat],
+        "UPDATE chats SET marked_unread = ?2, unread_at = MAX(COALESCE(unread_at, ?3), ?3) WHERE id = ?1",
+        params![chat, unread, at],
+    )?;
+    Ok(())
+}
+
+/// Everything read (live news at `at`): no unread count, no unread mark.
+pub fn clear_unread(c: &Connection, chat: &ChatId, at: Millis) -> StoreResult<()> {
+    c.exec(
+        "UPDATE chats SET unread_count = 0, marked_unread = 0, unread_at = MAX(COALESCE(unread_at, ?2), ?2)
+         WHERE id = ?1",
+        params![chat, at],
     )?;
     Ok(())
 }

@@ -50,6 +50,17 @@ pub fn set_about(c: &Connection, id: &ContactId, about: &str, set_at: Option<Mil
     Ok(())
 }
 
+/// Records that the person's security code changed at `at`; `false` when that
+/// change was recorded already (within the last ten minutes).
+pub fn identity_changed(c: &Connection, id: &ContactId, at: Millis) -> StoreResult<bool> {
+    const SAME_CHANGE_MS: Millis = 10 * 60 * 1000;
+    Ok(c.exec(
+        "UPDATE contacts SET identity_changed_at = ?2
+         WHERE id = ?1 AND (identity_changed_at IS NULL OR ?2 - identity_changed_at > ?3)",
+        params![id, at, SAME_CHANGE_MS],
+    )? > 0)
+}
+
 pub fn set_on_whatsapp(c: &Connection, id: &ContactId, on: bool, business: bool) -> StoreResult<()> {
     c.exec(
         "UPDATE contacts SET on_whatsapp = ?2, is_business = MAX(is_business, ?3), updated_at = ?4 WHERE id = ?1",

@@ -4,29 +4,84 @@ use super::Cached;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::chats::ChatRef;
-use super::{contacts, StoreResult};
+use super::{contacts, Heard, StoreResult};
 use crate::ids::{AccountId, ChatId};
 use crate::model::{Group, Participant, Person};
 use crate::phone::Phone;
 use crate::time::{now_ms, Millis};
 use crate::wa::{Jid, ParticipantRole, WaGroup};
 
-/// Records a group as the network describes it (replacing the participant list).
-pub fn upsert(c: &Connection, chat: &ChatRef, g: &WaGroup) -> StoreResult<()> {
-    let now = now_ms();
+/// Records a group as the network described it. Live news (an event, a query)
+/// replaces what the store has; a page of history only where nothing newer is
+/// known: the subject and settings, and the participant list (with whether this
+/// account is still in it), each by its own time. History never revives a group
+/// the account left since.
+pub fn upsert(c: &Connection, chat: &ChatRef, g: &WaGroup, heard: Heard) -> StoreResult<()> {
+    let known: Option<(Option<Millis>, Option<Millis>, Option<Millis>)> = c
+        .one(
+            "SELECT info_at, members_at, left_at FROM groups WHERE chat_id = ?1",
+            [&chat.id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let at = heard.at();
+    let (info, members) = match known {
+        None => (true, true),
+        Some((info_at, members_at, left_at)) => (
+            heard.wins_over(info_at),
+            heard.wins_over(members_at) && (heard.is_live() || left_at.is_none_or(|left| at > left)),
+        ),
+    };
     c.exec(
-        "INSERT INTO groups (chat_id, account_id, subject, description, owner_jid, created_at, announce, locked, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-         ON CONFLICT (chat_id) DO UPDATE SET subject = excluded.subject, description = excluded.description,
-             owner_jid = COALESCE(excluded.owner_jid, owner_jid), created_at = COALESCE(excluded.created_at, created_at),
-             announce = excluded.announce, locked = excluded.locked, left_at = NULL, updated_at = excluded.updated_at",
-        params![chat.id, chat.account_id, g.subject, g.description, g.owner, g.created_at, g.announce, g.locked, now],
+        "INSERT INTO groups (chat_id, account_id, subject, description, owner_jid, created_at, announce, locked,
+                             updated_at, info_at, members_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)
+         ON CONFLICT (chat_id) DO UPDATE SET owner_jid = COALESCE(excluded.owner_jid, owner_jid),
+             created_at = COALESCE(excluded.created_at, created_at), updated_at = excluded.updated_at",
+        params![
+            chat.id,
+            chat.account_id,
+            g.subject,
+            g.description,
+            g.owner,
+            g.created_at,
+            g.announce,
+            g.locked,
+            now_ms(),
+            at
+        ],
     )?;
-    c.exec("UPDATE chats SET name = ?2 WHERE id = ?1", params![chat.id, g.subject])?;
-    c.exec("DELETE FROM group_participants WHERE chat_id = ?1", [&chat.id])?;
-    for p in &g.participants {
-        add_participant(c, chat, &p.jid, p.role, g.created_at)?;
+    if info {
+        c.exec(
+            "UPDATE groups SET subject = ?2, description = ?3, announce = ?4, locked = ?5,
+                    info_at = MAX(COALESCE(info_at, ?6), ?6)
+             WHERE chat_id = ?1",
+            params![chat.id, g.subject, g.description, g.announce, g.locked, at],
+        )?;
+        c.exec(
+            "UPDATE chats SET name = ?2, name_at = MAX(COALESCE(name_at, ?3), ?3) WHERE id = ?1",
+            params![chat.id, g.subject, at],
+        )?;
     }
+    if members {
+        c.exec(
+            "UPDATE groups SET left_at = NULL, members_at = MAX(COALESCE(members_at, ?2), ?2) WHERE chat_id = ?1",
+            params![chat.id, at],
+        )?;
+        c.exec("DELETE FROM group_participants WHERE chat_id = ?1", [&chat.id])?;
+        for p in &g.participants {
+            add_participant(c, chat, &p.jid, p.role, g.created_at)?;
+        }
+    }
+    Ok(())
+}
+
+/// The participant list changed (live news at `at`).
+pub fn members_changed(c: &Connection, chat: &ChatId, at: Millis) -> StoreResult<()> {
+    c.exec(
+        "UPDATE groups SET members_at = MAX(COALESCE(members_at, ?2), ?2) WHERE chat_id = ?1",
+        params![chat, at],
+    )?;
     Ok(())
 }
 
@@ -72,27 +127,42 @@ pub fn set_role(c: &Connection, chat: &ChatRef, jid: &Jid, role: ParticipantRole
     )? > 0)
 }
 
-pub fn set_subject(c: &Connection, chat: &ChatId, subject: &str) -> StoreResult<()> {
+/// A new subject (live news at `at`).
+pub fn set_subject(c: &Connection, chat: &ChatId, subject: &str, at: Millis) -> StoreResult<()> {
     c.exec(
-        "UPDATE groups SET subject = ?2, updated_at = ?3 WHERE chat_id = ?1",
-        params![chat, subject, now_ms()],
+        "UPDATE groups SET subject = ?2, updated_at = ?3, info_at = MAX(COALESCE(info_at, ?4), ?4) WHERE chat_id = ?1",
+        params![chat, subject, now_ms(), at],
     )?;
-    c.exec("UPDATE chats SET name = ?2 WHERE id = ?1", params![chat, subject])?;
-    Ok(())
-}
-
-pub fn set_description(c: &Connection, chat: &ChatId, description: Option<&str>) -> StoreResult<()> {
     c.exec(
-        "UPDATE groups SET description = ?2, updated_at = ?3 WHERE chat_id = ?1",
-        params![chat, description, now_ms()],
+        "UPDATE chats SET name = ?2, name_at = MAX(COALESCE(name_at, ?3), ?3) WHERE id = ?1",
+        params![chat, subject, at],
     )?;
     Ok(())
 }
 
-pub fn set_flags(c: &Connection, chat: &ChatId, announce: Option<bool>, locked: Option<bool>) -> StoreResult<()> {
+/// A new description (live news at `at`).
+pub fn set_description(c: &Connection, chat: &ChatId, description: Option<&str>, at: Millis) -> StoreResult<()> {
     c.exec(
-        "UPDATE groups SET announce = COALESCE(?2, announce), locked = COALESCE(?3, locked), updated_at = ?4 WHERE chat_id = ?1",
-        params![chat, announce, locked, now_ms()],
+        "UPDATE groups SET description = ?2, updated_at = ?3, info_at = MAX(COALESCE(info_at, ?4), ?4)
+         WHERE chat_id = ?1",
+        params![chat, description, now_ms(), at],
+    )?;
+    Ok(())
+}
+
+/// Who may send and who may edit (live news at `at`).
+pub fn set_flags(
+    c: &Connection,
+    chat: &ChatId,
+    announce: Option<bool>,
+    locked: Option<bool>,
+    at: Millis,
+) -> StoreResult<()> {
+    c.exec(
+        "UPDATE groups SET announce = COALESCE(?2, announce), locked = COALESCE(?3, locked), updated_at = ?4,
+                info_at = MAX(COALESCE(info_at, ?5), ?5)
+         WHERE chat_id = ?1",
+        params![chat, announce, locked, now_ms(), at],
     )?;
     Ok(())
 }
@@ -113,9 +183,19 @@ pub fn set_invite_code(c: &Connection, chat: &ChatId, code: &str) -> StoreResult
     Ok(())
 }
 
-/// This account is no longer in the group (left or removed); history stays.
+/// This account is no longer in the group (left or removed) since `at`; history stays.
+/// Only news of the participant list newer than `at` brings it back.
 pub fn mark_left(c: &Connection, chat: &ChatId, at: Millis) -> StoreResult<()> {
-    c.exec("UPDATE groups SET left_at = ?2 WHERE chat_id = ?1", params![chat, at])?;
+    c.exec(
+        "UPDATE groups SET left_at = ?2, members_at = MAX(COALESCE(members_at, ?2), ?2) WHERE chat_id = ?1",
+        params![chat, at],
+    )?;
+    Ok(())
+}
+
+/// This account is in the group again (added back).
+pub fn mark_joined(c: &Connection, chat: &ChatId) -> StoreResult<()> {
+    c.exec("UPDATE groups SET left_at = NULL WHERE chat_id = ?1", [chat])?;
     Ok(())
 }
 

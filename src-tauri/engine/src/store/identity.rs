@@ -6,21 +6,27 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::contacts;
-use super::{Cached, StoreResult};
+use super::{Cached, Heard, StoreResult};
 use crate::ids::{AccountId, ChatId, ContactId};
 use crate::time::now_ms;
 use crate::wa::{Jid, WaContact};
 
-/// Records what the network says about a person, unifying phone number and LID.
-pub fn upsert(c: &Connection, account: &AccountId, info: &WaContact) -> StoreResult<Option<ContactId>> {
+/// Records what the network said about a person, unifying phone number and LID. A
+/// name from a page of history replaces one only when nothing newer is known (it
+/// does not undo a name a live message brought since); live news always does.
+pub fn upsert(c: &Connection, account: &AccountId, info: &WaContact, heard: Heard) -> StoreResult<Option<ContactId>> {
     let id = match (&info.pn, &info.lid) {
         (Some(pn), Some(lid)) => link(c, account, pn, lid)?,
         (Some(j), None) | (None, Some(j)) => contacts::ensure(c, account, j)?,
         (None, None) => return Ok(None),
     };
     c.exec(
-        "UPDATE contacts SET saved_name = COALESCE(?2, saved_name), push_name = COALESCE(?3, push_name),
-                business_name = COALESCE(?4, business_name), is_business = MAX(is_business, ?5), updated_at = ?6
+        "UPDATE contacts SET
+            saved_name = CASE WHEN ?2 IS NOT NULL AND (?8 OR ?7 >= COALESCE(saved_name_at, ?7)) THEN ?2 ELSE saved_name END,
+            saved_name_at = CASE WHEN ?2 IS NOT NULL THEN MAX(COALESCE(saved_name_at, ?7), ?7) ELSE saved_name_at END,
+            push_name = CASE WHEN ?3 IS NOT NULL AND (?8 OR ?7 >= COALESCE(push_name_at, ?7)) THEN ?3 ELSE push_name END,
+            push_name_at = CASE WHEN ?3 IS NOT NULL THEN MAX(COALESCE(push_name_at, ?7), ?7) ELSE push_name_at END,
+            business_name = COALESCE(?4, business_name), is_business = MAX(is_business, ?5), updated_at = ?6
          WHERE id = ?1",
         params![
             id,
@@ -28,7 +34,9 @@ pub fn upsert(c: &Connection, account: &AccountId, info: &WaContact) -> StoreRes
             info.push_name,
             info.business_name,
             info.is_business,
-            now_ms()
+            now_ms(),
+            heard.at(),
+            heard.is_live()
         ],
     )?;
     Ok(Some(id))
@@ -60,6 +68,8 @@ fn merge(c: &Connection, keep: &ContactId, gone: &ContactId) -> StoreResult<()> 
     c.exec(
         "UPDATE contacts AS k SET
             saved_name = COALESCE(k.saved_name, g.saved_name), push_name = COALESCE(k.push_name, g.push_name),
+            saved_name_at = CASE WHEN k.saved_name IS NULL THEN g.saved_name_at ELSE k.saved_name_at END,
+            push_name_at = CASE WHEN k.push_name IS NULL THEN g.push_name_at ELSE k.push_name_at END,
             business_name = COALESCE(k.business_name, g.business_name), about = COALESCE(k.about, g.about),
             picture_id = COALESCE(k.picture_id, g.picture_id)
          FROM contacts AS g WHERE k.id = ?1 AND g.id = ?2",

@@ -409,6 +409,29 @@ pub fn latest_incoming(c: &Connection, chat: &ChatId, limit: i64) -> StoreResult
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The newest message of a chat (not deleted for me) as WhatsApp keys it, with its
+/// time: the range a chat action (archive, mark read, delete) covers.
+pub fn newest_key(c: &Connection, chat: &ChatId) -> StoreResult<Option<(MsgKey, Millis)>> {
+    Ok(c.one(
+        "SELECT ch.jid, m.wa_id, m.from_me, m.sender_jid, m.ts FROM messages m JOIN chats ch ON ch.id = m.chat_id
+         WHERE m.chat_id = ?1 AND m.deleted_for_me = 0 ORDER BY m.ts DESC, m.seq DESC LIMIT 1",
+        [chat],
+        |r| {
+            let from_me: bool = r.get(2)?;
+            Ok((
+                MsgKey {
+                    chat: r.get(0)?,
+                    id: r.get(1)?,
+                    from_me,
+                    sender: if from_me { None } else { r.get(3)? },
+                },
+                r.get(4)?,
+            ))
+        },
+    )
+    .optional()?)
+}
+
 /// A point in a chat's timeline: (timestamp, insertion order).
 pub type Position = (Millis, i64);
 

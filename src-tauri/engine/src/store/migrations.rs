@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("migrations/0005_messages_by_account.sql")),
     (6, include_str!("migrations/0006_chat_folds.sql")),
     (7, include_str!("migrations/0007_message_counts.sql")),
+    (8, include_str!("migrations/0008_live_path.sql")),
 ];
 
 pub fn latest() -> i64 {

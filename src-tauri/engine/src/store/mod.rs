@@ -12,6 +12,7 @@ pub mod chats;
 pub mod check;
 pub mod contacts;
 pub mod events;
+pub mod failures;
 pub mod groups;
 pub mod idempotency;
 pub mod identity;
@@ -106,6 +107,30 @@ impl StoreError {
             }
             Self::ReadOnly { .. } => "WhatsApp-Use's data folder is read-only; nothing was written",
             _ => "storage failure; the details are in WhatsApp-Use's log",
+        }
+    }
+}
+
+impl StoreError {
+    /// Whether the store refused what it was given (a constraint, malformed data),
+    /// as opposed to failing itself (a full disk, a read-only or damaged file): the
+    /// same item would be refused again, while other items would go in.
+    pub fn refused_item(&self) -> bool {
+        match self {
+            Self::Corrupt(_) => true,
+            Self::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => {
+                matches!(
+                    f.code,
+                    ErrorCode::ConstraintViolation | ErrorCode::TypeMismatch | ErrorCode::TooBig
+                )
+            }
+            Self::Sqlite(
+                rusqlite::Error::InvalidColumnType(..)
+                | rusqlite::Error::FromSqlConversionFailure(..)
+                | rusqlite::Error::IntegralValueOutOfRange(..)
+                | rusqlite::Error::ToSqlConversionFailure(_),
+            ) => true,
+            _ => false,
         }
     }
 }
@@ -369,6 +394,34 @@ impl Cached for Connection {
         f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
     ) -> rusqlite::Result<T> {
         self.prepare_cached(sql)?.query_row(params, f)
+    }
+}
+
+/// When a piece of synced state (a group's subject, a chat's mute, a name) was true,
+/// and where the store heard it. Live news (an event, a query, a tool's own change)
+/// always applies, in the order it arrives; a page of history describes the past and
+/// applies only where nothing newer is known. Each such field keeps the time of what
+/// it holds (`…_at`, NULL: unknown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Heard {
+    Live(crate::time::Millis),
+    History(crate::time::Millis),
+}
+
+impl Heard {
+    pub fn at(self) -> crate::time::Millis {
+        match self {
+            Self::Live(t) | Self::History(t) => t,
+        }
+    }
+
+    pub fn is_live(self) -> bool {
+        matches!(self, Self::Live(_))
+    }
+
+    /// Whether it replaces what the store heard at `known` (if anything).
+    pub fn wins_over(self, known: Option<crate::time::Millis>) -> bool {
+        self.is_live() || known.is_none_or(|k| self.at() >= k)
     }
 }
 

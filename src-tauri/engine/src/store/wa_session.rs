@@ -33,11 +33,25 @@ use crate::store::{Cached, Store, StoreError, StoreResult};
 pub struct SessionStore {
     store: Store,
     account: AccountId,
+    /// Shared by the clones a client holds: once the session is closed (logged out),
+    /// nothing it still does writes its state back.
+    closed: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl SessionStore {
     pub fn new(store: Store, account: AccountId) -> Self {
-        Self { store, account }
+        Self {
+            store,
+            account,
+            closed: Arc::default(),
+        }
+    }
+
+    /// Ends this session's writes (this instance and its clones). The library runs
+    /// detached tasks (a prekey upload retrying, say) that outlive its client: after
+    /// a logout they must not write the keys back that the logout purged.
+    pub fn close(&self) {
+        self.closed.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Forgets the account's device identity and every key and record of its
@@ -69,6 +83,11 @@ impl SessionStore {
     }
 
     fn write<T>(&self, f: impl FnOnce(&Transaction<'_>, &str) -> StoreResult<T>) -> Result<T> {
+        if self.closed.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(WaError::Database(
+                "this session was logged out; its state is no longer kept".into(),
+            ));
+        }
         self.store.write(|tx| f(tx, self.account.as_str())).map_err(wa_error)
     }
 }

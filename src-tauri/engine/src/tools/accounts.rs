@@ -82,8 +82,9 @@ fn account_view(ctx: &Ctx, account: &Account) -> serde_json::Value {
     if let Some(p) = ctx.engine.accounts.pairing(&account.id) {
         v["pairing"] = serde_json::to_value(p).unwrap_or_default();
     }
-    if let Some(progress) = ctx.engine.accounts.history_progress(&account.id) {
-        v["history_sync"] = json!({ "progress": progress, "done": progress >= 100 });
+    let sync = ctx.engine.accounts.sync_status(&account.id);
+    if !sync.is_empty() {
+        v["sync"] = serde_json::to_value(sync).unwrap_or_default();
     }
     v
 }

@@ -301,19 +301,19 @@ async fn change_chat(
 async fn mark_chat_read(ctx: Ctx, a: ChatArg) -> ToolResult<Output> {
     let chat = ctx.chat(a.account_id.as_ref(), &a.chat)?;
     let client = ctx.client(&chat.account_id)?;
-    let (unread, marked) = ctx.read(|c| chats::unread(c, &chat.id))?;
+    let (unread, _) = ctx.read(|c| chats::unread(c, &chat.id))?;
     let keys = ctx.read(|c| messages::latest_incoming(c, &chat.id, unread.clamp(1, 100)))?;
     client.mark_read(&chat.jid, &keys).await.map_err(wa_error)?;
-    if marked {
-        client
-            .apply(&AppStateChange::MarkUnread {
-                chat: chat.jid.clone(),
-                unread: false,
-            })
-            .await
-            .map_err(wa_error)?;
-    }
-    ctx.write(|tx, _| chats::clear_unread(tx, &chat.id))?;
+    // Receipts tell the senders; the account's other devices (the phone's unread
+    // badge, an unread mark) learn it from the chat action, up to the newest message.
+    client
+        .apply(&AppStateChange::MarkUnread {
+            chat: chat.jid.clone(),
+            unread: false,
+        })
+        .await
+        .map_err(wa_error)?;
+    ctx.write(|tx, _| chats::clear_unread(tx, &chat.id, now_ms()))?;
     Ok(Output::json(json!({ "chat": chat_json(&ctx, &chat.id)?, "receipts_sent": keys.len() }))?.untrusted())
 }
 
@@ -325,7 +325,7 @@ async fn mark_chat_unread(ctx: Ctx, a: ChatArg) -> ToolResult<Output> {
             chat: jid,
             unread: true,
         },
-        |tx, id| chats::set_marked_unread(tx, id, true),
+        |tx, id| chats::set_marked_unread(tx, id, true, now_ms()),
     )
     .await
 }
@@ -338,7 +338,7 @@ async fn archive_chat(ctx: Ctx, a: ChatArg) -> ToolResult<Output> {
             chat: jid,
             archived: true,
         },
-        |tx, id| chats::set_archived(tx, id, true),
+        |tx, id| chats::set_archived(tx, id, true, now_ms()),
     )
     .await
 }
@@ -351,7 +351,7 @@ async fn unarchive_chat(ctx: Ctx, a: ChatArg) -> ToolResult<Output> {
             chat: jid,
             archived: false,
         },
-        |tx, id| chats::set_archived(tx, id, false),
+        |tx, id| chats::set_archived(tx, id, false, now_ms()),
     )
     .await
 }
@@ -369,7 +369,7 @@ async fn mute_chat(ctx: Ctx, a: MuteArgs) -> ToolResult<Output> {
             chat: jid,
             until: Some(until),
         },
-        |tx, id| chats::set_muted(tx, id, Some(until)),
+        |tx, id| chats::set_muted(tx, id, Some(until), now_ms()),
     )
     .await
 }
@@ -379,7 +379,7 @@ async fn unmute_chat(ctx: Ctx, a: ChatArg) -> ToolResult<Output> {
         &ctx,
         &a,
         |jid| AppStateChange::Mute { chat: jid, until: None },
-        |tx, id| chats::set_muted(tx, id, None),
+        |tx, id| chats::set_muted(tx, id, None, now_ms()),
     )
     .await
 }
@@ -401,7 +401,7 @@ async fn pin_chat(ctx: Ctx, a: ChatArg) -> ToolResult<Output> {
             chat: jid,
             pinned: true,
         },
-        |tx, id| chats::set_pinned(tx, id, Some(now)),
+        |tx, id| chats::set_pinned(tx, id, true, now),
     )
     .await
 }
@@ -414,7 +414,7 @@ async fn unpin_chat(ctx: Ctx, a: ChatArg) -> ToolResult<Output> {
             chat: jid,
             pinned: false,
         },
-        |tx, id| chats::set_pinned(tx, id, None),
+        |tx, id| chats::set_pinned(tx, id, false, now_ms()),
     )
     .await
 }

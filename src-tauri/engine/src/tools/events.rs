@@ -56,7 +56,7 @@ pub struct SubscribeArgs {
     /// message.deleted, message.read, message.undecryptable, message.reaction.added, message.reaction.removed,
     /// account.paired, account.connected, account.disconnected, account.unpaired, group.created,
     /// group.updated, group.participant_added, group.participant_removed, typing.started,
-    /// typing.stopped, presence.changed.
+    /// typing.stopped, presence.changed, contact.identity_changed, history.synced.
     types: Option<Vec<String>>,
     /// Only these accounts.
     account_ids: Option<Vec<AccountId>>,

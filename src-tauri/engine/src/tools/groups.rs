@@ -12,7 +12,7 @@ use crate::events::EventType;
 use crate::ids::{AccountId, MediaId};
 use crate::ingest::{apply_group_change, participants_changed};
 use crate::store::chats::{self, ChatRef};
-use crate::store::groups;
+use crate::store::{groups, Heard};
 use crate::time::now_ms;
 use crate::wa::{GroupChange, GroupInfoChange, Jid, ParticipantAction, WaClient};
 
@@ -172,7 +172,7 @@ async fn refresh(ctx: &Ctx, chat: &ChatRef) -> ToolResult<()> {
         return Ok(());
     };
     match client.group_info(&chat.jid).await {
-        Ok(info) => ctx.write(|tx, _| groups::upsert(tx, chat, &info)),
+        Ok(info) => ctx.write(|tx, _| groups::upsert(tx, chat, &info, Heard::Live(now_ms()))),
         // Not a member any more: keep the history, say so.
         Err(crate::wa::WaError::NotAllowed(_)) => ctx.write(|tx, _| groups::mark_left(tx, &chat.id, now_ms())),
         Err(e) => Err(wa_error(e)),
@@ -203,7 +203,7 @@ async fn create_group(ctx: Ctx, a: CreateArgs) -> ToolResult<Output> {
     let me = account.jid.clone();
     let (chat, group) = ctx.write(|tx, em| {
         let chat = chats::ensure(tx, &account.id, &info.jid)?;
-        groups::upsert(tx, &chat, &info)?;
+        groups::upsert(tx, &chat, &info, Heard::Live(now_ms()))?;
         chats::on_message(tx, &chat.id, now_ms(), false)?;
         let g = groups::get(tx, &chat.id)?;
         let by = me
@@ -280,7 +280,7 @@ async fn update_group(ctx: Ctx, a: UpdateArgs) -> ToolResult<Output> {
             .map(|m| crate::store::contacts::person(tx, &chat.account_id, &m))
             .transpose()?;
         for change in &changes {
-            let change = apply_group_change(tx, &chat.id, change)?;
+            let change = apply_group_change(tx, &chat.id, change, now_ms())?;
             em.emit(
                 tx,
                 EventType::GroupUpdated,

@@ -273,27 +273,44 @@ impl From<AccountError> for ToolError {
             AccountError::LiveUnavailable => ToolError::forbidden(e.to_string()),
             AccountError::Invalid(why) => ToolError::invalid("account_id", why),
             AccountError::Network(e) => wa_error(e),
+            AccountError::UnlinkPending(e) => {
+                let inner = wa_error(e);
+                ToolError {
+                    message: format!(
+                        "WhatsApp did not confirm the unlink ({}); the device stays linked on the phone \
+                         and keeps its keys, and the unlink is sent again when the account reconnects \
+                         (or call logout_account again)",
+                        inner.message
+                    ),
+                    ..inner
+                }
+            }
             AccountError::Store(e) => e.into(),
         }
     }
 }
 
-/// How backend failures read to agents.
+/// How backend failures read to agents: a SPEC code, and the library's or the
+/// server's words with addresses, paths, URLs and keys taken out ([`redact`]).
 pub fn wa_error(e: WaError) -> ToolError {
+    use crate::wa::redact::redact;
+    let said = |m: &str| redact(m).into_owned();
     match e {
         WaError::NotConnected => ToolError::not_paired(
             "the account is not connected right now; it reconnects on its own, or call reconnect_account",
         ),
         WaError::LoggedOut => ToolError::not_paired("the account is logged out; call pair_account to link it again"),
-        WaError::NotOnWhatsApp(who) => ToolError::new(ErrorCode::NotFound, format!("{who} is not on WhatsApp")),
-        WaError::NotFound(m) => ToolError::new(ErrorCode::NotFound, m),
-        WaError::NotAllowed(m) => ToolError::forbidden(m),
-        WaError::Invalid(m) => ToolError::new(ErrorCode::InvalidRequest, m),
+        WaError::NotOnWhatsApp(who) => {
+            ToolError::new(ErrorCode::NotFound, format!("{} is not on WhatsApp", said(&who)))
+        }
+        WaError::NotFound(m) => ToolError::new(ErrorCode::NotFound, said(&m)),
+        WaError::NotAllowed(m) => ToolError::forbidden(said(&m)),
+        WaError::Invalid(m) => ToolError::new(ErrorCode::InvalidRequest, said(&m)),
         WaError::RateLimited { retry_after_ms } => {
             ToolError::rate_limited(retry_after_ms, "WhatsApp is rate-limiting this account")
         }
         WaError::Timeout => ToolError::server("WhatsApp did not answer in time; it is safe to retry"),
-        WaError::MediaExpired(m) => ToolError::new(ErrorCode::MediaExpired, m),
+        WaError::MediaExpired(m) => ToolError::new(ErrorCode::MediaExpired, said(&m)),
         WaError::SendFailed { code, .. } => ToolError {
             server_code: Some(code.clone()),
             ..ToolError::new(
@@ -301,6 +318,56 @@ pub fn wa_error(e: WaError) -> ToolError {
                 format!("WhatsApp refused the message (error {code}); it is marked failed in the chat"),
             )
         },
-        WaError::Other(m) => ToolError::server(m),
+        WaError::Other(m) => {
+            tracing::warn!(error = %m, "a WhatsApp request failed");
+            ToolError::server(format!("{}; it is safe to retry", said(&m)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whatever the library or the server said, an agent hears a SPEC code and no
+    /// address, path or key from it.
+    #[test]
+    fn backend_failures_name_no_address_path_or_key() {
+        let jid = "14155550123@s.whatsapp.net";
+        let path = "/home/ana/.local/share/whatsapp-use/whatsapp-use.db";
+        let key = "00112233445566778899aabbccddeeff00112233";
+        for (e, code) in [
+            (
+                WaError::Invalid(format!("invalid group request: {jid} is not a participant")),
+                "invalid_request",
+            ),
+            (WaError::NotFound(format!("no session with {jid}")), "not_found"),
+            (WaError::NotAllowed(format!("not-authorized for {jid}")), "forbidden"),
+            (
+                WaError::Other(format!("could not read {path}: key {key} rejected")),
+                "server_error",
+            ),
+            (
+                WaError::MediaExpired(format!("https://mmg.whatsapp.net/v/t62/x?oh={key} is gone")),
+                "media_expired",
+            ),
+            (WaError::NotOnWhatsApp(jid.into()), "not_found"),
+        ] {
+            let out = wa_error(e.clone());
+            assert_eq!(out.code.as_str(), code, "{e:?}");
+            for secret in [jid, "/home/ana", key, "mmg.whatsapp.net"] {
+                assert!(!out.message.contains(secret), "{e:?} -> {}", out.message);
+            }
+        }
+        let pending = ToolError::from(AccountError::UnlinkPending(WaError::Other(format!(
+            "IQ to {jid} failed"
+        ))));
+        assert_eq!(pending.code.as_str(), "server_error");
+        assert!(!pending.message.contains(jid), "{}", pending.message);
+        assert!(
+            pending.message.contains("did not confirm the unlink"),
+            "{}",
+            pending.message
+        );
     }
 }

@@ -6,6 +6,7 @@
 
 mod jid;
 pub mod live;
+pub mod redact;
 pub mod sandbox;
 mod types;
 

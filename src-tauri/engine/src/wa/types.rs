@@ -8,6 +8,21 @@ use crate::model::{ContactCard, Location, MediaInfo};
 use crate::phone::Phone;
 use crate::time::Millis;
 
+/// How much history the phone sends a device it links (the setting
+/// [`HISTORY_ON_LINK_SETTING`], chosen before the QR code is shown).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum HistoryOnLink {
+    /// The last months, as WhatsApp Web gets (older messages on demand).
+    #[default]
+    Recent,
+    /// All of it (WhatsApp's full sync): slower, and far more messages.
+    Everything,
+}
+
+pub const HISTORY_ON_LINK_SETTING: &str = "history_on_link";
+
 /// How to pair a new device.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PairMethod {
@@ -193,6 +208,20 @@ pub enum AppStateChange {
     },
 }
 
+impl AppStateChange {
+    /// The chat it concerns.
+    pub fn chat(&self) -> &Jid {
+        match self {
+            Self::Archive { chat, .. }
+            | Self::Pin { chat, .. }
+            | Self::Mute { chat, .. }
+            | Self::MarkUnread { chat, .. }
+            | Self::DeleteChat { chat } => chat,
+            Self::Star { message, .. } | Self::DeleteForMe { message } => &message.chat,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NumberCheck {
     pub phone: Phone,
@@ -318,7 +347,8 @@ pub struct WaChatMeta {
     pub labels: Vec<String>,
 }
 
-/// A page of history pushed by the phone after pairing (or on demand).
+/// A page of history: pushed by the phone after pairing or on demand, listed by the
+/// network (the groups this account is in), or imported.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoryBatch {
     pub contacts: Vec<WaContact>,
@@ -327,9 +357,36 @@ pub struct HistoryBatch {
     pub messages: Vec<WaMessage>,
     /// Reactions in history: (target, reactor, emoji, ts).
     pub reactions: Vec<(MsgKey, Jid, String, Millis)>,
-    /// How far the phone's history push got (0..=100); `None` for pages that are
-    /// not part of it (groups listed at connect, imports).
+    /// The time the page's state describes (its groups, chat states and names): what
+    /// the store learnt since, from live events, wins over it. 0 for imports, which
+    /// only fill gaps.
+    pub as_of: Millis,
+    /// The network's word now (the groups listed at connect), not the past: it
+    /// applies like live news.
+    pub current: bool,
+    /// Which chunk of the phone's history sync this is; `None` for pages that are
+    /// not part of one (groups listed at connect, imports), which raise no event.
+    pub chunk: Option<HistoryChunk>,
+}
+
+/// A chunk of the phone's history sync.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryChunk {
+    /// WhatsApp's sync type, in snake case (`initial_bootstrap`, `recent`, `full`,
+    /// `push_name`, `on_demand`, …).
+    pub sync_type: String,
+    /// Its place among the chunks of that sync, when the phone numbers them.
+    pub order: Option<u32>,
+    /// How far the phone's push got (0..=100).
     pub progress: Option<u8>,
+    /// For an on-demand chunk, the request it answers.
+    pub request: Option<String>,
+}
+
+impl HistoryChunk {
+    pub fn on_demand(&self) -> bool {
+        self.request.is_some() || self.sync_type == "on_demand"
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -468,6 +525,84 @@ pub enum WaEvent {
         push_name: Option<String>,
         about: Option<String>,
     },
+    /// A person's security code changed (they reinstalled WhatsApp or moved phones):
+    /// what was sent before was encrypted for their old keys.
+    IdentityChanged {
+        who: Jid,
+        ts: Millis,
+    },
+    /// Catching up on what arrived while the account was offline.
+    OfflineSync(OfflineSync),
+    /// The chat settings synced from the phone (app state) failed for these
+    /// collections; `fatal`: WhatsApp refused them, so they stay stale until the
+    /// next connection.
+    AppStateSyncFailed {
+        collections: Vec<String>,
+        fatal: bool,
+    },
+}
+
+/// The offline queue's drain after a connect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfflineSync {
+    /// The server announced this much (`messages` of `total` items).
+    Started { total: u32, messages: u32 },
+    /// All of it arrived (`count` items).
+    Done { count: u32 },
+}
+
+impl WaEvent {
+    /// What kind of item this is and which one (a WhatsApp ID or a JID, never
+    /// content), for the log and the record of items the store refused.
+    pub fn label(&self) -> (&'static str, String) {
+        match self {
+            Self::Message(m) => ("message", m.key.id.clone()),
+            Self::Edited { key, .. } => ("edit", key.id.clone()),
+            Self::Revoked { key, .. } => ("revoke", key.id.clone()),
+            Self::Reaction { target, .. } => ("reaction", target.id.clone()),
+            Self::Undecryptable { id, .. } => ("undecryptable", id.clone()),
+            Self::Receipt { chat, ids, .. } => ("receipt", format!("{chat} {}", ids.join(","))),
+            Self::ChatState { chat, .. } => ("chat_state", chat.to_string()),
+            Self::Presence { who, .. } => ("presence", who.to_string()),
+            Self::Contact(c) => (
+                "contact",
+                c.pn.as_ref()
+                    .or(c.lid.as_ref())
+                    .map(|j| j.to_string())
+                    .unwrap_or_default(),
+            ),
+            Self::Group { group, .. } => ("group", group.jid.to_string()),
+            Self::GroupInfoChanged { group, .. } | Self::Participants { group, .. } => {
+                ("group_change", group.to_string())
+            }
+            Self::AppState { change, .. } => ("app_state", change.chat().to_string()),
+            Self::IdentityLink { pn, lid } => ("identity_link", format!("{pn} {lid}")),
+            Self::IdentityChanged { who, .. } => ("identity_change", who.to_string()),
+            Self::SelfProfile { .. } => ("own_profile", String::new()),
+            Self::History(b) => ("history", format!("{} messages", b.messages.len())),
+            Self::OfflineSync(_) => ("offline_sync", String::new()),
+            Self::AppStateSyncFailed { collections, .. } => ("app_state_sync", collections.join(",")),
+            Self::PairingQr { .. }
+            | Self::PairingCode { .. }
+            | Self::Paired { .. }
+            | Self::PairingExpired
+            | Self::PairingFailed { .. }
+            | Self::Connected
+            | Self::Disconnected(_)
+            | Self::Connecting
+            | Self::Unreachable { .. }
+            | Self::LoggedOut { .. } => ("connection", String::new()),
+        }
+    }
+
+    /// Whether this is a message or a change to one: what WhatsApp delivers again
+    /// until it is acknowledged, so a failure to store it must not be acknowledged.
+    pub fn is_message_data(&self) -> bool {
+        matches!(
+            self,
+            Self::Message(_) | Self::Edited { .. } | Self::Revoked { .. } | Self::Reaction { .. }
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -56,7 +56,7 @@ pub async fn ready_engine() -> Ready {
     let account = engine
         .accounts
         .wait_until(&boot.account_id, Duration::from_secs(20), |a| {
-            a.status == AccountStatus::Connected && engine.accounts.history_progress(&a.id) == Some(100)
+            a.status == AccountStatus::Connected && engine.accounts.sync_status(&a.id).history.is_some_and(|h| h.done)
         })
         .await
         .unwrap()

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod linked;
+
 use std::sync::Arc;
 
 use wuse_engine::wa::live::LiveOptions;

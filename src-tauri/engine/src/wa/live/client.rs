@@ -9,11 +9,12 @@ use tokio::sync::Mutex;
 use whatsapp_rust::bot::BotHandle;
 use whatsapp_rust::download::DownloadParams;
 use whatsapp_rust::features::{
-    message_key, ChatStateType, GroupCreateOptions, GroupDescription, GroupParticipantOptions, GroupSubject,
-    PreviousDescription,
+    message_key, message_range, ChatStateType, GroupCreateOptions, GroupDescription, GroupParticipantOptions,
+    GroupSubject, PreviousDescription, SyncActionMessageRange,
 };
 use whatsapp_rust::send::{RevokeType, SendOptions};
 use whatsapp_rust::upload::UploadOptions;
+use whatsapp_rust::wacore::iq::devices::RemoveCompanionDeviceSpec;
 use whatsapp_rust::waproto::whatsapp as wa;
 use whatsapp_rust::Client;
 
@@ -92,6 +93,24 @@ impl LiveClient {
         }
     }
 
+    /// The messages a chat action covers, as WhatsApp's phone checks them: the chat's
+    /// newest message (its key and time, in seconds). A chat with no message here
+    /// covers up to now, as WhatsApp's own clients write it.
+    fn range(&self, chat: &Jid) -> Result<SyncActionMessageRange, WaError> {
+        let account = &self.sink.account;
+        let newest = self
+            .store
+            .read(|c| match crate::store::chats::find_by_jid(c, account, chat)? {
+                Some(found) => crate::store::messages::newest_key(c, &found.id),
+                None => Ok(None),
+            })
+            .map_err(|e| WaError::Other(format!("could not read the chat's newest message: {e}")))?;
+        Ok(match newest {
+            Some((key, ts)) => message_range(ts / 1000, None, vec![(Self::target_key(&key), ts / 1000)]),
+            None => message_range(now_ms() / 1000, None, Vec::new()),
+        })
+    }
+
     fn target_key(target: &MsgKey) -> wa::MessageKey {
         let chat = lib_jid(&target.chat);
         let participant = target.sender.as_ref().filter(|_| target.chat.is_group()).map(lib_jid);
@@ -116,9 +135,17 @@ impl WaClient for LiveClient {
         true
     }
 
+    /// Asks WhatsApp to unlink this device, and says whether it did. The library's
+    /// own `logout` (0.7.0) swallows a failed unlink and tears the session down
+    /// anyway; here the session stays until the server confirmed (the account
+    /// manager then ends it and forgets the keys).
     async fn logout(&self) -> Result<(), WaError> {
-        self.client.logout().await;
-        Ok(())
+        self.connected()?;
+        let me = self.client.pn().ok_or(WaError::NotConnected)?;
+        self.client
+            .execute(RemoveCompanionDeviceSpec::new(&me))
+            .await
+            .map_err(|e| errors::iq(&e))
     }
 
     async fn send(&self, chat: &Jid, message: &Outgoing) -> Result<Sent, WaError> {
@@ -226,15 +253,21 @@ impl WaClient for LiveClient {
         self.connected()?;
         let actions = self.client.chat_actions();
         let result = match change {
-            AppStateChange::Archive { chat, archived: true } => actions.archive_chat(&lib_jid(chat), None).await,
-            AppStateChange::Archive { chat, archived: false } => actions.unarchive_chat(&lib_jid(chat), None).await,
+            AppStateChange::Archive { chat, archived: true } => {
+                actions.archive_chat(&lib_jid(chat), Some(self.range(chat)?)).await
+            }
+            AppStateChange::Archive { chat, archived: false } => {
+                actions.unarchive_chat(&lib_jid(chat), Some(self.range(chat)?)).await
+            }
             AppStateChange::Pin { chat, pinned: true } => actions.pin_chat(&lib_jid(chat)).await,
             AppStateChange::Pin { chat, pinned: false } => actions.unpin_chat(&lib_jid(chat)).await,
             AppStateChange::Mute { chat, until: None } => actions.unmute_chat(&lib_jid(chat)).await,
             AppStateChange::Mute { chat, until: Some(-1) } => actions.mute_chat(&lib_jid(chat)).await,
             AppStateChange::Mute { chat, until: Some(t) } => actions.mute_chat_until(&lib_jid(chat), *t).await,
             AppStateChange::MarkUnread { chat, unread } => {
-                actions.mark_chat_as_read(&lib_jid(chat), !unread, None).await
+                actions
+                    .mark_chat_as_read(&lib_jid(chat), !unread, Some(self.range(chat)?))
+                    .await
             }
             AppStateChange::Star { message, starred } => {
                 let chat = lib_jid(&message.chat);
@@ -249,9 +282,22 @@ impl WaClient for LiveClient {
                         .await
                 }
             }
-            AppStateChange::DeleteChat { chat } => actions.delete_chat(&lib_jid(chat), false, None).await,
+            AppStateChange::DeleteChat { chat } => {
+                actions
+                    .delete_chat(&lib_jid(chat), false, Some(self.range(chat)?))
+                    .await
+            }
             AppStateChange::DeleteForMe { message } => {
                 let author = index_participant(message);
+                // Its time, as WhatsApp's clients send it (seconds).
+                let account = &self.sink.account;
+                let sent_at = self
+                    .store
+                    .read(|c| match crate::store::messages::find_by_key(c, account, message)? {
+                        Some(id) => Ok(crate::store::messages::get_ref(c, &id)?.map(|r| r.ts / 1000)),
+                        None => Ok(None),
+                    })
+                    .unwrap_or_default();
                 actions
                     .delete_message_for_me(
                         &lib_jid(&message.chat),
@@ -259,7 +305,7 @@ impl WaClient for LiveClient {
                         &message.id,
                         message.from_me,
                         false,
-                        None,
+                        sent_at,
                     )
                     .await
             }

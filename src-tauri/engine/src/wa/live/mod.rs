@@ -22,7 +22,7 @@ pub use client::LiveClient;
 use crate::ids::AccountId;
 use crate::model::AccountKind;
 use crate::store::Store;
-use crate::wa::{EventSink, PairMethod, WaClient, WaError, WaEvent, WaNetwork};
+use crate::wa::{EventSink, HistoryOnLink, PairMethod, WaClient, WaError, WaEvent, WaNetwork, HISTORY_ON_LINK_SETTING};
 use whatsapp_rust::transport::TransportFactory;
 
 /// Log directives that keep the WhatsApp library at `warn`: at `info` it writes
@@ -33,8 +33,39 @@ wacore_noise=warn,wacore_appstate=warn,whatsapp_rust_tokio_transport=warn,whatsa
 AppState=warn,Blocking=warn,Bot=warn,Chatstate=warn,ChatstateHandler=warn,Client=warn,MessageQueue=warn,\
 Mex=warn,PresenceHandler=warn,TcToken=warn,UnifiedSession=warn,blocklist=warn,usync=warn";
 
-/// The name this device shows under the phone's Linked devices.
-pub const DEVICE_NAME: &str = "WhatsApp-Use";
+/// The name this device shows under the phone's Linked devices: the app and the OS.
+pub fn device_name() -> String {
+    let os = match std::env::consts::OS {
+        "linux" => "Linux",
+        "macos" => "macOS",
+        "windows" => "Windows",
+        other => other,
+    };
+    format!("WhatsApp-Use ({os})")
+}
+
+/// What this device tells the phone it is when it links: a desktop companion
+/// under [`device_name`], asking for the recent history or all of it. A full sync
+/// also says how much it takes (ten years, 100 GB), as WhatsApp's desktop clients do.
+pub fn device_props(history: HistoryOnLink) -> DevicePropsOverride {
+    use whatsapp_rust::wacore::store::device::default_history_sync_config;
+    use whatsapp_rust::waproto::whatsapp::device_props::PlatformType;
+    let props = DevicePropsOverride::new()
+        .with_os(device_name())
+        .with_platform_type(PlatformType::DESKTOP);
+    match history {
+        HistoryOnLink::Recent => props.with_require_full_sync(false),
+        HistoryOnLink::Everything => props.with_require_full_sync(true).with_history_sync_config(
+            whatsapp_rust::waproto::whatsapp::device_props::HistorySyncConfig {
+                full_sync_days_limit: Some(3650),
+                full_sync_size_mb_limit: Some(102_400),
+                storage_quota_mb: Some(102_400),
+                on_demand_ready: Some(true),
+                ..default_history_sync_config()
+            },
+        ),
+    }
+}
 
 /// How live clients reach WhatsApp. The defaults are WhatsApp's own servers; tests
 /// put an in-process server in their place.
@@ -89,11 +120,27 @@ impl std::fmt::Debug for LiveOptions {
 pub struct LiveNetwork {
     store: Store,
     options: LiveOptions,
+    /// The protocol state each account's current client writes through.
+    sessions: Arc<parking_lot::Mutex<std::collections::HashMap<AccountId, SessionStore>>>,
 }
 
 impl LiveNetwork {
     pub fn new(store: Store, options: LiveOptions) -> Self {
-        Self { store, options }
+        Self {
+            store,
+            options,
+            sessions: Arc::default(),
+        }
+    }
+
+    /// Ends the writes of the account's last client and purges its keys.
+    fn purge(&self, account: &AccountId) -> Result<(), WaError> {
+        if let Some(old) = self.sessions.lock().remove(account) {
+            old.close();
+        }
+        SessionStore::new(self.store.clone(), account.clone())
+            .purge()
+            .map_err(|e| WaError::Other(format!("could not forget the session keys: {e}")))
     }
 
     /// Builds and starts the account's client. With no paired device in the store
@@ -109,6 +156,15 @@ impl LiveNetwork {
             return Err(WaError::Other(certificate::UNCHECKED.into()));
         }
         let backend = SessionStore::new(self.store.clone(), account.clone());
+        if let Some(old) = self.sessions.lock().insert(account.clone(), backend.clone()) {
+            // A new client of the account: the old one stopped writing.
+            old.close();
+        }
+        let history: HistoryOnLink = self
+            .store
+            .read(|c| crate::store::settings::get(c, HISTORY_ON_LINK_SETTING))
+            .map_err(|e| WaError::Other(format!("could not read the settings: {e}")))?
+            .unwrap_or_default();
         let acks = Arc::new(acks::Acks::default());
         let (forwarder, events) = pump::Forwarder::new(acks.clone());
         let transport: Arc<dyn TransportFactory> = match &self.options.transport {
@@ -118,7 +174,7 @@ impl LiveNetwork {
         let mut builder = Bot::builder()
             .with_backend(backend)
             .with_event_handler(forwarder)
-            .with_device_props(DevicePropsOverride::new().with_os(DEVICE_NAME))
+            .with_device_props(device_props(history))
             .with_transport_factory(Watched {
                 inner: transport,
                 sink: sink.clone(),
@@ -168,7 +224,7 @@ impl WaNetwork for LiveNetwork {
         // Pairing again (after a logout or an expired attempt) starts from a new device.
         let backend = SessionStore::new(self.store.clone(), account.clone());
         if backend.exists().await.map_err(store_error)? {
-            backend.purge().map_err(|e| WaError::Other(e.to_string()))?;
+            self.purge(account)?;
         }
         let phone = match method {
             PairMethod::Qr => None,
@@ -186,9 +242,7 @@ impl WaNetwork for LiveNetwork {
     }
 
     async fn forget(&self, account: &AccountId) -> Result<(), WaError> {
-        SessionStore::new(self.store.clone(), account.clone())
-            .purge()
-            .map_err(|e| WaError::Other(format!("could not forget the session keys: {e}")))
+        self.purge(account)
     }
 }
 
@@ -216,6 +270,7 @@ impl TransportFactory for Watched {
         if let Err(e) = &made {
             let detail = e.root_cause().to_string();
             tracing::warn!(account = %self.sink.account, error = %detail, "cannot reach WhatsApp");
+            let detail = crate::wa::redact::redact(&detail).into_owned();
             self.sink.emit(WaEvent::Unreachable { detail }).await;
         }
         made

@@ -117,8 +117,12 @@ async fn deliver(client: &Arc<Client>, event: &Event, sink: &EventSink) -> bool 
         Event::HistorySync(lazy) => {
             let lazy = (**lazy).clone();
             let me = me.clone();
+            let chunk = history::chunk(&lazy);
             match tokio::task::spawn_blocking(move || lazy.get().map(|h| history::batch(h, &me))).await {
-                Ok(Some(batch)) => vec![WaEvent::History(batch)],
+                Ok(Some(batch)) => vec![WaEvent::History(HistoryBatch {
+                    chunk: Some(chunk),
+                    ..batch
+                })],
                 Ok(None) => {
                     tracing::warn!(account = %sink.account, "a history sync payload could not be read; skipped");
                     vec![]
@@ -173,7 +177,12 @@ async fn deliver(client: &Arc<Client>, event: &Event, sink: &EventSink) -> bool 
 async fn participating(client: &Arc<Client>, sink: &EventSink) -> Vec<WaEvent> {
     match client.groups().get_participating().await {
         Ok(all) => {
-            let mut batch = HistoryBatch::default();
+            // Fresh from the server: live news, not the past.
+            let mut batch = HistoryBatch {
+                as_of: crate::time::now_ms(),
+                current: true,
+                ..Default::default()
+            };
             let mut links = Vec::new();
             for meta in all.values() {
                 if let Some((g, l)) = groups::group(meta) {

@@ -10,7 +10,8 @@ use super::world::{rng_for, wa_message_id, Persona, World};
 use crate::model::{ContactCard, Location, MediaInfo, MessageStatus};
 use crate::time::Millis;
 use crate::wa::{
-    HistoryBatch, Jid, MediaBlob, MsgKey, RemoteMedia, WaChatMeta, WaContact, WaContent, WaMedia, WaMessage,
+    HistoryBatch, HistoryChunk, Jid, MediaBlob, MsgKey, RemoteMedia, WaChatMeta, WaContact, WaContent, WaMedia,
+    WaMessage,
 };
 
 const DAY: Millis = 86_400_000;
@@ -308,6 +309,7 @@ pub fn generate(world: &World, me: &str, now: Millis) -> Vec<HistoryBatch> {
     let mut chunks = messages.chunks(BATCH).peekable();
     while let Some(chunk) = chunks.next() {
         done += chunk.len();
+        let sync_type = if first.is_some() { "initial_bootstrap" } else { "recent" };
         let (contacts, groups, chats) = first.take().unwrap_or_default();
         batches.push(HistoryBatch {
             contacts,
@@ -319,7 +321,14 @@ pub fn generate(world: &World, me: &str, now: Millis) -> Vec<HistoryBatch> {
             } else {
                 Vec::new()
             },
-            progress: Some((done * 100 / total) as u8),
+            as_of: now,
+            current: false,
+            chunk: Some(HistoryChunk {
+                sync_type: sync_type.into(),
+                order: Some(batches.len() as u32 + 1),
+                progress: Some((done * 100 / total) as u8),
+                request: None,
+            }),
         });
     }
     batches
@@ -346,7 +355,7 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), messages.len(), "WhatsApp IDs are unique");
-        assert_eq!(a.last().and_then(|b| b.progress), Some(100));
+        assert_eq!(a.last().and_then(|b| b.chunk.as_ref()?.progress), Some(100));
         assert!(!a[0].contacts.is_empty() && !a[0].groups.is_empty() && !a[0].chats.is_empty());
         // Newest first, as a phone pushes it.
         assert!(messages.windows(2).all(|w| w[0].ts >= w[1].ts));

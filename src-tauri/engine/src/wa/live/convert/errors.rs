@@ -39,6 +39,15 @@ pub fn iq(e: &IqError) -> WaError {
             code, text, backoff, ..
         } => server(*code, text, *backoff),
         IqError::ClientState(c) => client(c),
+        IqError::EncryptSend(_) => {
+            WaError::Other("the request could not be encrypted for WhatsApp (a session problem)".into())
+        }
+        IqError::UnexpectedResponseType { .. } | IqError::ParseError(_) => {
+            WaError::Other("WhatsApp answered in a way this version cannot read".into())
+        }
+        IqError::EncodeError(_) | IqError::DuplicateRequestId(_) => {
+            WaError::Other("the request to WhatsApp could not be built".into())
+        }
         other => WaError::Other(other.to_string()),
     }
 }
@@ -48,6 +57,9 @@ pub fn client(e: &ClientError) -> WaError {
         ClientError::NotConnected | ClientError::Socket(_) => WaError::NotConnected,
         ClientError::NotLoggedIn => WaError::NotConnected,
         ClientError::Iq(i) => iq(i),
+        ClientError::EncryptSend(_) => {
+            WaError::Other("the message could not be encrypted for every device (a session problem)".into())
+        }
         other => WaError::Other(other.to_string()),
     }
 }

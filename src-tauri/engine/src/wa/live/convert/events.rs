@@ -10,7 +10,8 @@ use super::inbound::{live, pair};
 use super::{jid, millis, non_empty, Me};
 use crate::time::{now_ms, Millis};
 use crate::wa::{
-    AppStateChange, ChatState, DisconnectReason, GroupInfoChange, Jid, MsgKey, ParticipantAction, ReceiptKind, WaEvent,
+    AppStateChange, ChatState, DisconnectReason, GroupInfoChange, Jid, MsgKey, OfflineSync, ParticipantAction,
+    ReceiptKind, WaEvent,
 };
 
 /// What an event means for this account.
@@ -68,7 +69,8 @@ pub fn convert(event: &Event, me: &Me) -> Vec<WaEvent> {
             detail: format!("WhatsApp is temporarily unavailable ({:?})", f.reason),
         }],
         Event::ConnectFailure(f) => vec![WaEvent::Disconnected(DisconnectReason::Refused {
-            detail: f.message.clone().unwrap_or_else(|| format!("{:?}", f.reason)),
+            detail: crate::wa::redact::redact(&f.message.clone().unwrap_or_else(|| format!("{:?}", f.reason)))
+                .into_owned(),
         })],
 
         // Messages and what happens to them.
@@ -270,6 +272,31 @@ pub fn convert(event: &Event, me: &Me) -> Vec<WaEvent> {
                 message: key(chat, &d.message_id, d.from_me, d.participant_jid.as_ref()),
             })
         }
+        // A person's security code changed: announced by LID or number, whichever
+        // the store knows them by (the contact is found by either).
+        Event::IdentityChange(c) => jid(&c.user)
+            .filter(|who| who.is_person() && !me.is(who))
+            .map(|who| WaEvent::IdentityChanged { who, ts: now_ms() })
+            .into_iter()
+            .collect(),
+        Event::OfflineSyncPreview(p) => vec![WaEvent::OfflineSync(OfflineSync::Started {
+            total: u32::try_from(p.total).unwrap_or(0),
+            messages: u32::try_from(p.messages).unwrap_or(0),
+        })],
+        Event::OfflineSyncCompleted(c) => vec![WaEvent::OfflineSync(OfflineSync::Done {
+            count: u32::try_from(c.count).unwrap_or(0),
+        })],
+        Event::AppStateSyncFailed(f) => {
+            let fatal = !f.fatal.is_empty();
+            let collections: Vec<String> = f.fatal.iter().chain(&f.retryable).cloned().collect();
+            if collections.is_empty() {
+                return vec![];
+            }
+            vec![WaEvent::AppStateSyncFailed { collections, fatal }]
+        }
+        // The server's answer to a message we sent: the send waiting for it has it
+        // (see `acks`); nothing to store.
+        Event::ServerAck(_) => vec![],
         // Nothing disappears silently: what the product does not use yet is named
         // in the debug log (the library's Debug prints only the event's name).
         other => {

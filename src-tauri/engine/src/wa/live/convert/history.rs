@@ -7,18 +7,38 @@ use whatsapp_rust::waproto::whatsapp as wa;
 use super::inbound::{classify, Envelope};
 use super::{contact, jid_str, non_empty, secs, Me};
 use crate::model::MessageStatus;
-use crate::wa::{HistoryBatch, Jid, MsgKey, ParticipantRole, WaChatMeta, WaContact, WaEvent, WaGroup, WaParticipant};
+use crate::wa::{
+    HistoryBatch, HistoryChunk, Jid, MsgKey, ParticipantRole, WaChatMeta, WaContact, WaEvent, WaGroup, WaParticipant,
+};
 
 use wa::group_participant::Rank;
 use wa::web_message_info::Status;
 
+/// Which chunk of the phone's sync a payload is, from what its notification said.
+pub fn chunk(h: &whatsapp_rust::types::events::LazyHistorySync) -> HistoryChunk {
+    let sync_type = match h.sync_type() {
+        0 => "initial_bootstrap",
+        1 => "initial_status",
+        2 => "full",
+        3 => "recent",
+        4 => "push_name",
+        5 => "non_blocking_data",
+        6 => "on_demand",
+        _ => "other",
+    };
+    HistoryChunk {
+        sync_type: sync_type.into(),
+        order: h.chunk_order(),
+        progress: h.progress().map(|p| p.min(100) as u8),
+        request: h.peer_data_request_session_id().map(str::to_owned),
+    }
+}
+
 /// One history payload as a page of ours. Edits and revokes found in history are
 /// applied to their targets in place (the page stores the outcome, not the steps).
+/// The page is as of its newest time: the phone made it after everything in it.
 pub fn batch(h: &wa::HistorySync, me: &Me) -> HistoryBatch {
-    let mut out = HistoryBatch {
-        progress: Some(h.progress.map(|p| p.min(100) as u8).unwrap_or(0)),
-        ..Default::default()
-    };
+    let mut out = HistoryBatch::default();
     for p in &h.pushnames {
         let (Some(who), Some(name)) = (jid_str(p.id.as_deref()), non_empty(p.pushname.as_deref())) else {
             continue;
@@ -41,6 +61,19 @@ pub fn batch(h: &wa::HistorySync, me: &Me) -> HistoryBatch {
     for c in &h.conversations {
         conversation(c, me, &mut out);
     }
+    let newest_activity = h
+        .conversations
+        .iter()
+        .filter_map(|c| c.conversation_timestamp.max(c.last_msg_timestamp))
+        .max()
+        .map(secs);
+    out.as_of = out
+        .messages
+        .iter()
+        .map(|m| m.ts)
+        .chain(newest_activity)
+        .max()
+        .unwrap_or(0);
     out
 }
 
@@ -277,7 +310,8 @@ mod tests {
             ..Default::default()
         };
         let b = batch(&h, &me());
-        assert_eq!(b.progress, Some(40));
+        // As of its newest message (the group's walk, 1_700_000_020 s).
+        assert_eq!(b.as_of, 1_700_000_020_000);
         // Ann's push name (not our own), one mapping, and the DM's pn/lid pair.
         assert_eq!(b.contacts.len(), 3);
         assert_eq!(b.contacts[0].push_name.as_deref(), Some("Ann"));
