@@ -39,7 +39,8 @@ CHAT_SCOPED = {"send_message", "get_message", "edit_message", "delete_message", 
                "mark_chat_read", "mark_chat_unread", "archive_chat", "unarchive_chat", "mute_chat", "unmute_chat",
                "pin_chat", "unpin_chat", "delete_chat", "get_group", "update_group", "list_group_participants",
                "add_group_participants", "remove_group_participant", "promote_group_participant",
-               "demote_group_participant", "group_invite_link", "leave_group", "set_presence"}
+               "demote_group_participant", "group_invite_link", "leave_group", "set_presence",
+               "fetch_older_messages"}
 
 
 class World:
@@ -156,7 +157,7 @@ async def test_every_tool_under_every_key_setting(server):
     async with streamable(server.url, server.key) as owner:
         schemas = {t.name: set(t.input_schema.get("properties", {})) for t in (await owner.session.list_tools()).tools}
     names = sorted(schemas)
-    assert len(names) == 57
+    assert len(names) == 58
     probes = [(t, PROBE) for t in names]
     test_key = key_id(server, "Sandbox test key")
     other = cli_ok(server, "keys", "create", "--test", "--name", "other")

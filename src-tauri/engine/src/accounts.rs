@@ -19,6 +19,7 @@ use crate::events::{EventBus, EventType};
 use crate::ids::AccountId;
 use crate::ingest::Ingest;
 use crate::model::{Account, AccountKind, AccountStatus};
+use crate::on_demand::{Answer, OnDemand};
 use crate::store::{self, Store, StoreError, StoreResult};
 use crate::sync::SyncStatus;
 use crate::time::{now_ms, Millis};
@@ -102,6 +103,8 @@ struct Inner {
     changes: broadcast::Sender<AccountId>,
     shutdown: CancellationToken,
     kinds: Mutex<HashMap<AccountId, AccountKind>>,
+    /// Requests for older messages waiting for the phone.
+    on_demand: OnDemand,
 }
 
 #[derive(Clone)]
@@ -123,6 +126,7 @@ impl Accounts {
                 changes,
                 shutdown,
                 kinds: Mutex::default(),
+                on_demand: OnDemand::default(),
             }),
         }
     }
@@ -152,6 +156,11 @@ impl Accounts {
 
     pub fn list(&self, kind: Option<AccountKind>) -> StoreResult<Vec<Account>> {
         self.inner.store.read(|c| store::accounts::list(c, kind))
+    }
+
+    /// The phone's answer to a request for older messages, waited for up to `timeout`.
+    pub async fn older_answer(&self, request: &str, timeout: Duration) -> Option<Answer> {
+        self.inner.on_demand.wait(request, timeout).await
     }
 
     /// What the account's session is catching up on (empty when nothing ran).
@@ -736,8 +745,17 @@ impl Accounts {
             | WaEvent::LoggedOut { .. } => {}
             WaEvent::History(batch) => {
                 let stored = self.inner.ingest.history(id, &batch)?;
-                if batch.chunk.is_some() {
-                    self.update_sync(id, |s| s.history(&batch, stored));
+                match batch.chunk.as_ref().and_then(|c| c.request.as_deref()) {
+                    Some(request) => self.inner.on_demand.answered(
+                        request,
+                        Answer {
+                            stored,
+                            received: batch.messages.len(),
+                            more: batch.chats.iter().find_map(|c| c.older_on_phone),
+                        },
+                    ),
+                    None if batch.chunk.is_some() => self.update_sync(id, |s| s.history(&batch, stored)),
+                    None => {}
                 }
             }
             WaEvent::OfflineSync(o) => self.update_sync(id, |s| s.offline(o)),

@@ -18,6 +18,7 @@ pub enum ErrorCode {
     MediaExpired,
     RateLimited,
     SendFailed,
+    PhoneUnreachable,
     ServerError,
 }
 
@@ -33,6 +34,7 @@ impl ErrorCode {
             Self::MediaExpired => 410,
             Self::RateLimited => 429,
             Self::SendFailed => 502,
+            Self::PhoneUnreachable => 504,
             Self::ServerError => 500,
         }
     }
@@ -49,6 +51,7 @@ impl ErrorCode {
             Self::MediaExpired => "media_expired",
             Self::RateLimited => "rate_limited",
             Self::SendFailed => "send_failed",
+            Self::PhoneUnreachable => "phone_unreachable",
             Self::ServerError => "server_error",
         }
     }

@@ -384,6 +384,7 @@ fn page(
         Heard::History(batch.as_of)
     };
     let at = batch.as_of;
+    let on_demand = batch.chunk.as_ref().is_some_and(|c| c.on_demand());
     let mut seen = Lookups::default();
     // Contacts first: linking a phone number to a LID may fold two people into
     // one, which must happen before their IDs are remembered below.
@@ -424,7 +425,13 @@ fn page(
         if let Some(jid) = &meta.jid {
             items.each(tx, account, &mut seen, jid_label("chat", jid), |seen| {
                 let chat = seen.chat(tx, account, jid)?;
-                chats::apply_meta(tx, &chat.id, meta, at)
+                // An answer for older messages says only whether the phone has more;
+                // its chat state is not news.
+                match (on_demand, meta.older_on_phone) {
+                    (true, Some(more)) => chats::set_older_on_phone(tx, &chat.id, more),
+                    (true, None) => Ok(()),
+                    (false, _) => chats::apply_meta(tx, &chat.id, meta, at),
+                }
             })?;
         }
     }

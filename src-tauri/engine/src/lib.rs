@@ -17,6 +17,7 @@ pub mod keys;
 pub mod mcp;
 pub mod media;
 pub mod model;
+pub mod on_demand;
 pub mod owner;
 pub mod phone;
 pub mod policy;

@@ -141,3 +141,83 @@ async fn bad_input_changes_nothing() {
     assert_eq!(count(&f), before);
     f.engine.shutdown().await;
 }
+
+/// The sandbox phone keeps older history than it pushed at the link, and media whose
+/// CDN copy expired, as a real phone does: agent developers can build on both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_phone_sends_older_history_and_uploads_expired_media_again() {
+    let f = engine().await;
+    let chats = call(&f, "list_chats", json!({ "limit": 200 })).await.unwrap();
+    let chat = chats["chats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "direct")
+        .expect("a 1:1 chat")["id"]
+        .clone();
+    let page = call(&f, "list_messages", json!({ "chat": chat, "limit": 200 }))
+        .await
+        .unwrap();
+    assert_eq!(page["older_on_phone"], true, "{page}");
+    let pushed = page["messages"].as_array().unwrap().len();
+    let oldest_pushed = page["messages"][0]["timestamp"].as_str().unwrap().to_owned();
+
+    let mut fetched = 0;
+    for call_no in 1.. {
+        assert!(call_no <= 5, "a sandbox chat keeps at most 240 older messages");
+        let out = call(&f, "fetch_older_messages", json!({ "chat": chat, "count": 100 }))
+            .await
+            .unwrap();
+        let got = out["messages"].as_array().unwrap();
+        assert!(got
+            .iter()
+            .all(|m| m["timestamp"].as_str().unwrap() < oldest_pushed.as_str()));
+        fetched += got.len();
+        if out["complete"] == true {
+            break;
+        }
+    }
+    assert!(fetched >= 40, "{fetched}");
+    let mut total = 0;
+    let mut cursor = Value::Null;
+    let last = loop {
+        let page = call(
+            &f,
+            "list_messages",
+            json!({ "chat": chat, "limit": 200, "cursor": cursor }),
+        )
+        .await
+        .unwrap();
+        total += page["messages"].as_array().unwrap().len();
+        if page["next_cursor"].is_null() {
+            break page;
+        }
+        cursor = page["next_cursor"].clone();
+    };
+    assert_eq!(total, pushed + fetched, "every older message once");
+    assert_eq!(last["older_on_phone"], false);
+
+    // Media older than the CDN keeps: uploaded again by the phone, or gone from it too.
+    let old_media: Vec<String> = f
+        .engine
+        .store
+        .read(|c| {
+            let mut st = c.prepare("SELECT id FROM messages WHERE data LIKE '%?expired%' LIMIT 40")?;
+            let rows = st.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
+            Ok(rows)
+        })
+        .unwrap();
+    assert!(old_media.len() >= 10, "{old_media:?}");
+    let (mut back, mut gone) = (0, 0);
+    for id in &old_media {
+        match call(&f, "download_media", json!({ "message_id": id, "as": "url" })).await {
+            Ok(_) => back += 1,
+            Err(e) => {
+                assert_eq!(e["code"], "media_expired", "{e}");
+                assert!(e["message"].as_str().unwrap().contains(id.as_str()), "{e}");
+                gone += 1;
+            }
+        }
+    }
+    assert!(back > 0 && gone > 0, "{back} uploaded again, {gone} gone");
+}

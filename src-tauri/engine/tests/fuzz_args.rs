@@ -99,11 +99,11 @@ proptest! {
 }
 
 #[test]
-fn there_are_57_tools_with_unique_names() {
+fn there_are_58_tools_with_unique_names() {
     let registry = Registry::standard();
     let mut names: Vec<&str> = registry.all().iter().map(|t| t.name).collect();
-    assert_eq!(names.len(), 57);
+    assert_eq!(names.len(), 58);
     names.sort_unstable();
     names.dedup();
-    assert_eq!(names.len(), 57);
+    assert_eq!(names.len(), 58);
 }

@@ -11,25 +11,6 @@ mod loopback;
 
 use loopback::linked::*;
 
-fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-/// Polls `check` (a store read or a tool call) until it gives `Some`.
-async fn until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = tokio::time::Instant::now() + ARRIVE;
-    loop {
-        if let Some(v) = check() {
-            return v;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 fn group_row(l: &Linked, jid: &str) -> (String, bool, i64) {
     l.engine
         .store
@@ -208,18 +189,6 @@ async fn a_confirmed_logout_unlinks_the_device_on_the_phone() {
     assert!(!still_linked(&l), "the phone still lists the device");
     assert!(!has_keys(&l));
     assert_eq!(account(&l).await["status"], "logged_out");
-}
-
-/// A chat of Bob's with `n` messages, a minute apart, the newest an hour ago.
-fn long_chat(n: u64) -> HistoryChat {
-    let start = now_secs() - 3600 - n * 60;
-    serde_json::from_value(json!({
-        "with": format!("+{BOB}"),
-        "messages": (0..n)
-            .map(|i| json!({ "from_me": i % 3 == 0, "text": format!("Message {i}"), "ts": start + i * 60 }))
-            .collect::<Vec<_>>(),
-    }))
-    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

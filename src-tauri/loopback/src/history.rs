@@ -29,6 +29,9 @@ pub struct HistoryChat {
     pub muted: bool,
     #[serde(default)]
     pub archived: bool,
+    /// Whether the phone keeps older messages of it than these (`None`: not said).
+    #[serde(default)]
+    pub more_on_phone: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -170,6 +173,15 @@ pub fn compressed(kind: SyncKind, chats: &[HistoryChat], known: &impl Lookup) ->
             },
             mute_end_time: chat.muted.then_some(u64::from(u32::MAX)),
             archived: Some(chat.archived),
+            end_of_history_transfer: chat.more_on_phone.map(|_| true),
+            end_of_history_transfer_type: chat.more_on_phone.map(|more| {
+                use wa::conversation::EndOfHistoryTransferType as End;
+                match (kind, more) {
+                    (SyncKind::OnDemand, true) => End::COMPLETE_ON_DEMAND_SYNC_BUT_MORE_MSG_REMAIN_ON_PRIMARY,
+                    (_, true) => End::COMPLETE_BUT_MORE_MESSAGES_REMAIN_ON_PRIMARY,
+                    (_, false) => End::COMPLETE_AND_NO_MORE_MESSAGE_REMAIN_ON_PRIMARY,
+                }
+            }),
             ..Default::default()
         });
     }
@@ -263,11 +275,13 @@ pub fn split_recent(chats: Vec<HistoryChat>) -> (Vec<HistoryChat>, Vec<HistoryCh
         chat.messages.sort_by_key(|m| m.ts);
         let cut = chat.messages.len().saturating_sub(RECENT_PER_CHAT);
         let newest = chat.messages.split_off(cut);
-        if !chat.messages.is_empty() {
+        let more = !chat.messages.is_empty();
+        if more {
             older.push(chat.clone());
         }
         recent.push(HistoryChat {
             messages: newest,
+            more_on_phone: Some(more),
             ..chat
         });
     }
@@ -286,10 +300,12 @@ pub fn older(kept: &[HistoryChat], chat: &str, before_ms: i64, count: usize) -> 
         .cloned()
         .collect();
     older.sort_by_key(|m| std::cmp::Reverse(m.ts));
+    let more = older.len() > count;
     older.truncate(count);
     older.reverse();
     Some(HistoryChat {
         messages: older,
+        more_on_phone: Some(more),
         ..c.clone()
     })
 }

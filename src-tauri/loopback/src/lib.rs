@@ -22,6 +22,7 @@ pub mod history;
 pub mod http;
 mod iq;
 pub mod media;
+mod media_retry;
 mod noise;
 pub mod pairing;
 pub mod phone;

@@ -23,8 +23,10 @@ use whatsapp_rust::Client;
 use crate::chats::{ChatCopy, Chats};
 use crate::history::{self, HistoryChat, SyncKind};
 use crate::media;
+use crate::media_retry::{self, Kept, Refusal};
 use crate::{ControlError, Network};
 use whatsapp_rust::download::{Downloadable, MediaType};
+use whatsapp_rust::wacore_binary::Node;
 use whatsapp_rust::UploadOptions;
 
 /// A message the phone received, decrypted.
@@ -81,6 +83,10 @@ pub struct Phone {
     sync_key: SyncKey,
     /// Conversations kept for on-demand requests only.
     kept: Mutex<Vec<HistoryChat>>,
+    /// How long the phone takes to answer its companions' requests.
+    answer_delay: Mutex<Duration>,
+    /// The media files it keeps (sent, or downloaded when received), by message ID.
+    files: Arc<Mutex<std::collections::HashMap<String, Kept>>>,
     /// Conversations for the history sync after the next link.
     history: Mutex<Vec<HistoryChat>>,
     /// The client runs as long as the phone lives (or until [`Phone::stop`]).
@@ -99,6 +105,8 @@ struct OnDemand {
 
 struct Handler {
     on_demand: tokio::sync::mpsc::UnboundedSender<(String, OnDemand)>,
+    /// Media messages received, for the phone to download and keep.
+    to_keep: tokio::sync::mpsc::UnboundedSender<(String, wa::Message)>,
     raw: Raw,
     chats: Arc<Mutex<Chats>>,
     inbox: Arc<Mutex<Inbox>>,
@@ -115,6 +123,9 @@ impl EventHandler for Handler {
                 for m in batch.messages.iter() {
                     if let Some(r) = on_demand_request(&m.message) {
                         let _ = self.on_demand.send((m.info.id.to_string(), r));
+                    }
+                    if media_of(unwrap(&m.message)).is_some() {
+                        let _ = self.to_keep.send((m.info.id.to_string(), (*m.message).clone()));
                     }
                     let r = received(&m.message, &m.info);
                     if !matches!(r.kind.as_str(), "protocol" | "reaction") {
@@ -240,6 +251,7 @@ impl Phone {
         let chats = Arc::new(Mutex::new(Chats::default()));
         let raw = Raw::default();
         let (on_demand, mut requests) = tokio::sync::mpsc::unbounded_channel();
+        let (to_keep, mut keeping) = tokio::sync::mpsc::unbounded_channel::<(String, wa::Message)>();
         let arrived = Arc::new(Notify::new());
         let connected = Arc::new(Notify::new());
         let bot = Bot::builder()
@@ -248,6 +260,7 @@ impl Phone {
             .with_http_client(crate::cdn::LoopbackHttp::default())
             .with_event_handler(Handler {
                 on_demand,
+                to_keep,
                 raw: raw.clone(),
                 chats: chats.clone(),
                 inbox: inbox.clone(),
@@ -276,8 +289,35 @@ impl Phone {
             chats,
             history: Mutex::default(),
             kept: Mutex::default(),
+            answer_delay: Mutex::default(),
+            files: Arc::default(),
             sync_key,
             bot: Mutex::new(Some(handle)),
+        });
+        // Like a phone's auto-download: media it receives is kept, to upload again
+        // when a companion finds the CDN's copy expired.
+        let keeper = Arc::downgrade(&phone);
+        tokio::spawn(async move {
+            while let Some((id, m)) = keeping.recv().await {
+                let Some(phone) = keeper.upgrade() else { break };
+                let Some((_, media)) = media_of(unwrap(&m)) else {
+                    continue;
+                };
+                let Some(key) = media.media_key().and_then(|k| <[u8; 32]>::try_from(k).ok()) else {
+                    continue;
+                };
+                match phone.client.download(media).await {
+                    Ok(bytes) => {
+                        let kept = Kept {
+                            bytes,
+                            media_key: key,
+                            media_type: media.app_info(),
+                        };
+                        phone.files.lock().insert(id, kept);
+                    }
+                    Err(e) => tracing::warn!(phone = %phone.pn, "keeping the media of {id}: {e}"),
+                }
+            }
         });
         let answering = Arc::downgrade(&phone);
         tokio::spawn(async move {
@@ -312,7 +352,15 @@ impl Phone {
     }
 
     /// Answers a companion's on-demand request, as a CDN chunk that names it.
+    /// The phone takes `delay` to answer its companions' requests from now on (a
+    /// phone that is slow, or off for a while).
+    pub fn set_answer_delay(&self, delay: Duration) {
+        *self.answer_delay.lock() = delay;
+    }
+
     async fn answer_on_demand(&self, net: &Network, request_id: String, req: OnDemand) {
+        let delay = *self.answer_delay.lock();
+        tokio::time::sleep(delay).await;
         let chat = {
             let kept = self.kept.lock();
             history::older(&kept, &req.chat, req.before_ms, req.count)
@@ -344,7 +392,14 @@ impl Phone {
             }
             let queued = std::mem::take(&mut *phone.history.lock());
             let (chats, older) = if full_sync {
-                (queued, Vec::new())
+                let all = queued
+                    .into_iter()
+                    .map(|c| HistoryChat {
+                        more_on_phone: Some(false),
+                        ..c
+                    })
+                    .collect();
+                (all, Vec::new())
             } else {
                 history::split_recent(queued)
             };
@@ -453,10 +508,54 @@ impl Phone {
     ) -> Result<String, ControlError> {
         let up = self
             .client
-            .upload(bytes, kind.media_type(), UploadOptions::default())
+            .upload(bytes.clone(), kind.media_type(), UploadOptions::default())
             .await
             .map_err(|e| ControlError::Failed(format!("the phone could not upload: {e}")))?;
-        self.send(to, media::message(kind, up, mime, caption)).await
+        let kept = Kept {
+            bytes,
+            media_key: up.media_key,
+            media_type: kind.media_type(),
+        };
+        let id = self.send(to, media::message(kind, up, mime, caption)).await?;
+        self.files.lock().insert(id.clone(), kept);
+        Ok(id)
+    }
+
+    /// Whether the phone keeps the media of message `id` (it downloads what it
+    /// receives in the background).
+    pub fn has_file(&self, id: &str) -> bool {
+        self.files.lock().contains_key(id)
+    }
+
+    /// The phone no longer has the media of message `id` (deleted, or a new phone).
+    pub fn lose_file(&self, id: &str) -> bool {
+        self.files.lock().remove(id).is_some()
+    }
+
+    /// A companion asks for the media of message `id` again (its CDN copy expired):
+    /// the notification that answers it, for `to` (the companion).
+    pub(crate) async fn media_retry(&self, id: &str, to: &str, enc_p: &[u8], enc_iv: &[u8]) -> Node {
+        let kept = self.files.lock().get(id).cloned();
+        let Some(kept) = kept else {
+            return media_retry::notification(id, to, None, Err(Refusal::NotFound));
+        };
+        let outcome = match media_retry::check_request(&kept.media_key, id, enc_iv, enc_p) {
+            Err(refusal) => Err(refusal),
+            Ok(()) => self
+                .client
+                .upload(
+                    kept.bytes.clone(),
+                    kept.media_type,
+                    UploadOptions::default().with_media_key(kept.media_key),
+                )
+                .await
+                .map(|up| up.direct_path)
+                .map_err(|e| {
+                    tracing::warn!(phone = %self.pn, "uploading {id} again: {e}");
+                    Refusal::NotFound
+                }),
+        };
+        media_retry::notification(id, to, Some(&kept.media_key), outcome)
     }
 
     /// Downloads and decrypts the media of a message this phone received.

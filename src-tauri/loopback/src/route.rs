@@ -173,6 +173,9 @@ pub(crate) fn message(net: &Network, conn: &Arc<Conn>, from: &str, node: &Node) 
 pub(crate) fn receipt(net: &Network, conn: &Arc<Conn>, from: &str, node: &Node) {
     let to = attr(node, "to").unwrap_or_default();
     let id = attr(node, "id").unwrap_or_default();
+    if attr(node, "type").as_deref() == Some("server-error") && node.get_optional_child("rmr").is_some() {
+        return media_retry(net, conn, from, &id, &to, node);
+    }
     let Some(sender) = Sender::of(net, from) else { return };
     net.note(format!(
         "receipt:{}",
@@ -274,4 +277,35 @@ fn presence_node(from: &str, online: bool, last: u64) -> Node {
     } else {
         b.attr("type", "unavailable").attr("last", last.to_string()).build()
     }
+}
+
+/// A companion asks for a message's media again (`<receipt type="server-error">`
+/// with `<rmr>`): the account's phone answers, and the answer goes back to the
+/// device that asked.
+fn media_retry(net: &Network, conn: &Arc<Conn>, from: &str, id: &str, to: &str, node: &Node) {
+    conn.send(
+        &NodeBuilder::new("ack")
+            .attr("class", "receipt")
+            .attr("type", "server-error")
+            .attr("id", id)
+            .attr("from", to)
+            .build(),
+    );
+    let part = |tag: &str| {
+        node.get_optional_child("encrypt")
+            .and_then(|e| e.get_optional_child(tag))
+            .and_then(|n| match &n.content {
+                Some(whatsapp_rust::wacore_binary::NodeContent::Bytes(b)) => Some(b.clone()),
+                _ => None,
+            })
+            .unwrap_or_default()
+    };
+    let (enc_p, enc_iv) = (part("enc_p"), part("enc_iv"));
+    let (pn, _, _) = split_jid(from);
+    let Some(phone) = net.phone(pn) else { return };
+    let (net, device, id, to) = (net.clone(), from.to_owned(), id.to_owned(), to.to_owned());
+    tokio::spawn(async move {
+        let answer = phone.media_retry(&id, &to, &enc_p, &enc_iv).await;
+        net.deliver(&device, answer);
+    });
 }

@@ -156,7 +156,8 @@ pub fn apply_meta(c: &Connection, chat: &ChatId, meta: &WaChatMeta, at: Millis) 
             unread_count = CASE WHEN ?9 >= COALESCE(unread_at, ?9) THEN ?6 ELSE unread_count END,
             marked_unread = CASE WHEN ?9 >= COALESCE(unread_at, ?9) THEN ?7 ELSE marked_unread END,
             unread_at = MAX(COALESCE(unread_at, ?9), ?9),
-            labels = COALESCE(?8, labels)
+            labels = COALESCE(?8, labels),
+            older_on_phone = COALESCE(?10, older_on_phone)
          WHERE id = ?1",
         params![
             chat,
@@ -167,8 +168,27 @@ pub fn apply_meta(c: &Connection, chat: &ChatId, meta: &WaChatMeta, at: Millis) 
             meta.unread_count,
             meta.marked_unread,
             labels,
-            at
+            at,
+            meta.older_on_phone
         ],
+    )?;
+    Ok(())
+}
+
+/// Whether the phone holds messages older than the chat's oldest here (`None`: unknown).
+pub fn older_on_phone(c: &Connection, chat: &ChatId) -> StoreResult<Option<bool>> {
+    Ok(
+        c.one("SELECT older_on_phone FROM chats WHERE id = ?1", [chat], |r| r.get(0))
+            .optional()?
+            .flatten(),
+    )
+}
+
+/// What the phone said of its older messages: some left, or none.
+pub fn set_older_on_phone(c: &Connection, chat: &ChatId, older: bool) -> StoreResult<()> {
+    c.exec(
+        "UPDATE chats SET older_on_phone = ?2 WHERE id = ?1",
+        params![chat, older],
     )?;
     Ok(())
 }

@@ -323,6 +323,43 @@ pub fn remote_media(c: &Connection, id: &MessageId) -> StoreResult<Option<(Remot
     Ok(extra.remote.zip(extra.media))
 }
 
+/// Where the message's media is on WhatsApp's CDN now (after the phone uploaded it again).
+pub fn set_remote_media(c: &Connection, id: &MessageId, remote: &RemoteMedia) -> StoreResult<()> {
+    let data: Option<Option<String>> = c
+        .one("SELECT data FROM messages WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?;
+    let mut extra: Extra = super::sql::opt_json(data.flatten()).unwrap_or_default();
+    extra.remote = Some(remote.clone());
+    c.exec(
+        "UPDATE messages SET data = ?2 WHERE id = ?1",
+        params![id, serde_json::to_string(&extra)?],
+    )?;
+    Ok(())
+}
+
+/// The oldest message of a chat as WhatsApp keys it, with its place (its time first):
+/// where a request for older messages starts.
+pub fn oldest_key(c: &Connection, chat: &ChatId) -> StoreResult<Option<(MsgKey, Position)>> {
+    Ok(c.one(
+        "SELECT ch.jid, m.wa_id, m.from_me, m.sender_jid, m.ts, m.seq FROM messages m JOIN chats ch ON ch.id = m.chat_id
+         WHERE m.chat_id = ?1 ORDER BY m.ts, m.seq LIMIT 1",
+        [chat],
+        |r| {
+            let from_me: bool = r.get(2)?;
+            Ok((
+                MsgKey {
+                    chat: r.get(0)?,
+                    id: r.get(1)?,
+                    from_me,
+                    sender: if from_me { None } else { r.get(3)? },
+                },
+                (r.get(4)?, r.get(5)?),
+            ))
+        },
+    )
+    .optional()?)
+}
+
 pub fn set_edited(c: &Connection, id: &MessageId, text: &str, at: Millis) -> StoreResult<bool> {
     Ok(c.exec(
         "UPDATE messages SET text = ?2, edited_at = ?3 WHERE id = ?1 AND revoked_at IS NULL",

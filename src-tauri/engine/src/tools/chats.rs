@@ -266,7 +266,15 @@ async fn list_messages(ctx: Ctx, a: ListMessagesArgs) -> ToolResult<Output> {
         )
     });
     let items = project(&page, a.fields.as_deref());
-    Ok(Output::json(json!({ "chat_id": chat.id, "messages": items, "next_cursor": next }))?.untrusted())
+    // Whether the phone has messages from before the oldest one here (fetch_older_messages).
+    let older_on_phone = match ctx.read(|c| chats::older_on_phone(c, &chat.id))? {
+        Some(more) => json!(more),
+        None => json!("unknown"),
+    };
+    Ok(Output::json(json!({
+        "chat_id": chat.id, "messages": items, "next_cursor": next, "older_on_phone": older_on_phone,
+    }))?
+    .untrusted())
 }
 
 async fn open_chat(ctx: Ctx, a: OpenChatArgs) -> ToolResult<Output> {
@@ -439,7 +447,7 @@ pub fn tools() -> Vec<ToolSpec> {
             "Get one chat by chat ID, group ID or phone number, with its state; for groups also the subject, description and participant count.",
             get_chat),
         tool("list_messages", "List messages", Family::Chats, Effect::Read,
-            "Read a chat's messages in chronological order. Without anchors you get the newest page; `next_cursor` walks further back. `before` (message ID or time) walks back from a point, `after` walks forward (for example from the last message you saw). Trim with `fields`.",
+            "Read a chat's messages in chronological order. Without anchors you get the newest page; `next_cursor` walks further back. `before` (message ID or time) walks back from a point, `after` walks forward (for example from the last message you saw). Trim with `fields`. `older_on_phone` says whether the phone has messages from before the oldest one here (true, false or \"unknown\"): fetch them with fetch_older_messages.",
             list_messages),
         tool("open_chat", "Open a chat", Family::Chats, Effect::Read,
             "Open a chat by ID or phone number and get its latest messages. For a phone number with no chat yet, checks the number is on WhatsApp and starts the chat (nothing is sent).",

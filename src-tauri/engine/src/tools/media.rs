@@ -7,11 +7,12 @@ use serde_json::json;
 
 use super::args::{Problems, Validate};
 use super::{tool, wa_error, Ctx, Effect, Family, Output, ToolSpec};
-use crate::error::{ToolError, ToolResult};
+use crate::error::{ErrorCode, ToolError, ToolResult};
 use crate::ids::{MediaId, MessageId};
 use crate::media::{self, signed, Owner, Source};
 use crate::store::media::{self as table, MediaMeta};
 use crate::time::{now_ms, to_iso};
+use crate::wa::WaError;
 
 /// Larger blobs are offered as a URL rather than inline.
 const INLINE_MAX: i64 = 1024 * 1024;
@@ -50,7 +51,28 @@ pub async fn message_media(ctx: &Ctx, id: &MessageId) -> ToolResult<MediaMeta> {
         .read(|c| crate::store::messages::remote_media(c, &m.id))?
         .ok_or_else(|| ToolError::not_found("media of message", &m.id))?;
     let client = ctx.client(&m.account_id)?;
-    let bytes = client.download(&remote).await.map_err(wa_error)?;
+    let bytes = match client.download(&remote).await {
+        // The CDN's copy expired: the phone uploads it again, if it still has it.
+        Err(WaError::MediaExpired(_)) => {
+            let key = ctx
+                .read(|c| crate::store::messages::get_ref(c, &m.id))?
+                .ok_or_else(|| ToolError::not_found("message", &m.id))?
+                .key;
+            let fresh = client.reupload(&remote, &key).await.map_err(|e| match e {
+                WaError::MediaExpired(_) => ToolError::new(
+                    ErrorCode::MediaExpired,
+                    format!(
+                        "the media of {} is gone: WhatsApp's copy expired and the phone no longer has the file",
+                        m.id
+                    ),
+                ),
+                other => wa_error(other),
+            })?;
+            ctx.write(|tx, _| crate::store::messages::set_remote_media(tx, &m.id, &fresh))?;
+            client.download(&fresh).await.map_err(wa_error)?
+        }
+        other => other.map_err(wa_error)?,
+    };
     let owner = Owner {
         account: Some(m.account_id.clone()),
         key: None,

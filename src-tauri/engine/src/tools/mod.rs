@@ -10,6 +10,7 @@ mod events;
 mod groups;
 pub mod media;
 mod messages;
+mod older;
 pub mod output;
 pub mod paging;
 mod pipeline;
@@ -226,6 +227,7 @@ impl Registry {
         tools.extend(accounts::tools());
         tools.extend(messages::tools());
         tools.extend(chats::tools());
+        tools.extend(older::tools());
         tools.extend(groups::tools());
         tools.extend(contacts::tools());
         tools.extend(media::tools());
@@ -311,6 +313,10 @@ pub fn wa_error(e: WaError) -> ToolError {
         }
         WaError::Timeout => ToolError::server("WhatsApp did not answer in time; it is safe to retry"),
         WaError::MediaExpired(m) => ToolError::new(ErrorCode::MediaExpired, said(&m)),
+        WaError::PhoneUnreachable => ToolError::new(
+            ErrorCode::PhoneUnreachable,
+            "the account's phone did not answer in time (is it on and online?); it is safe to retry",
+        ),
         WaError::SendFailed { code, .. } => ToolError {
             server_code: Some(code.clone()),
             ..ToolError::new(

@@ -100,6 +100,17 @@ pub trait WaClient: Send + Sync + 'static {
     // Media
     /// Fetches (and decrypts) the bytes of received media.
     async fn download(&self, media: &RemoteMedia) -> Result<Vec<u8>, WaError>;
+    /// Asks the account's primary phone to upload the media of `message` again (its
+    /// CDN copy expired): where it is now. `MediaExpired` when the phone no longer
+    /// has the file, `PhoneUnreachable` when it did not answer.
+    async fn reupload(&self, media: &RemoteMedia, message: &MsgKey) -> Result<RemoteMedia, WaError>;
+
+    // History
+    /// Asks the account's primary phone for up to `count` messages of `chat` older
+    /// than `oldest` (its key and time; `None`: the chat has none here). The answer
+    /// comes later as a page of history whose chunk names the returned request ID.
+    async fn request_older(&self, chat: &Jid, oldest: Option<(&MsgKey, Millis)>, count: u32)
+        -> Result<String, WaError>;
 }
 
 /// Where a backend delivers the events of one account. Bounded: a backend that

@@ -345,6 +345,9 @@ pub struct WaChatMeta {
     pub unread_count: i64,
     pub marked_unread: bool,
     pub labels: Vec<String>,
+    /// Whether the phone holds older messages than it sent (`None`: it did not say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub older_on_phone: Option<bool>,
 }
 
 /// A page of history: pushed by the phone after pairing or on demand, listed by the
@@ -639,6 +642,9 @@ pub enum WaError {
     /// The CDN no longer has the media (its reference expired or was revoked).
     #[error("{0}")]
     MediaExpired(String),
+    /// The account's primary phone did not answer in time (it may be off or offline).
+    #[error("the phone did not answer in time")]
+    PhoneUnreachable,
     #[error("{0}")]
     Other(String),
 }

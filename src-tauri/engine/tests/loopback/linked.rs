@@ -259,3 +259,41 @@ pub fn events_of(l: &Linked, account: &str, kind: &str) -> Vec<Value> {
         })
         .unwrap()
 }
+
+pub fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Polls `check` (a store read, say) until it gives `Some`.
+pub async fn until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = tokio::time::Instant::now() + ARRIVE;
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A chat of Bob's with `n` messages, a minute apart, the newest an hour ago.
+pub fn long_chat(n: u64) -> wuse_loopback::history::HistoryChat {
+    let start = now_secs() - 3600 - n * 60;
+    serde_json::from_value(json!({
+        "with": format!("+{BOB}"),
+        "messages": (0..n)
+            .map(|i| json!({ "from_me": i % 3 == 0, "text": format!("Message {i}"), "ts": start + i * 60 }))
+            .collect::<Vec<_>>(),
+    }))
+    .unwrap()
+}
+
+/// Bytes that look like no particular file: compared byte for byte after the trip.
+pub fn sample(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
+}

@@ -8,6 +8,9 @@ ALTER TABLE chats ADD COLUMN archived_at INTEGER;
 ALTER TABLE chats ADD COLUMN pinned_set_at INTEGER; -- when the pin state was set (pinned_at is the pin's time)
 ALTER TABLE chats ADD COLUMN muted_at INTEGER;
 ALTER TABLE chats ADD COLUMN unread_at INTEGER;     -- unread count and mark
+-- Whether the primary phone holds messages older than the oldest one here
+-- (`fetch_older_messages` gets them): 1, 0, or NULL for unknown.
+ALTER TABLE chats ADD COLUMN older_on_phone INTEGER;
 ALTER TABLE contacts ADD COLUMN saved_name_at INTEGER;
 ALTER TABLE contacts ADD COLUMN push_name_at INTEGER;
 -- When the person's security code last changed (one change is reported once, though

@@ -568,6 +568,65 @@ impl WaClient for LiveClient {
             .await
             .map_err(|e| errors::download(&e))
     }
+
+    async fn reupload(&self, media: &RemoteMedia, message: &MsgKey) -> Result<RemoteMedia, WaError> {
+        use whatsapp_rust::features::{MediaRetryResult, MediaReuploadError as Failed, MediaReuploadRequest};
+        self.connected()?;
+        let media_key = convert::unb64(&media.media_key)
+            .ok_or_else(|| WaError::NotFound("WhatsApp never said how to decrypt this media".into()))?;
+        let chat = lib_jid(&message.chat);
+        let participant = message
+            .sender
+            .as_ref()
+            .filter(|_| message.chat.is_group() && !message.from_me)
+            .map(lib_jid);
+        let asked = self
+            .client
+            .media_reupload()
+            .request(&MediaReuploadRequest {
+                msg_id: &message.id,
+                chat_jid: &chat,
+                media_key: &media_key,
+                is_from_me: message.from_me,
+                participant: participant.as_ref(),
+            })
+            .await;
+        match asked {
+            Ok(MediaRetryResult::Success { direct_path }) => Ok(RemoteMedia {
+                direct_path,
+                ..media.clone()
+            }),
+            Ok(MediaRetryResult::NotFound) => Err(WaError::MediaExpired(
+                "the CDN copy expired and the phone no longer has the file".into(),
+            )),
+            Ok(other) => Err(WaError::Other(format!(
+                "the phone could not upload the media again ({other:?})"
+            ))),
+            Err(Failed::Timeout) => Err(WaError::PhoneUnreachable),
+            Err(Failed::NotLoggedIn) => Err(WaError::NotConnected),
+            Err(Failed::Client(c)) => Err(errors::client(&c)),
+            Err(Failed::InvalidRequest(m)) => Err(WaError::Invalid(m)),
+            Err(e) => Err(errors::anyhow_chain(&e)),
+        }
+    }
+
+    async fn request_older(
+        &self,
+        chat: &Jid,
+        oldest: Option<(&MsgKey, Millis)>,
+        count: u32,
+    ) -> Result<String, WaError> {
+        self.connected()?;
+        let (id, from_me, ts) = match oldest {
+            Some((key, ts)) => (key.id.as_str(), key.from_me, ts),
+            None => ("", false, now_ms()),
+        };
+        let count = i32::try_from(count).unwrap_or(i32::MAX);
+        self.client
+            .fetch_message_history(&lib_jid(chat), id, from_me, ts, count)
+            .await
+            .map_err(|e| errors::any(&e))
+    }
 }
 
 use super::convert;

@@ -9,7 +9,7 @@ use parking_lot::Mutex;
 use tokio_util::sync::CancellationToken;
 
 use super::world::{invite_code, wa_message_id, Group, Member, Persona};
-use super::{behaviour, media, Net};
+use super::{behaviour, delays, media, older, Net};
 use crate::ids::AccountId;
 use crate::phone::Phone;
 use crate::time::{now_ms, Millis};
@@ -900,7 +900,61 @@ impl WaClient for SandboxClient {
 
     async fn download(&self, remote: &RemoteMedia) -> Result<Vec<u8>, WaError> {
         self.check()?;
+        if older::is_expired(remote) {
+            return Err(WaError::MediaExpired(
+                "WhatsApp's CDN no longer has this media (its copy expired)".into(),
+            ));
+        }
         media::generate(remote).ok_or_else(|| WaError::NotFound("the media is no longer on the server".into()))
+    }
+
+    async fn reupload(&self, remote: &RemoteMedia, _message: &MsgKey) -> Result<RemoteMedia, WaError> {
+        self.check()?;
+        // The phone looks for the file and uploads it again.
+        self.net.sleep(delays::PHONE).await;
+        older::reupload(remote)
+            .ok_or_else(|| WaError::MediaExpired("the CDN copy expired and the phone no longer has the file".into()))
+    }
+
+    async fn request_older(
+        &self,
+        chat: &Jid,
+        oldest: Option<(&MsgKey, Millis)>,
+        count: u32,
+    ) -> Result<String, WaError> {
+        self.check()?;
+        let (me, _, _) = self.me()?;
+        let request = format!("SBPDO{:016X}", rand::random::<u64>());
+        let before = oldest.map_or_else(now_ms, |(_, ts)| ts);
+        let (net, account, chat, id) = (self.net.clone(), self.account.clone(), chat.clone(), request.clone());
+        // The phone answers a moment later, as a page of history naming the request.
+        tokio::spawn(async move {
+            if !net.sleep(delays::PHONE).await {
+                return;
+            }
+            let (messages, more) = {
+                let w = net.world.lock();
+                older::older(&w, &me, &chat, before, count as usize)
+            };
+            let batch = HistoryBatch {
+                as_of: messages.iter().map(|m| m.ts).max().unwrap_or(0),
+                chats: vec![WaChatMeta {
+                    jid: Some(chat),
+                    older_on_phone: Some(more),
+                    ..Default::default()
+                }],
+                messages,
+                chunk: Some(HistoryChunk {
+                    sync_type: "on_demand".into(),
+                    order: None,
+                    progress: None,
+                    request: Some(id),
+                }),
+                ..Default::default()
+            };
+            net.deliver(&account, WaEvent::History(batch)).await;
+        });
+        Ok(request)
     }
 }
 

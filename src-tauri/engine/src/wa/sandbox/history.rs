@@ -206,6 +206,8 @@ pub fn generate(world: &World, me: &str, now: Millis) -> Vec<HistoryBatch> {
         let name = plan.meta.name.clone();
         let m = &mut plan.meta;
         m.jid = Some(plan.jid.clone());
+        // The phone keeps older messages than it pushes (`older`).
+        m.older_on_phone = Some(true);
         if plan.jid.is_group() {
             match name.as_deref() {
                 Some(n) if n.starts_with("Family") => {
@@ -264,11 +266,15 @@ pub fn generate(world: &World, me: &str, now: Millis) -> Vec<HistoryBatch> {
                 };
                 phone.and_then(|p| world.users.get(&p)).map(|u| u.name.clone())
             };
+            let mut body = content(&mut crng, &format!("{me}-{id}"));
+            if ts < now - super::older::CDN_DAYS * DAY {
+                body = super::older::expired(body);
+            }
             messages.push(WaMessage {
                 key: key.clone(),
                 ts,
                 push_name,
-                content: content(&mut crng, &format!("{me}-{id}")),
+                content: body,
                 reply_to,
                 forwarded: crng.random_bool(0.02),
                 status: from_me.then_some(if n + 3 >= plan.count {

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::wa::RemoteMedia;
 
-fn seed(key: &str) -> [u8; 32] {
+pub(crate) fn seed(key: &str) -> [u8; 32] {
     Sha256::digest(key.as_bytes()).into()
 }
 
@@ -86,7 +86,8 @@ fn wav(seconds: u32, key: &str) -> Vec<u8> {
 
 /// The bytes behind a sandbox media path (`/sandbox/<kind>/<key>`).
 pub fn generate(remote: &RemoteMedia) -> Option<Vec<u8>> {
-    let rest = remote.direct_path.strip_prefix("/sandbox/")?;
+    let path = remote.direct_path.split('?').next().unwrap_or_default();
+    let rest = path.strip_prefix("/sandbox/")?;
     let (kind, key) = rest.split_once('/')?;
     Some(match kind {
         "image" => png(640, 480, key),

@@ -11,6 +11,7 @@ mod behaviour;
 mod client;
 mod history;
 pub mod media;
+mod older;
 pub mod synth;
 mod text;
 mod world;
@@ -81,6 +82,8 @@ impl SandboxConfig {
 
 /// Simulated delays (at time scale 1).
 mod delays {
+    /// The phone answering a request of its companion (older messages, a re-upload).
+    pub const PHONE: u64 = 800;
     pub const SCAN_MS: u64 = 3_000;
     pub const FIRST_QR_MS: u64 = 60_000;
     pub const NEXT_QR_MS: u64 = 20_000;

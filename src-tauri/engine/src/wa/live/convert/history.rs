@@ -137,6 +137,15 @@ fn conversation(c: &wa::Conversation, me: &Me, out: &mut HistoryBatch) {
         unread_count: i64::from(c.unread_count.unwrap_or(0)),
         marked_unread: c.marked_as_unread.unwrap_or(false),
         labels: Vec::new(),
+        older_on_phone: c.end_of_history_transfer_type.map(|t| {
+            use wa::conversation::EndOfHistoryTransferType as End;
+            // "More remain, but no access" is nothing an on-demand request could fetch.
+            matches!(
+                t,
+                End::COMPLETE_BUT_MORE_MESSAGES_REMAIN_ON_PRIMARY
+                    | End::COMPLETE_ON_DEMAND_SYNC_BUT_MORE_MSG_REMAIN_ON_PRIMARY
+            )
+        }),
     });
     for hm in &c.messages {
         if let Some(w) = hm.message.as_option() {
