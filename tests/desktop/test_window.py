@@ -5,6 +5,7 @@ One app runs for the whole module; the tests build on each other in order, like 
 first session with the app: see the sandbox account, pair another by QR, make a key,
 turn a tool off, install a client, watch agents in Activity, pause everything."""
 import json
+import re
 
 import pytest
 
@@ -44,6 +45,19 @@ def test_pair_a_sandbox_account_by_qr(desktop):
             "the new account to connect")
     assert "Second phone" in ui.text("main")
     assert not ui.find_all('[data-testid="pair-qr"]')
+
+
+def test_the_history_the_phone_pushed_shows_on_each_account(desktop):
+    """The phone's history push, as the Accounts page shows it: chunks, messages, and
+    the oldest date reached (a bar while it runs)."""
+    ui = desktop.ui
+    cards = ui.find_all(ACCOUNT)
+    ui.wait(lambda: len(ui.find_all('[data-testid="history-sync"][data-done="true"]')) == len(cards), 30,
+            "every account's history sync to finish")
+    for text in ui.texts('[data-testid="history-sync"]'):
+        assert re.search(r"History synced: [\d,]+ messages in \d+ chunks?, back to ", text), text
+    assert not ui.find_all('[data-testid="history-sync"] .progress'), "no bar once done"
+    desktop.shot("history-synced")
 
 
 def test_create_a_key_and_see_it_listed(desktop, secrets):

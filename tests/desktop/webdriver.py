@@ -84,6 +84,10 @@ class Session:
     def text(self, css: str) -> str:
         return self._s("GET", f"/element/{self.find(css)}/text")
 
+    def texts(self, css: str) -> list[str]:
+        """The text of every element matching `css`."""
+        return [self._s("GET", f"/element/{el}/text") for el in self.find_all(css)]
+
     def attr(self, css: str, name: str):
         return self._s("GET", f"/element/{self.find(css)}/attribute/{name}")
 

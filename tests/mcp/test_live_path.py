@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from client import streamable
+from client import ToolError, streamable
 from conftest import BIN, Server, server_env
 from events import Inbox
 
@@ -140,3 +140,69 @@ def test_a_normal_build_refuses_a_test_network(tmp_path):
                        capture_output=True, text=True, timeout=60)
     assert r.returncode != 0
     assert "connects to WhatsApp only" in r.stderr + r.stdout, r.stderr
+
+
+async def test_an_agent_pages_a_chat_back_to_its_start_through_the_phone(tmp_path, network):
+    """A link brings the newest 50 messages of a chat; the rest stay on the phone. The
+    agent sees `older_on_phone`, fetches them page by page, and then finds a word from
+    the very first message."""
+    network.control("/control/people", {"phone": ANA, "name": "Ana"})
+    network.control("/control/people", {"phone": BOB, "name": "Bob"})
+    start = int(time.time()) - 400 * 86400
+    notes = [{"from_me": i % 3 == 0, "text": f"Note {i}" + (" about the aardvark" if i == 0 else ""),
+              "ts": start + i * 3600} for i in range(180)]
+    network.control("/control/history", {"phone": ANA, "chats": [{"with": BOB, "messages": notes}]})
+    server = Server(tmp_path / "data", server_env(WUSE_WA_URL=network.chat_url), bin_path=LOOPBACK_APP)
+    try:
+        live = server.cli("keys", "create", "--live", "--name", "history").stdout.strip()
+        async with streamable(server.url, live) as agent:
+            paired = await agent.call("pair_account", {"label": "Ana's phone"})
+            account = paired["account"]["id"]
+            network.control("/control/scan", {"phone": ANA, "qr": paired["account"]["pairing"]["qr"]})
+            page = {"messages": []}
+            for _ in range(300):
+                try:
+                    page = await agent.call("list_messages", {"account_id": account, "chat": BOB, "limit": 200})
+                except ToolError:  # the chat arrives with the history
+                    pass
+                if len(page["messages"]) == 50:
+                    break
+                time.sleep(0.2)
+            assert len(page["messages"]) == 50, page
+            assert page["older_on_phone"] is True, page
+
+            # A slow phone: the call reports progress while it waits.
+            network.control("/control/faults", {"phone": ANA, "answer_delay_ms": 2500})
+            progress = []
+
+            async def on_progress(done, total, message):
+                progress.append((done, total, message))
+
+            calls = 0
+            while page["older_on_phone"] is True:
+                calls += 1
+                assert calls <= 4, page
+                r = await agent.session.call_tool(
+                    "fetch_older_messages", {"account_id": account, "chat": BOB, "count": 100},
+                    progress_callback=on_progress)
+                assert not r.is_error, r
+                older = r.structured_content
+                assert all(m["timestamp"] < page["messages"][0]["timestamp"] for m in older["messages"]), older
+                page = await agent.call("list_messages", {"account_id": account, "chat": BOB, "limit": 200})
+            assert older["complete"] is True, older
+            assert progress and progress[0][2] == "waiting for the phone", progress
+
+            texts, cursor = [], None
+            while True:
+                args = {"account_id": account, "chat": BOB, "limit": 200} | ({"cursor": cursor} if cursor else {})
+                got = await agent.call("list_messages", args)
+                texts = [m["text"] for m in got["messages"]] + texts
+                cursor = got["next_cursor"]
+                if not cursor:
+                    break
+            assert texts == [n["text"] for n in notes], texts[:3]
+
+            found = await agent.call("search_messages", {"account_id": account, "query": "aardvark"})
+            assert [r["message"]["text"] for r in found["results"]] == ["Note 0 about the aardvark"], found
+    finally:
+        server.stop()

@@ -183,12 +183,15 @@ async fn offline(State(net): State<Network>, Json(o): Json<Offline>) -> Answer {
 /// Failures for the next operations of an account: sends WhatsApp refuses
 /// (`nack`: the error code), messages to its devices that arrive damaged
 /// (`corrupt`: how many; the receiver asks again, and after a few tries reports
-/// them undecryptable), IQs answered with an error (`iq`: namespace and code).
+/// them undecryptable), IQs answered with an error (`iq`: namespace and code), a
+/// phone slow to answer its companions' requests (`answer_delay_ms`).
 #[derive(Deserialize)]
 struct Faults {
     phone: String,
     #[serde(default)]
     nack: Option<u16>,
+    #[serde(default)]
+    answer_delay_ms: Option<u64>,
     #[serde(default)]
     corrupt: Option<usize>,
     #[serde(default)]
@@ -207,6 +210,10 @@ async fn faults(State(net): State<Network>, Json(f): Json<Faults>) -> Answer {
     }
     if let Some((xmlns, code)) = &f.iq {
         net.fail_next_companion_iq(&pn, xmlns, *code);
+    }
+    if let Some(ms) = f.answer_delay_ms {
+        net.phone_of(&f.phone)?
+            .set_answer_delay(std::time::Duration::from_millis(ms));
     }
     Ok(Json(json!({ "phone": format!("+{pn}") })))
 }
