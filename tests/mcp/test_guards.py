@@ -34,7 +34,9 @@ SPEC_TOOLS = {
     # profile
     "get_profile", "update_profile", "set_profile_picture",
 }
-OURS = {"search_messages", "subscribe_events", "unsubscribe_events", "list_subscriptions", "get_events"}
+OURS = {"search_messages", "subscribe_events", "unsubscribe_events", "list_subscriptions", "get_events",
+        # SPEC Additions
+        "fetch_older_messages"}
 
 
 async def test_tool_list_presets_and_switches(server):

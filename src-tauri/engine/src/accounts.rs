@@ -850,6 +850,16 @@ mod tests {
         )
     }
 
+    /// An account manager, its store, and a live account in it.
+    fn with_live_account(dir: &std::path::Path) -> (Accounts, Store, AccountId) {
+        let (accounts, store) = accounts(dir);
+        let id = AccountId::random();
+        store
+            .write(|tx| store::accounts::insert(tx, &id, AccountKind::Live, None))
+            .unwrap();
+        (accounts, store, id)
+    }
+
     fn message(id: &str) -> WaEvent {
         let bob = Jid::parse("14155550100@s.whatsapp.net").unwrap();
         WaEvent::Message(WaMessage {
@@ -874,11 +884,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn stored_answers_once_the_store_has_the_messages() {
         let dir = tempfile::tempdir().unwrap();
-        let (accounts, store) = accounts(dir.path());
-        let id = AccountId::random();
-        store
-            .write(|tx| store::accounts::insert(tx, &id, AccountKind::Live, None))
-            .unwrap();
+        let (accounts, store, id) = with_live_account(dir.path());
         let (_, sink) = accounts.open_session(&id);
         assert!(sink.emit_stored(vec![message("A1"), message("A2")]).await);
         let count = |id: &AccountId| -> i64 {
@@ -927,11 +933,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_refused_item_is_recorded_and_does_not_hold_up_its_batch() {
         let dir = tempfile::tempdir().unwrap();
-        let (accounts, store) = accounts(dir.path());
-        let id = AccountId::random();
-        store
-            .write(|tx| store::accounts::insert(tx, &id, AccountKind::Live, None))
-            .unwrap();
+        let (accounts, store, id) = with_live_account(dir.path());
         poison(&store);
         let (_, sink) = accounts.open_session(&id);
         let bad_contact = WaEvent::Contact(crate::wa::WaContact {
@@ -965,11 +967,7 @@ mod tests {
     #[test]
     fn a_page_of_history_keeps_what_the_store_accepts() {
         let dir = tempfile::tempdir().unwrap();
-        let (accounts, store) = accounts(dir.path());
-        let id = AccountId::random();
-        store
-            .write(|tx| store::accounts::insert(tx, &id, AccountKind::Live, None))
-            .unwrap();
+        let (accounts, store, id) = with_live_account(dir.path());
         poison(&store);
         let page = |ids: &[&str]| crate::wa::HistoryBatch {
             messages: ids

@@ -38,6 +38,17 @@ async fn chat_with(l: &Linked, who: &str) -> Value {
     out["chat"].clone()
 }
 
+/// Ana mutes her chat with Bob on her phone; waits until the account has it.
+async fn mute_on_the_phone(l: &Linked) {
+    let ana = l.net.phone(ANA).unwrap();
+    ana.chat_action("mute", &format!("+{BOB}"), &json!(true)).await.unwrap();
+    let deadline = tokio::time::Instant::now() + ARRIVE;
+    while chat_with(l, BOB).await["muted"] != true {
+        assert!(tokio::time::Instant::now() < deadline, "the mute never arrived");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_older_page_of_history_does_not_undo_what_live_events_said() {
     let l = linked().await;
@@ -55,12 +66,7 @@ async fn an_older_page_of_history_does_not_undo_what_live_events_said() {
     // Live: Bob writes (his name comes with it), and Ana mutes the chat on her phone.
     bob.send_text(&format!("+{ANA}"), "Hi, it's Bob").await.unwrap();
     wait_messages(&l, &format!("+{BOB}"), |m| m.len() == 1).await;
-    ana.chat_action("mute", &format!("+{BOB}"), &json!(true)).await.unwrap();
-    let deadline = tokio::time::Instant::now() + ARRIVE;
-    while chat_with(&l, BOB).await["muted"] != true {
-        assert!(tokio::time::Instant::now() < deadline, "the mute never arrived");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    mute_on_the_phone(&l).await;
 
     // Then a page of history the phone made an hour ago arrives: the group under its
     // old name with Ana in it, Bob by an old name, the chat not muted.
@@ -290,11 +296,5 @@ async fn chat_settings_that_fail_to_sync_show_on_the_account_and_sync_later() {
     let bob = l.net.phone(BOB).unwrap();
     bob.send_text(&format!("+{ANA}"), "Hi").await.unwrap();
     wait_messages(&l, &format!("+{BOB}"), |m| m.len() == 1).await;
-    let ana = l.net.phone(ANA).unwrap();
-    ana.chat_action("mute", &format!("+{BOB}"), &json!(true)).await.unwrap();
-    let deadline = tokio::time::Instant::now() + ARRIVE;
-    while chat_with(&l, BOB).await["muted"] != true {
-        assert!(tokio::time::Instant::now() < deadline, "the mute never arrived");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    mute_on_the_phone(&l).await;
 }

@@ -570,22 +570,15 @@ impl Network {
 
     /// Adds people to a group and tells every member's devices.
     pub fn add_to_group(&self, group: &str, who: &[String]) -> Result<(), ControlError> {
-        let id = group.trim_end_matches("@g.us").to_owned();
         let who = who.iter().map(|m| digits(m)).collect::<Result<Vec<_>, _>>()?;
-        let (members, creator) = {
-            let mut s = self.inner.state.lock();
-            let g = s
-                .dir
-                .groups
-                .get_mut(&id)
-                .ok_or_else(|| ControlError::NotFound(format!("no group {group}")))?;
+        let (id, (members, creator)) = self.edit_group(group, |g| {
             for w in &who {
                 if !g.members.iter().any(|(m, _)| m == w) {
                     g.members.push((w.clone(), "member".into()));
                 }
             }
             (g.members.clone(), g.creator.clone())
-        };
+        })?;
         let add = NodeBuilder::new("add")
             .children(who.iter().map(|w| {
                 NodeBuilder::new("participant")
@@ -598,20 +591,26 @@ impl Network {
         Ok(())
     }
 
+    /// Changes a group the server knows (by JID or ID): its ID, and what `change` said.
+    fn edit_group<T>(&self, group: &str, change: impl FnOnce(&mut Group) -> T) -> Result<(String, T), ControlError> {
+        let id = group.trim_end_matches("@g.us").to_owned();
+        let mut s = self.inner.state.lock();
+        let g = s
+            .dir
+            .groups
+            .get_mut(&id)
+            .ok_or_else(|| ControlError::NotFound(format!("no group {group}")))?;
+        let out = change(g);
+        Ok((id, out))
+    }
+
     /// `by`, a member, renames a group; every member's devices hear.
     pub fn rename_group(&self, group: &str, by: &str, subject: &str) -> Result<(), ControlError> {
-        let id = group.trim_end_matches("@g.us").to_owned();
         let by = digits(by)?;
-        let members = {
-            let mut s = self.inner.state.lock();
-            let g = s
-                .dir
-                .groups
-                .get_mut(&id)
-                .ok_or_else(|| ControlError::NotFound(format!("no group {group}")))?;
+        let (id, members) = self.edit_group(group, |g| {
             g.subject = subject.to_owned();
             g.members.iter().map(|(m, _)| m.clone()).collect::<Vec<_>>()
-        };
+        })?;
         let change = NodeBuilder::new("subject")
             .attr("subject", subject)
             .attr("s_o", format!("{by}@s.whatsapp.net"))
@@ -624,20 +623,13 @@ impl Network {
     /// `by` removes people from a group (themselves: they leave); every member's
     /// devices hear, the removed ones' too.
     pub fn remove_from_group(&self, group: &str, by: &str, who: &[String]) -> Result<(), ControlError> {
-        let id = group.trim_end_matches("@g.us").to_owned();
         let by = digits(by)?;
         let who = who.iter().map(|m| digits(m)).collect::<Result<Vec<_>, _>>()?;
-        let before = {
-            let mut s = self.inner.state.lock();
-            let g = s
-                .dir
-                .groups
-                .get_mut(&id)
-                .ok_or_else(|| ControlError::NotFound(format!("no group {group}")))?;
+        let (id, before) = self.edit_group(group, |g| {
             let before: Vec<String> = g.members.iter().map(|(m, _)| m.clone()).collect();
             g.members.retain(|(m, _)| !who.contains(m));
             before
-        };
+        })?;
         let remove = NodeBuilder::new("remove")
             .children(who.iter().map(|w| {
                 NodeBuilder::new("participant")

@@ -340,23 +340,39 @@ pub fn set_remote_media(c: &Connection, id: &MessageId, remote: &RemoteMedia) ->
 /// The oldest message of a chat as WhatsApp keys it, with its place (its time first):
 /// where a request for older messages starts.
 pub fn oldest_key(c: &Connection, chat: &ChatId) -> StoreResult<Option<(MsgKey, Position)>> {
-    Ok(c.one(
+    edge_key(
+        c,
         "SELECT ch.jid, m.wa_id, m.from_me, m.sender_jid, m.ts, m.seq FROM messages m JOIN chats ch ON ch.id = m.chat_id
          WHERE m.chat_id = ?1 ORDER BY m.ts, m.seq LIMIT 1",
-        [chat],
-        |r| {
-            let from_me: bool = r.get(2)?;
-            Ok((
-                MsgKey {
-                    chat: r.get(0)?,
-                    id: r.get(1)?,
-                    from_me,
-                    sender: if from_me { None } else { r.get(3)? },
-                },
-                (r.get(4)?, r.get(5)?),
-            ))
-        },
+        chat,
     )
+}
+
+/// The newest message of a chat (not deleted for me) as WhatsApp keys it, with its
+/// place: the range a chat action (archive, mark read, delete) covers.
+pub fn newest_key(c: &Connection, chat: &ChatId) -> StoreResult<Option<(MsgKey, Position)>> {
+    edge_key(
+        c,
+        "SELECT ch.jid, m.wa_id, m.from_me, m.sender_jid, m.ts, m.seq FROM messages m JOIN chats ch ON ch.id = m.chat_id
+         WHERE m.chat_id = ?1 AND m.deleted_for_me = 0 ORDER BY m.ts DESC, m.seq DESC LIMIT 1",
+        chat,
+    )
+}
+
+/// The one message `sql` picks (jid, wa_id, from_me, sender_jid, ts, seq).
+fn edge_key(c: &Connection, sql: &str, chat: &ChatId) -> StoreResult<Option<(MsgKey, Position)>> {
+    Ok(c.one(sql, [chat], |r| {
+        let from_me: bool = r.get(2)?;
+        Ok((
+            MsgKey {
+                chat: r.get(0)?,
+                id: r.get(1)?,
+                from_me,
+                sender: if from_me { None } else { r.get(3)? },
+            },
+            (r.get(4)?, r.get(5)?),
+        ))
+    })
     .optional()?)
 }
 
@@ -444,29 +460,6 @@ pub fn latest_incoming(c: &Connection, chat: &ChatId, limit: i64) -> StoreResult
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
-}
-
-/// The newest message of a chat (not deleted for me) as WhatsApp keys it, with its
-/// time: the range a chat action (archive, mark read, delete) covers.
-pub fn newest_key(c: &Connection, chat: &ChatId) -> StoreResult<Option<(MsgKey, Millis)>> {
-    Ok(c.one(
-        "SELECT ch.jid, m.wa_id, m.from_me, m.sender_jid, m.ts FROM messages m JOIN chats ch ON ch.id = m.chat_id
-         WHERE m.chat_id = ?1 AND m.deleted_for_me = 0 ORDER BY m.ts DESC, m.seq DESC LIMIT 1",
-        [chat],
-        |r| {
-            let from_me: bool = r.get(2)?;
-            Ok((
-                MsgKey {
-                    chat: r.get(0)?,
-                    id: r.get(1)?,
-                    from_me,
-                    sender: if from_me { None } else { r.get(3)? },
-                },
-                r.get(4)?,
-            ))
-        },
-    )
-    .optional()?)
 }
 
 /// A point in a chat's timeline: (timestamp, insertion order).

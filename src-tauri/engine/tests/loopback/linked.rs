@@ -67,14 +67,7 @@ pub async fn linked_after(
     let account = out["account"]["id"].as_str().unwrap().to_owned();
     let qr = out["account"]["pairing"]["qr"].as_str().unwrap();
     net.link(qr, ANA).await.unwrap();
-    let id = AccountId::parse(&account).unwrap();
-    let a = engine
-        .accounts
-        .wait_until(&id, CONNECT, |a| a.status == AccountStatus::Connected)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(a.status, AccountStatus::Connected, "{:?}", a.status_detail);
+    connected(&engine, &account).await;
     Linked {
         net,
         engine,
@@ -214,16 +207,20 @@ pub async fn link_second(l: &Linked, pn: &str, label: &str) -> String {
         .link(out["account"]["pairing"]["qr"].as_str().unwrap(), pn)
         .await
         .unwrap();
-    let id = AccountId::parse(&account).unwrap();
-    let a = l
-        .engine
+    connected(&l.engine, &account).await;
+    account
+}
+
+/// Waits until `account` is connected (after its phone scanned the QR).
+async fn connected(engine: &Engine, account: &str) {
+    let id = AccountId::parse(account).unwrap();
+    let a = engine
         .accounts
         .wait_until(&id, CONNECT, |a| a.status == AccountStatus::Connected)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(a.status, AccountStatus::Connected, "{:?}", a.status_detail);
-    account
 }
 
 /// The messages of `account` in `chat`, once `done` accepts them.

@@ -106,7 +106,7 @@ impl LiveClient {
             })
             .map_err(|e| WaError::Other(format!("could not read the chat's newest message: {e}")))?;
         Ok(match newest {
-            Some((key, ts)) => message_range(ts / 1000, None, vec![(Self::target_key(&key), ts / 1000)]),
+            Some((key, (ts, _))) => message_range(ts / 1000, None, vec![(Self::target_key(&key), ts / 1000)]),
             None => message_range(now_ms() / 1000, None, Vec::new()),
         })
     }
