@@ -54,6 +54,10 @@ pub enum Command {
     /// Read and change settings (rate limits, retention, upload folders, …).
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// Calls waiting for a person's yes (tools on `ask`): list, approve, deny. They
+    /// act on the running app or server.
+    #[command(subcommand)]
+    Approvals(ApprovalsCommand),
     /// Bring history from other WhatsApp tools into an account.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -115,7 +119,14 @@ pub enum ToolsCommand {
         #[arg(long)]
         key: Option<String>,
     },
-    /// Apply a preset: all, read_only, no_send, core.
+    /// Keep tools on, but each call waits for a person's yes (tools that change what
+    /// other people see: sends, edits, reactions, group and profile changes).
+    Ask {
+        tools: Vec<String>,
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// Apply a preset: all, read_only, no_send, core, ask_before_sending.
     Preset {
         name: String,
         #[arg(long)]
@@ -125,6 +136,21 @@ pub enum ToolsCommand {
     Pause,
     /// Resume agent access.
     Resume,
+}
+
+#[derive(Subcommand)]
+pub enum ApprovalsCommand {
+    /// The calls waiting for an answer: one JSON object a line (id, tool, key_id,
+    /// summary, and what the window shows).
+    List,
+    /// Let a waiting call through.
+    Approve { id: String },
+    /// Refuse a waiting call: the agent gets `approval_denied` (with the reason).
+    Deny {
+        id: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]

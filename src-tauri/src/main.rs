@@ -23,6 +23,7 @@ fn main() -> std::process::ExitCode {
                 | Command::Clients(_)
                 | Command::Tools(_)
                 | Command::Settings(_)
+                | Command::Approvals(_)
                 | Command::Activity { .. }
                 | Command::Check
         )
@@ -36,6 +37,7 @@ fn main() -> std::process::ExitCode {
         Some(Command::Clients(cmd)) => commands::clients::run(cli.global, cmd),
         Some(Command::Tools(cmd)) => commands::tools::run(cli.global, cmd),
         Some(Command::Settings(cmd)) => commands::tools::settings(cli.global, cmd),
+        Some(Command::Approvals(cmd)) => commands::approvals::run(cli.global, cmd),
         Some(Command::Import(cmd)) => commands::import::run(cli.global, cmd),
         Some(Command::Activity { limit, tool }) => commands::tools::activity(cli.global, limit, tool),
         Some(Command::Check) => commands::check::run(cli.global),

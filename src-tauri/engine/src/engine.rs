@@ -6,6 +6,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use crate::accounts::{Accounts, Networks};
+use crate::approvals::Approvals;
 use crate::audit::AuditLog;
 use crate::config::EngineConfig;
 use crate::events::EventBus;
@@ -54,6 +55,8 @@ pub struct Engine {
     /// The one gate every way in asks.
     pub policy: Policy,
     pub audit: AuditLog,
+    /// Calls waiting for a person's yes (`ask`).
+    pub approvals: Approvals,
     pub inflight: InFlight,
     pub store: Store,
     pub bus: EventBus,
@@ -118,10 +121,15 @@ impl Engine {
         let keys = Keys::new(store.clone());
         let policy = Policy::new(store.clone(), keys.clone());
         policy.switches.spawn_watcher(shutdown.clone());
+        let audit = AuditLog::start(store.clone(), shutdown.clone());
+        let approvals = Approvals::new(store.clone(), bus.clone(), audit.clone());
+        // Nobody waits any more for what a previous run left pending.
+        approvals.expire_stale()?;
         let engine = Arc::new(Self {
             listen_port: std::sync::atomic::AtomicU16::new(config.port),
             policy,
-            audit: AuditLog::start(store.clone(), shutdown.clone()),
+            audit,
+            approvals,
             inflight: InFlight::default(),
             keys,
             config,

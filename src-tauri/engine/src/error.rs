@@ -19,6 +19,8 @@ pub enum ErrorCode {
     RateLimited,
     SendFailed,
     PhoneUnreachable,
+    ApprovalDenied,
+    ApprovalTimeout,
     ServerError,
 }
 
@@ -35,6 +37,8 @@ impl ErrorCode {
             Self::RateLimited => 429,
             Self::SendFailed => 502,
             Self::PhoneUnreachable => 504,
+            Self::ApprovalDenied => 403,
+            Self::ApprovalTimeout => 408,
             Self::ServerError => 500,
         }
     }
@@ -52,6 +56,8 @@ impl ErrorCode {
             Self::RateLimited => "rate_limited",
             Self::SendFailed => "send_failed",
             Self::PhoneUnreachable => "phone_unreachable",
+            Self::ApprovalDenied => "approval_denied",
+            Self::ApprovalTimeout => "approval_timeout",
             Self::ServerError => "server_error",
         }
     }
@@ -75,7 +81,10 @@ pub struct ToolError {
     pub rule: Option<&'static str>,
     /// For `send_failed`: WhatsApp's error code (e.g. "479").
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub server_code: Option<String>,
+    pub server_code: Option<Box<str>>,
+    /// For `approval_denied`: what the person said, if anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Box<str>>,
 }
 
 impl ToolError {
@@ -88,6 +97,7 @@ impl ToolError {
             retry_after_ms: None,
             rule: None,
             server_code: None,
+            reason: None,
         }
     }
 

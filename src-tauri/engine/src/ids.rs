@@ -181,6 +181,8 @@ typed_id!(/// A person known to one account (phone number and LID unified).
     ContactId, "ct");
 typed_id!(/// An API key (the ID, never the secret).
     KeyId, "key");
+typed_id!(/// A call waiting for a person's yes.
+    ApprovalId, "apr");
 
 impl GroupId {
     /// The chat that holds this group's messages.

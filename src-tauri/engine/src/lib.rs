@@ -3,6 +3,7 @@
 //! desktop shell and the command line both sit on top of this crate.
 
 pub mod accounts;
+pub mod approvals;
 pub mod audit;
 pub mod clients;
 pub mod config;

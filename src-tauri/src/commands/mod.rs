@@ -1,5 +1,6 @@
 //! What each command does. Commands are thin: the engine does the work.
 
+pub mod approvals;
 pub mod check;
 pub mod clients;
 pub mod import;

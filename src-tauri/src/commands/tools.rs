@@ -7,7 +7,7 @@ use wuse_engine::control::tools::{self, Switchboard};
 use wuse_engine::control::ControlError;
 use wuse_engine::engine::open_store;
 use wuse_engine::ids::KeyId;
-use wuse_engine::policy::{Channel, Permissions, Scope};
+use wuse_engine::policy::{Channel, Permissions, Scope, ToolState};
 use wuse_engine::tools::Registry;
 
 use crate::cli::{Global, SettingsCommand, ToolsCommand};
@@ -41,19 +41,26 @@ pub fn run(global: Global, cmd: ToolsCommand) -> anyhow::Result<()> {
                 println!("Agent access is PAUSED (`whatsapp-use tools resume`).");
             }
             for t in &view.tools {
-                let state = if t.enabled { "on " } else { "off" };
-                println!("{state}  {:28} {:?}", t.name, t.family);
+                println!("{:3}  {:28} {:?}", t.state.as_str(), t.name, t.family);
             }
         }
         ToolsCommand::Enable { tools: names_in, key } => {
             let scope = tools::scope(key.as_deref()).map_err(refused)?;
-            tools::set(&board, &scope, &names(&names_in), true).map_err(refused)?;
+            tools::set(&board, &scope, &names(&names_in), ToolState::On).map_err(refused)?;
             println!("Enabled {}.", names_in.join(", "));
         }
         ToolsCommand::Disable { tools: names_in, key } => {
             let scope = tools::scope(key.as_deref()).map_err(refused)?;
-            tools::set(&board, &scope, &names(&names_in), false).map_err(refused)?;
+            tools::set(&board, &scope, &names(&names_in), ToolState::Off).map_err(refused)?;
             println!("Disabled {}.", names_in.join(", "));
+        }
+        ToolsCommand::Ask { tools: names_in, key } => {
+            let scope = tools::scope(key.as_deref()).map_err(refused)?;
+            tools::set(&board, &scope, &names(&names_in), ToolState::Ask).map_err(refused)?;
+            println!(
+                "{} now wait for a person's yes (the window, the agent's client, or `whatsapp-use approvals`).",
+                names_in.join(", ")
+            );
         }
         ToolsCommand::Preset { name, key } => {
             let preset = tools::parse_preset(&name).map_err(refused)?;

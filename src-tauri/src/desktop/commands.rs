@@ -14,7 +14,7 @@ use wuse_engine::control::settings::{SettingsPatch, SettingsView};
 use wuse_engine::control::tools::{Switchboard, ToolsView};
 use wuse_engine::control::{self, ControlError, ControlResult};
 use wuse_engine::ids::{AccountId, ChatId, KeyId};
-use wuse_engine::policy::{Preset, Scope};
+use wuse_engine::policy::{Preset, Scope, ToolState};
 use wuse_engine::store::api_keys::KeyMode;
 use wuse_engine::Engine;
 
@@ -96,8 +96,8 @@ pub fn get_tools(engine: E<'_>, key: Option<KeyId>) -> ControlResult<ToolsView> 
 
 #[tauri::command]
 #[specta::specta]
-pub fn set_tool(engine: E<'_>, key: Option<KeyId>, tool: String, enabled: bool) -> ControlResult<()> {
-    control::tools::set(&board(&engine), &scope(key), &[tool.as_str()], enabled)
+pub fn set_tool(engine: E<'_>, key: Option<KeyId>, tool: String, state: ToolState) -> ControlResult<()> {
+    control::tools::set(&board(&engine), &scope(key), &[tool.as_str()], state)
 }
 
 #[tauri::command]

@@ -116,6 +116,13 @@ pub fn summarize(e: &Event) -> String {
         ),
         EventType::TypingStopped => format!("{} stopped typing", who(&d["sender"])),
         EventType::MessageUndecryptable => format!("A message from {} could not be decrypted", who(&d["sender"])),
+        EventType::ApprovalRequested => format!("Approval asked: {}", s(d, "/approval/summary")),
+        EventType::ApprovalResolved => format!(
+            "Approval of {}: {}{}",
+            s(d, "/tool"),
+            s(d, "/status").replace('_', " "),
+            d["channel"].as_str().map(|c| format!(" ({c})")).unwrap_or_default()
+        ),
         EventType::ContactIdentityChanged => format!("{}'s security code changed", who(&d["contact"])),
         EventType::HistorySynced => format!(
             "History {}: {} new messages{}",

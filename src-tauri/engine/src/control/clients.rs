@@ -71,7 +71,7 @@ fn visible_tools(engine: &Engine) -> u32 {
         .tools
         .all()
         .iter()
-        .filter(|t| global.get(t.name).copied().unwrap_or(true))
+        .filter(|t| global.get(t.name).copied().unwrap_or_default() != crate::policy::ToolState::Off)
         .count() as u32
 }
 

@@ -1,4 +1,5 @@
-//! API keys from the window: create (the secret shown once), list, revoke, limit.
+//! API keys from the window: create (the secret shown once; a live key starts on the
+//! "ask before anything is sent" preset), list, revoke, limit.
 
 use serde::Serialize;
 
@@ -51,6 +52,15 @@ pub fn create(engine: &Engine, mode: KeyMode, name: Option<&str>) -> ControlResu
         return Err(ControlError::invalid("a key name has at most 64 characters"));
     }
     let (record, secret) = engine.keys.create(mode, name)?;
+    // A key for a person's own WhatsApp starts careful: what others would see waits
+    // for a yes. The Permissions page changes it.
+    if mode == KeyMode::Live {
+        engine.policy.switches.apply_preset(
+            &crate::policy::Scope::Key(record.id.clone()),
+            crate::policy::Preset::AskBeforeSending,
+            engine.tools.traits(),
+        )?;
+    }
     Ok(CreatedKey {
         key: view(record),
         secret,

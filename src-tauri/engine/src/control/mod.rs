@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod activity;
+pub mod approvals;
 pub mod clients;
 pub mod keys;
 pub mod settings;

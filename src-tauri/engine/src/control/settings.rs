@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{ControlError, ControlResult};
+use crate::approvals;
 use crate::engine::{Engine, RETENTION_SETTING};
 use crate::policy::limits::{
     CALLS_SETTING, DEFAULT_CALLS_PER_MINUTE, DEFAULT_NEW_CHAT_SENDS_PER_MINUTE, NEW_CHATS_SETTING,
@@ -35,6 +36,8 @@ pub struct SettingsView {
     pub audit_bodies: bool,
     /// How much history the phone sends a device linked from now on.
     pub history_on_link: HistoryOnLink,
+    /// How long a call on `ask` waits for a person's answer, in seconds.
+    pub approval_timeout_s: u64,
     pub version: String,
 }
 
@@ -49,6 +52,7 @@ pub struct SettingsPatch {
     pub upload_roots: Option<Vec<String>>,
     pub audit_bodies: Option<bool>,
     pub history_on_link: Option<HistoryOnLink>,
+    pub approval_timeout_s: Option<u64>,
 }
 
 fn get<T: serde::de::DeserializeOwned>(engine: &Engine, key: &str) -> StoreResult<Option<T>> {
@@ -73,6 +77,7 @@ pub fn view(engine: &Engine) -> ControlResult<SettingsView> {
             .collect(),
         audit_bodies: get(engine, crate::audit::BODIES_SETTING)?.unwrap_or(false),
         history_on_link: get(engine, HISTORY_ON_LINK_SETTING)?.unwrap_or_default(),
+        approval_timeout_s: get(engine, approvals::TIMEOUT_SETTING)?.unwrap_or(approvals::DEFAULT_TIMEOUT_S),
         version: env!("CARGO_PKG_VERSION").into(),
     })
 }
@@ -91,6 +96,7 @@ pub enum Change {
     /// How long signed download links stay valid (the command line only).
     LinkLifetimeMs(i64),
     HistoryOnLink(HistoryOnLink),
+    ApprovalTimeoutS(u64),
 }
 
 /// The settings a person may change, by the names the command line takes.
@@ -104,6 +110,7 @@ pub const NAMES: &[&str] = &[
     crate::audit::BODIES_SETTING,
     crate::media::signed::VALID_SETTING,
     HISTORY_ON_LINK_SETTING,
+    approvals::TIMEOUT_SETTING,
 ];
 
 /// Calls a minute per key at most (0 turns the limit off).
@@ -133,6 +140,9 @@ impl Change {
             crate::audit::BODIES_SETTING => Self::AuditBodies(flag()?),
             crate::media::signed::VALID_SETTING => {
                 Self::LinkLifetimeMs(i64::deserialize(&v).map_err(|_| bad("a number of milliseconds"))?)
+            }
+            approvals::TIMEOUT_SETTING => {
+                Self::ApprovalTimeoutS(u64::deserialize(&v).map_err(|_| bad("a number of seconds"))?)
             }
             HISTORY_ON_LINK_SETTING => {
                 Self::HistoryOnLink(HistoryOnLink::deserialize(&v).map_err(|_| bad("\"recent\" or \"everything\""))?)
@@ -171,6 +181,9 @@ impl Change {
             Self::LinkLifetimeMs(ms) if !(1..=MAX_LINK_MS).contains(ms) => {
                 refuse("download links live from 1 ms to 30 days".into())
             }
+            Self::ApprovalTimeoutS(s) if !(1..=86_400).contains(s) => {
+                refuse("a call waits for approval from 1 second to a day".into())
+            }
             _ => Ok(()),
         }
     }
@@ -186,6 +199,7 @@ impl Change {
             Self::AuditBodies(v) => settings::set(tx, crate::audit::BODIES_SETTING, v),
             Self::LinkLifetimeMs(v) => settings::set(tx, crate::media::signed::VALID_SETTING, v),
             Self::HistoryOnLink(v) => settings::set(tx, HISTORY_ON_LINK_SETTING, v),
+            Self::ApprovalTimeoutS(v) => settings::set(tx, approvals::TIMEOUT_SETTING, v),
         }
     }
 }
@@ -201,6 +215,7 @@ impl SettingsPatch {
         out.extend(self.upload_roots.clone().map(Change::UploadRoots));
         out.extend(self.audit_bodies.map(Change::AuditBodies));
         out.extend(self.history_on_link.map(Change::HistoryOnLink));
+        out.extend(self.approval_timeout_s.map(Change::ApprovalTimeoutS));
         out
     }
 }
@@ -266,6 +281,7 @@ mod tests {
             ("media_url_valid_ms", "-1"),
             ("history_on_link", "\"all\""),
             ("history_on_link", "true"),
+            ("approval_timeout_s", "0"),
         ] {
             assert_eq!(
                 Change::parse(name, value).unwrap_err().code,

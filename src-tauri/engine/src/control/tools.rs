@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{ControlError, ControlResult};
 use crate::ids::KeyId;
-use crate::policy::{Channel, Permissions, Policy, Preset, Scope};
+use crate::policy::{Channel, Permissions, Policy, Preset, Scope, ToolState};
 use crate::tools::{Effect, Family, Registry};
 
 #[derive(Debug, Clone, Serialize)]
@@ -19,12 +19,16 @@ pub struct ToolView {
     pub effect: Effect,
     /// Does something other people see (sending, reacting, groups, profile).
     pub sends: bool,
-    /// On for this scope (the key's own switch, else the global one, else on).
+    /// May be set to `ask` (it changes what other people see).
+    pub askable: bool,
+    /// Its state for this scope (the key's own switch, else the global one, else on).
+    pub state: ToolState,
+    /// On (or asking) for this scope.
     pub enabled: bool,
     /// The global switch, if set.
-    pub global: Option<bool>,
+    pub global: Option<ToolState>,
     /// The key's own switch, if set (only when viewing a key).
-    pub key: Option<bool>,
+    pub key: Option<ToolState>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -77,6 +81,7 @@ pub fn view(board: &Switchboard<'_>, key: Option<&KeyId>) -> ControlResult<Tools
         .map(|t| {
             let g = global.get(t.name).copied();
             let k = own.get(t.name).copied();
+            let state = k.or(g).unwrap_or_default();
             ToolView {
                 name: t.name.into(),
                 title: t.title.into(),
@@ -84,7 +89,9 @@ pub fn view(board: &Switchboard<'_>, key: Option<&KeyId>) -> ControlResult<Tools
                 family: t.family,
                 effect: t.effect,
                 sends: t.sends,
-                enabled: k.or(g).unwrap_or(true),
+                askable: t.asks.is_some(),
+                state,
+                enabled: state != ToolState::Off,
                 global: g,
                 key: key.and(k),
             }
@@ -99,18 +106,32 @@ pub fn view(board: &Switchboard<'_>, key: Option<&KeyId>) -> ControlResult<Tools
     })
 }
 
-/// Turns tools on or off; every name is checked before any switch changes.
-pub fn set(board: &Switchboard<'_>, scope: &Scope, tools: &[&str], enabled: bool) -> ControlResult<()> {
+/// Turns tools on, off, or to asking first; every name is checked before any switch
+/// changes.
+pub fn set(board: &Switchboard<'_>, scope: &Scope, tools: &[&str], state: ToolState) -> ControlResult<()> {
     if tools.is_empty() {
         return Err(ControlError::invalid(
             "name at least one tool (see `whatsapp-use tools list`)",
         ));
     }
-    if let Some(bad) = tools.iter().find(|t| board.tools.get(t).is_none()) {
-        return Err(ControlError::invalid(format!("no tool named `{bad}`")));
+    for name in tools {
+        let Some(t) = board.tools.get(name) else {
+            return Err(ControlError::invalid(format!("no tool named `{name}`")));
+        };
+        if state == ToolState::Ask && t.asks.is_none() {
+            return Err(ControlError::invalid(format!(
+                "`{name}` changes nothing other people see, so there is nothing to ask about; \
+                 switch it on or off"
+            )));
+        }
     }
-    Policy::admit_control(board.channel, if enabled { "tools.enable" } else { "tools.disable" });
-    Ok(board.switches.set_many(scope, tools, enabled)?)
+    let action = match state {
+        ToolState::On => "tools.enable",
+        ToolState::Ask => "tools.ask",
+        ToolState::Off => "tools.disable",
+    };
+    Policy::admit_control(board.channel, action);
+    Ok(board.switches.set_many(scope, tools, state)?)
 }
 
 /// A preset by name (as typed on the command line).

@@ -58,6 +58,8 @@ event_types! {
     PresenceChanged => "presence.changed",
     ContactIdentityChanged => "contact.identity_changed",
     HistorySynced => "history.synced",
+    ApprovalRequested => "approval.requested",
+    ApprovalResolved => "approval.resolved",
 }
 
 /// One event as kept in the log and sent to agents.

@@ -1,6 +1,7 @@
 //! MCP: the server handler, its HTTP transports (streamable HTTP and legacy SSE)
 //! behind the Host/Origin and API-key guards, and the stdio bridge.
 
+mod approval;
 pub mod bridge;
 pub mod guard;
 pub mod http;

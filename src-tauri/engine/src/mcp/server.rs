@@ -191,7 +191,15 @@ impl ServerHandler for WuseServer {
         let session = self
             .session_for(&ctx, &principal)
             .map(|s| Arc::new(Handle(s)) as Arc<dyn tools::session::SessionApi>);
-        let caller = Caller { progress, session };
+        // A client that can show its person a form is asked there too (calls on `ask`).
+        let asker = super::approval::Elicit::of(&ctx.peer).map(|e| Arc::new(e) as Arc<dyn crate::approvals::AskClient>);
+        let client = ctx.peer.peer_info().map(|i| i.client_info.name.clone());
+        let caller = Caller {
+            progress,
+            session,
+            asker,
+            client,
+        };
         let outcome = tokio::select! {
             outcome = tools::call(&self.engine, &principal, &request.name, args, caller) => outcome,
             () = ctx.ct.cancelled() => return Err(McpError::internal_error("the request was cancelled", None)),

@@ -84,7 +84,10 @@ pub fn tool_for_event(kind: EventType) -> &'static str {
         | E::MessageUndecryptable
         | E::ReactionAdded
         | E::ReactionRemoved
-        | E::HistorySynced => "list_messages",
+        | E::HistorySynced
+        // An approval shows what would be sent to the chat.
+        | E::ApprovalRequested
+        | E::ApprovalResolved => "list_messages",
         E::ContactIdentityChanged => "get_contact",
         E::TypingStarted | E::TypingStopped | E::PresenceChanged => "get_contact_presence",
         E::GroupCreated | E::GroupUpdated | E::GroupParticipantAdded | E::GroupParticipantRemoved => "get_group",

@@ -140,6 +140,21 @@ impl Grant {
     pub fn tool_on(&self, tool: &str) -> bool {
         self.snapshot.tool_on(tool)
     }
+
+    /// Whether a call of `tool` waits for a person's yes (its switch says `ask`).
+    /// The gate's third answer: allow, deny, ask.
+    pub fn asks(&self, tool: &str) -> bool {
+        self.snapshot.state(tool) == super::ToolState::Ask
+    }
+
+    /// Whether the person said "always allow this key in this chat"; a store that
+    /// cannot be read says no (the call then asks).
+    pub fn always_allowed(&self, chat: &ChatId) -> bool {
+        self.policy
+            .store
+            .read(|c| crate::store::approvals::allowed(c, &self.principal.key_id, chat))
+            .unwrap_or(false)
+    }
 }
 
 pub(super) fn kind_of_key(mode: KeyMode) -> AccountKind {

@@ -28,7 +28,7 @@ use parking_lot::Mutex;
 pub use access::{tool_for_event, Access, Channel, Resource, ResourceOp, CHAT_TOOLS};
 pub use denial::{Denied, Rule};
 pub use grant::Grant;
-pub use switches::{Permissions, Preset, Scope, Snapshot, ToolTraits};
+pub use switches::{Permissions, Preset, Scope, Snapshot, ToolState, ToolTraits};
 
 use crate::error::ErrorCode;
 use crate::ids::{AccountId, KeyId};

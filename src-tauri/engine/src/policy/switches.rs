@@ -1,6 +1,7 @@
-//! The settings the gate decides from: per-tool switches (global, then per key),
-//! presets, and the kill switch that pauses all agent access. Only the policy module
-//! reads them to decide; the window and CLI change them through `control`.
+//! The settings the gate decides from: per-tool switches (global, then per key: on,
+//! ask, off), presets, and the kill switch that pauses all agent access. Only the
+//! policy module reads them to decide; the window and CLI change them through
+//! `control`.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -25,10 +26,19 @@ pub enum Preset {
     /// About 20 essential tools, for clients that degrade with many tools (Cursor near
     /// 40, Windsurf 100 across all servers).
     Core,
+    /// Every tool, but what other people would see (sending, editing, reacting,
+    /// forwarding, deleting for everyone, groups, profile) waits for a person's yes.
+    AskBeforeSending,
 }
 
 impl Preset {
-    pub const ALL: [Preset; 4] = [Preset::All, Preset::ReadOnly, Preset::NoSend, Preset::Core];
+    pub const ALL: [Preset; 5] = [
+        Preset::All,
+        Preset::ReadOnly,
+        Preset::NoSend,
+        Preset::Core,
+        Preset::AskBeforeSending,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -36,6 +46,7 @@ impl Preset {
             Self::ReadOnly => "read_only",
             Self::NoSend => "no_send",
             Self::Core => "core",
+            Self::AskBeforeSending => "ask_before_sending",
         }
     }
 
@@ -77,6 +88,49 @@ pub struct ToolTraits<'a> {
     pub reads_only: bool,
     /// Does something other people see (the no-send preset turns these off).
     pub sends: bool,
+    /// May wait for a person's yes (`ask`): what changes what other people see.
+    pub askable: bool,
+}
+
+/// A tool's switch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum ToolState {
+    #[default]
+    On,
+    /// On, but each call waits for a person to approve it.
+    Ask,
+    Off,
+}
+
+impl ToolState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::On => "on",
+            Self::Ask => "ask",
+            Self::Off => "off",
+        }
+    }
+
+    fn stored(self) -> table::Switch {
+        (self != Self::Off, self == Self::Ask)
+    }
+
+    fn from_stored((enabled, ask): table::Switch) -> Self {
+        match (enabled, ask) {
+            (false, _) => Self::Off,
+            (true, true) => Self::Ask,
+            (true, false) => Self::On,
+        }
+    }
+}
+
+fn states(stored: HashMap<String, table::Switch>) -> HashMap<String, ToolState> {
+    stored
+        .into_iter()
+        .map(|(t, s)| (t, ToolState::from_stored(s)))
+        .collect()
 }
 
 /// What the gate reads for one decision, in one store read.
@@ -84,12 +138,16 @@ pub struct ToolTraits<'a> {
 pub struct Snapshot {
     pub paused: bool,
     /// Each tool's state for the key: its own switch, else the global one (absent: on).
-    pub switches: HashMap<String, bool>,
+    pub switches: HashMap<String, ToolState>,
 }
 
 impl Snapshot {
+    pub fn state(&self, tool: &str) -> ToolState {
+        self.switches.get(tool).copied().unwrap_or_default()
+    }
+
     pub fn tool_on(&self, tool: &str) -> bool {
-        self.switches.get(tool).copied().unwrap_or(true)
+        self.state(tool) != ToolState::Off
     }
 }
 
@@ -136,8 +194,8 @@ impl Permissions {
     pub fn snapshot(&self, key: &KeyId) -> StoreResult<Snapshot> {
         self.store.read(|c| {
             let paused = settings::get::<bool>(c, PAUSED)?.unwrap_or(false);
-            let mut switches = table::for_scope(c, table::GLOBAL)?;
-            switches.extend(table::for_scope(c, key.as_str())?);
+            let mut switches = states(table::for_scope(c, table::GLOBAL)?);
+            switches.extend(states(table::for_scope(c, key.as_str())?));
             Ok(Snapshot { paused, switches })
         })
     }
@@ -158,34 +216,22 @@ impl Permissions {
         Ok(())
     }
 
-    /// Each tool's state for a key: its own switch, else the global one, else on.
-    pub fn effective(&self, key: &KeyId) -> StoreResult<HashMap<String, bool>> {
-        let (global, own) = self
-            .store
-            .read(|c| Ok((table::for_scope(c, table::GLOBAL)?, table::for_scope(c, key.as_str())?)))?;
-        let mut out = global;
-        out.extend(own);
-        Ok(out)
-    }
-
     /// The switches set at one level (not the effective state).
-    pub fn overrides(&self, scope: &Scope) -> StoreResult<BTreeMap<String, bool>> {
-        Ok(self
-            .store
-            .read(|c| table::for_scope(c, scope.key()))?
+    pub fn overrides(&self, scope: &Scope) -> StoreResult<BTreeMap<String, ToolState>> {
+        Ok(states(self.store.read(|c| table::for_scope(c, scope.key()))?)
             .into_iter()
             .collect())
     }
 
-    pub fn set(&self, scope: &Scope, tool: &str, enabled: bool) -> StoreResult<()> {
-        self.set_many(scope, &[tool], enabled)
+    pub fn set(&self, scope: &Scope, tool: &str, state: ToolState) -> StoreResult<()> {
+        self.set_many(scope, &[tool], state)
     }
 
     /// Several switches in one transaction: all change, or none.
-    pub fn set_many(&self, scope: &Scope, tools: &[&str], enabled: bool) -> StoreResult<()> {
+    pub fn set_many(&self, scope: &Scope, tools: &[&str], state: ToolState) -> StoreResult<()> {
         self.store.write(|tx| {
             for tool in tools {
-                table::set(tx, scope.key(), tool, enabled)?;
+                table::set(tx, scope.key(), tool, state.stored())?;
             }
             settings::bump_policy_version(tx)
         })?;
@@ -203,15 +249,19 @@ impl Permissions {
         self.store.write(|tx| {
             table::clear(tx, scope.key())?;
             for t in tools {
-                let on = match preset {
-                    Preset::All => true,
-                    Preset::ReadOnly => t.reads_only,
-                    Preset::NoSend => !t.sends,
-                    Preset::Core => CORE.contains(&t.name),
+                let state = match preset {
+                    Preset::All => ToolState::On,
+                    Preset::ReadOnly if t.reads_only => ToolState::On,
+                    Preset::NoSend if !t.sends => ToolState::On,
+                    Preset::Core if CORE.contains(&t.name) => ToolState::On,
+                    // Presence (typing) is not something sent.
+                    Preset::AskBeforeSending if t.askable && t.name != "set_presence" => ToolState::Ask,
+                    Preset::AskBeforeSending => ToolState::On,
+                    _ => ToolState::Off,
                 };
                 // A key's "all" means: everything, whatever the global switches say.
-                if !on || (preset == Preset::All && matches!(scope, Scope::Key(_))) {
-                    table::set(tx, scope.key(), t.name, on)?;
+                if state != ToolState::On || (preset == Preset::All && matches!(scope, Scope::Key(_))) {
+                    table::set(tx, scope.key(), t.name, state.stored())?;
                 }
             }
             settings::bump_policy_version(tx)

@@ -56,6 +56,16 @@ pub fn claim(
     Ok(Claim::New)
 }
 
+/// The result of a finished call with this key, if one is remembered.
+pub fn done(c: &Connection, key: &KeyId, idem: &str, now: Millis) -> StoreResult<Option<String>> {
+    Ok(c.one(
+        "SELECT result FROM idempotency WHERE key_id = ?1 AND idem_key = ?2 AND result IS NOT NULL AND created_at >= ?3",
+        params![key, idem, now - TTL_MS],
+        |r| r.get(0),
+    )
+    .optional()?)
+}
+
 pub fn finish(c: &Connection, key: &KeyId, idem: &str, result: &str) -> StoreResult<()> {
     c.exec(
         "UPDATE idempotency SET result = ?3 WHERE key_id = ?1 AND idem_key = ?2",

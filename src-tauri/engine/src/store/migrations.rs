@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("migrations/0006_chat_folds.sql")),
     (7, include_str!("migrations/0007_message_counts.sql")),
     (8, include_str!("migrations/0008_live_path.sql")),
+    (9, include_str!("migrations/0009_approvals.sql")),
 ];
 
 pub fn latest() -> i64 {

@@ -1,4 +1,5 @@
-//! Per-tool switches: global (`*`) and per API key.
+//! Per-tool switches: global (`*`) and per API key. A switch is on, off, or on but
+//! asking a person first (`ask`).
 
 use super::Cached;
 use std::collections::HashMap;
@@ -9,18 +10,23 @@ use super::StoreResult;
 
 pub const GLOBAL: &str = "*";
 
+/// A stored switch: (enabled, ask).
+pub type Switch = (bool, bool);
+
 /// The switches set for one scope (tools not listed follow the next level).
-pub fn for_scope(c: &Connection, scope: &str) -> StoreResult<HashMap<String, bool>> {
-    let mut stmt = c.prepare_cached("SELECT tool, enabled FROM tool_permissions WHERE scope = ?1")?;
-    let rows = stmt.query_map([scope], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?)))?;
+pub fn for_scope(c: &Connection, scope: &str) -> StoreResult<HashMap<String, Switch>> {
+    let mut stmt = c.prepare_cached("SELECT tool, enabled, ask FROM tool_permissions WHERE scope = ?1")?;
+    let rows = stmt.query_map([scope], |r| {
+        Ok((r.get::<_, String>(0)?, (r.get::<_, bool>(1)?, r.get::<_, bool>(2)?)))
+    })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn set(c: &Connection, scope: &str, tool: &str, enabled: bool) -> StoreResult<()> {
+pub fn set(c: &Connection, scope: &str, tool: &str, (enabled, ask): Switch) -> StoreResult<()> {
     c.exec(
-        "INSERT INTO tool_permissions (scope, tool, enabled) VALUES (?1, ?2, ?3)
-         ON CONFLICT (scope, tool) DO UPDATE SET enabled = excluded.enabled",
-        params![scope, tool, enabled],
+        "INSERT INTO tool_permissions (scope, tool, enabled, ask) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (scope, tool) DO UPDATE SET enabled = excluded.enabled, ask = excluded.ask",
+        params![scope, tool, enabled, ask],
     )?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::args::{check_idempotency_key, check_text, ChatRefArg, Problems, Validate};
 use super::{tool, wa_error, Ctx, Effect, Family, Output, ToolSpec};
@@ -672,7 +672,7 @@ pub fn tools() -> Vec<ToolSpec> {
             edit_message).sends(),
         tool("delete_message", "Delete a message", Family::Messages, Effect::Destructive,
             "Delete a message for this account (`me`, the default) or for everyone in the chat (`everyone`: own messages within about 60 hours, or any message as a group admin).",
-            delete_message),
+            delete_message).asks_when(|args| args.get("scope").and_then(Value::as_str) == Some("everyone")),
         tool("add_reaction", "React to a message", Family::Messages, Effect::Write,
             "React to a message with one emoji (replaces this account's earlier reaction on it).",
             add_reaction).sends(),

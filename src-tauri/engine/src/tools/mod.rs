@@ -83,6 +83,9 @@ pub struct ToolSpec {
     pub effect: Effect,
     /// Whether it sends something to other people (the "no-send" preset turns these off).
     pub sends: bool,
+    /// Which calls may wait for a person's yes when the tool's switch says `ask`:
+    /// those that change what other people see (`None`: none of its calls).
+    pub asks: Option<fn(&Value) -> bool>,
     pub input_schema: Arc<Map<String, Value>>,
     handler: Arc<dyn Handler>,
 }
@@ -197,6 +200,7 @@ where
         family,
         effect,
         sends: false,
+        asks: None,
         input_schema: schema_of::<A>(),
         handler: Arc::new(Typed { f, _args: PhantomData }),
     }
@@ -208,10 +212,25 @@ impl ToolSpec {
         self.handler.validate(args)
     }
 
-    /// Marks a tool as one that sends something to other people.
+    /// Marks a tool as one that sends something to other people (each call may then
+    /// wait for a person's yes).
     pub fn sends(mut self) -> Self {
         self.sends = true;
+        self.asks = Some(|_| true);
         self
+    }
+
+    /// Marks a tool some of whose calls change what other people see: those `when`
+    /// accepts may wait for a person's yes.
+    pub fn asks_when(mut self, when: fn(&Value) -> bool) -> Self {
+        self.asks = Some(when);
+        self
+    }
+
+    /// Whether this call waits for a person's yes when the tool's switch says `ask`
+    /// (a dry run sends nothing, so it never does).
+    pub fn asks(&self, args: &Value) -> bool {
+        self.asks.is_some_and(|when| when(args)) && args.get("dry_run") != Some(&Value::Bool(true))
     }
 }
 
@@ -253,6 +272,7 @@ impl Registry {
             name: t.name,
             reads_only: t.effect == Effect::Read,
             sends: t.sends,
+            askable: t.asks.is_some(),
         })
     }
 }
@@ -318,7 +338,7 @@ pub fn wa_error(e: WaError) -> ToolError {
             "the account's phone did not answer in time (is it on and online?); it is safe to retry",
         ),
         WaError::SendFailed { code, .. } => ToolError {
-            server_code: Some(code.clone()),
+            server_code: Some(code.as_str().into()),
             ..ToolError::new(
                 ErrorCode::SendFailed,
                 format!("WhatsApp refused the message (error {code}); it is marked failed in the chat"),

@@ -15,9 +15,10 @@ use sha2::{Digest, Sha256};
 use super::progress::Progress;
 use super::session::SessionApi;
 use super::{Ctx, Effect, Output, ToolSpec};
+use crate::approvals::{self, AskClient};
 use crate::audit::Entry;
 use crate::engine::Engine;
-use crate::error::ToolError;
+use crate::error::{ErrorCode, ToolError};
 use crate::ids::KeyId;
 use crate::keys::Principal;
 use crate::policy::Access;
@@ -31,11 +32,15 @@ pub enum CallOutcome {
     UnknownTool,
 }
 
-/// Where a call comes from, beyond the key: progress reporting and the MCP session.
+/// Where a call comes from, beyond the key: progress reporting, the MCP session,
+/// and the client's way of asking its person (elicitation), when it has one.
 #[derive(Clone, Default)]
 pub struct Caller {
     pub progress: Progress,
     pub session: Option<Arc<dyn SessionApi>>,
+    pub asker: Option<Arc<dyn AskClient>>,
+    /// The client's name (`clientInfo.name`), shown to the person who approves.
+    pub client: Option<String>,
 }
 
 /// (API key, idempotency key).
@@ -85,6 +90,7 @@ async fn run(engine: &Arc<Engine>, principal: &Principal, name: &str, args: &Val
     if let Err(denied) = grant.charge() {
         return CallOutcome::Failed(denied.into());
     }
+    let asks = grant.asks(name) && spec.asks(args);
     let mut ctx = Ctx {
         engine: engine.clone(),
         grant,
@@ -95,6 +101,15 @@ async fn run(engine: &Arc<Engine>, principal: &Principal, name: &str, args: &Val
     let idem_key = (spec.effect != Effect::Read)
         .then(|| args.get("idempotency_key").and_then(Value::as_str).map(str::to_owned))
         .flatten();
+    // Ask: the gate's third answer. A person says yes first.
+    if asks {
+        let asked = approve(engine, &ctx, spec, args, idem_key.clone(), caller.asker, caller.client).await;
+        match asked {
+            Ok(None) => {}
+            Ok(Some(done)) => return CallOutcome::Done(done),
+            Err(e) => return CallOutcome::Failed(e),
+        }
+    }
     let result = match idem_key {
         None => spec.handler.call(ctx, args.clone()).await,
         Some(k) => {
@@ -105,6 +120,63 @@ async fn run(engine: &Arc<Engine>, principal: &Principal, name: &str, args: &Val
     match result {
         Ok(out) => CallOutcome::Done(out),
         Err(e) => CallOutcome::Failed(e),
+    }
+}
+
+/// Waits for a person's yes. `Some`: the same call ran before (its idempotency key
+/// says so), and this is its answer, without asking again.
+async fn approve(
+    engine: &Arc<Engine>,
+    ctx: &Ctx,
+    spec: &ToolSpec,
+    args: &Value,
+    slot: Option<String>,
+    asker: Option<Arc<dyn AskClient>>,
+    client: Option<String>,
+) -> Result<Option<Output>, ToolError> {
+    let key = &ctx.principal().key_id;
+    if let Some(k) = &slot {
+        if let Some(done) = engine.store.read(|c| idempotency::done(c, key, k, now_ms()))? {
+            let value: Value = serde_json::from_str(&done).map_err(|e| ToolError::server(e.to_string()))?;
+            return Ok(Some(Output::json(value)?));
+        }
+    }
+    let (mut summary, account) = approvals::summary::of(ctx, spec, args);
+    summary.client = client;
+    if summary.chat().is_some_and(|c| ctx.grant.always_allowed(c)) {
+        return Ok(None);
+    }
+    let outcome = engine
+        .approvals
+        .ask(approvals::Request {
+            principal: ctx.principal(),
+            tool: spec.name,
+            account,
+            summary,
+            slot,
+            progress: &ctx.progress,
+            client: asker,
+        })
+        .await?;
+    match outcome {
+        approvals::Outcome::Approved => Ok(None),
+        approvals::Outcome::Denied { reason } => Err(ToolError {
+            reason: reason.as_deref().map(Into::into),
+            ..ToolError::new(
+                ErrorCode::ApprovalDenied,
+                match reason {
+                    Some(r) => format!("the person denied this call: {r}"),
+                    None => "the person denied this call".into(),
+                },
+            )
+        }),
+        approvals::Outcome::TimedOut => Err(ToolError::new(
+            ErrorCode::ApprovalTimeout,
+            format!(
+                "nobody approved this call within {} s; nothing was sent",
+                engine.approvals.timeout().as_secs()
+            ),
+        )),
     }
 }
 
