@@ -80,6 +80,8 @@ class Desktop:
 
     def shot(self, name: str):
         SHOTS.mkdir(parents=True, exist_ok=True)
+        # What the DOM says, painted: WebKit may not have drawn the last change yet.
+        self.ui.js_async("requestAnimationFrame(() => requestAnimationFrame(() => done()))")
         self.ui.screenshot(SHOTS / f"{name}.png")
 
     def close(self):

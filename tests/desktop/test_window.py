@@ -3,10 +3,12 @@ choose) and checks what they would see, and what an agent then sees over MCP.
 
 One app runs for the whole module; the tests build on each other in order, like a
 first session with the app: see the sandbox account, pair another by QR, make a key,
-turn a tool off, install a client, watch agents in Activity, pause everything."""
+turn a tool off, install a client, watch agents in Activity, approve and deny what an
+agent asks to send, pause everything."""
 import json
 import re
 
+import anyio
 import pytest
 
 from client import ToolError, streamable
@@ -139,6 +141,58 @@ async def test_agent_activity_appears_live(desktop, secrets):
     desktop.shot("activity")
     ui.type('[data-testid="activity-search"]', "send_message")
     ui.wait(lambda: set(titles()) == {"send_message"}, 10, "the search to filter")
+
+
+@pytest.mark.anyio
+async def test_ask_first_holds_a_send_until_approved_in_the_window(desktop, secrets):
+    ui = desktop.ui
+    ui.go("permissions")
+    ui.click('[data-testid="ask-send_message"]')
+    ui.wait(lambda: ui.js("return document.querySelector('[data-testid=ask-send_message]').checked"), 10, "ask first on")
+    # After the page reloaded what the backend holds.
+    ui.find('[data-testid="tool-send_message"][data-state="ask"]')
+    desktop.shot("permissions-ask")
+    ui.go("activity")
+    async with streamable(desktop.url, secrets["e2e"]) as agent:
+        account = next(a for a in (await agent.call("list_accounts"))["accounts"] if a["status"] == "connected")["id"]
+        args = {"account_id": account, "chat": ECHO}
+        async with anyio.create_task_group() as tg:
+            sent = {}
+
+            async def send(text, into):
+                try:
+                    into[text] = await agent.call("send_message", args | {"text": text})
+                except ToolError as e:
+                    into[text] = e.body
+
+            tg.start_soon(send, "Approved in the window", sent)
+            # The sidebar counts it, and Activity shows exactly what would go out.
+            await anyio.to_thread.run_sync(lambda: ui.wait(
+                lambda: ui.find_all('[data-testid="approvals-count"]') and ui.text('[data-testid="approvals-count"]') == "1",
+                20, "the approval count"))
+            assert ui.text('[data-testid="approval-text"]') == "Approved in the window"
+            assert ECHO in ui.text('[data-testid="approval-recipients"]')
+            assert "e2e" in ui.text('[data-testid="approval-key"]')
+            desktop.shot("activity-approval")
+            assert "Approved in the window" not in sent
+            ui.click('[data-testid="approve"]')
+        assert sent["Approved in the window"]["message"]["text"] == "Approved in the window"
+        ui.wait(lambda: not ui.find_all('[data-testid="approvals-count"]'), 10, "the count to clear")
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(send, "Denied in the window", sent)
+            await anyio.to_thread.run_sync(lambda: ui.wait(
+                lambda: ui.find_all('[data-testid="approval"]'), 20, "the second approval"))
+            ui.type('[data-testid="deny-reason"]', "not to Echo")
+            ui.click('[data-testid="deny"]')
+        assert sent["Denied in the window"]["code"] == "approval_denied"
+        assert "not to Echo" in sent["Denied in the window"]["message"]
+        texts = [m.get("text") for m in (await agent.call("list_messages", args | {"limit": 20}))["messages"]]
+        assert "Approved in the window" in texts and "Denied in the window" not in texts
+    ui.wait(lambda: not ui.find_all('[data-testid="approval"]'), 10, "no approval left")
+    ui.go("permissions")
+    ui.click('[data-testid="ask-send_message"]')
+    ui.find('[data-testid="tool-send_message"][data-state="on"]')
 
 
 @pytest.mark.anyio

@@ -58,31 +58,35 @@ def http_client(key, headers=None):
     return httpx2.AsyncClient(headers=h, timeout=httpx2.Timeout(30, read=300))
 
 
+def _session_kwargs(message_handler, bindings, elicitation_callback):
+    """What a ClientSession is given; an elicitation callback declares the capability."""
+    kwargs = {"message_handler": message_handler} if message_handler else {}
+    if bindings:
+        kwargs["notification_bindings"] = bindings
+    if elicitation_callback:
+        kwargs["elicitation_callback"] = elicitation_callback
+    return kwargs
+
+
 @contextlib.asynccontextmanager
-async def streamable(url, key, message_handler=None, bindings=None):
+async def streamable(url, key, message_handler=None, bindings=None, elicitation_callback=None):
     http = http_client(key)
     async with http, streamable_http_client(url, http_client=http) as (r, w):
-        kwargs = {"message_handler": message_handler} if message_handler else {}
-        if bindings:
-            kwargs["notification_bindings"] = bindings
-        async with ClientSession(r, w, **kwargs) as s:
+        async with ClientSession(r, w, **_session_kwargs(message_handler, bindings, elicitation_callback)) as s:
             await s.initialize()
             yield Agent(s)
 
 
 @contextlib.asynccontextmanager
-async def sse(url, key, message_handler=None, bindings=None):
+async def sse(url, key, message_handler=None, bindings=None, elicitation_callback=None):
     async with sse_client(url, headers={"Authorization": f"Bearer {key}"}) as (r, w):
-        kwargs = {"message_handler": message_handler} if message_handler else {}
-        if bindings:
-            kwargs["notification_bindings"] = bindings
-        async with ClientSession(r, w, **kwargs) as s:
+        async with ClientSession(r, w, **_session_kwargs(message_handler, bindings, elicitation_callback)) as s:
             await s.initialize()
             yield Agent(s)
 
 
 @contextlib.asynccontextmanager
-async def stdio(bin_path, data_dir, key, env=None, message_handler=None, bindings=None):
+async def stdio(bin_path, data_dir, key, env=None, message_handler=None, bindings=None, elicitation_callback=None):
     e = {"WUSE_API_KEY": key, "WUSE_DATA_DIR": str(data_dir)}
     # The SDK passes only a few variables to the child; a desktop client passes the
     # user's session, including the D-Bus address the keychain lives on.
@@ -91,10 +95,7 @@ async def stdio(bin_path, data_dir, key, env=None, message_handler=None, binding
     e.update(env or {})
     params = StdioServerParameters(command=bin_path, args=["mcp"], env=e)
     async with stdio_client(params) as (r, w):
-        kwargs = {"message_handler": message_handler} if message_handler else {}
-        if bindings:
-            kwargs["notification_bindings"] = bindings
-        async with ClientSession(r, w, **kwargs) as s:
+        async with ClientSession(r, w, **_session_kwargs(message_handler, bindings, elicitation_callback)) as s:
             await s.initialize()
             yield Agent(s)
 

@@ -2,6 +2,7 @@ import { html } from "lit-html";
 import { describe, expect, it, vi } from "vitest";
 
 import { App, type Page } from "./app";
+import { approval } from "./test/fixtures";
 import { emitEvent, fail, get, mockBackend, SETTINGS, settle, text } from "./test/harness";
 
 function fakePage(id: string): Page & { mount: ReturnType<typeof vi.fn>; unmount: ReturnType<typeof vi.fn> } {
@@ -98,5 +99,17 @@ describe("App", () => {
     mockBackend({ get_settings: fail("server_error", "not ready") });
     await start([fakePage("one")]);
     expect(text(get("server-status"))).toBe("Starting…");
+  });
+
+  it("counts the calls waiting for a yes on the Activity link, from the start", async () => {
+    const ipc = mockBackend({ list_approvals: () => [approval(), approval({ id: "apr_2" })] });
+    await start([fakePage("one"), fakePage("activity")]);
+    expect(text(get("approvals-count"))).toBe("2");
+    expect(text(get("nav-activity"))).toBe("Title activity 2");
+
+    await emitEvent("approvals-changed", { pending: 0 });
+    expect(document.querySelector("[data-testid=approvals-count]")).toBeNull();
+    // The count comes with the event: no need to ask again.
+    expect(ipc.callsTo("list_approvals")).toHaveLength(1);
   });
 });

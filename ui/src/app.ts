@@ -1,5 +1,5 @@
 // The window: a sidebar of pages, the server status, and the page shown.
-import { html, render, type TemplateResult } from "lit-html";
+import { html, nothing, render, type TemplateResult } from "lit-html";
 
 import { backend, on, type SettingsView } from "./lib/backend";
 
@@ -15,6 +15,8 @@ export interface Page {
 export class App {
   private current: Page;
   private settings: SettingsView | null = null;
+  /** Calls waiting for the person's yes (a badge on Activity). */
+  private pending = 0;
   private unlisten: Array<() => void> = [];
 
   constructor(
@@ -37,10 +39,16 @@ export class App {
     // The page shows even if live updates cannot be had; it then refreshes on use.
     try {
       this.unlisten.push(await on.toolsChanged(() => void this.refreshStatus()));
+      this.unlisten.push(
+        await on.approvalsChanged((n) => {
+          this.pending = n;
+          this.render();
+        }),
+      );
     } catch (e) {
       console.error("live updates unavailable", e);
     }
-    await this.refreshStatus();
+    await Promise.all([this.refreshStatus(), this.refreshPending()]);
     await this.show(this.current);
   }
 
@@ -51,6 +59,14 @@ export class App {
       this.settings = null;
     }
     this.render();
+  }
+
+  private async refreshPending(): Promise<void> {
+    try {
+      this.pending = (await backend.listApprovals()).length;
+    } catch {
+      this.pending = 0;
+    }
   }
 
   async show(page: Page): Promise<void> {
@@ -75,7 +91,9 @@ export class App {
                 class=${p === this.current ? "active" : ""}
                 data-testid="nav-${p.id}"
                 aria-current=${p === this.current ? "page" : "false"}
-                >${p.title}</a
+                >${p.title}${p.id === "activity" && this.pending > 0
+                  ? html` <span class="badge" data-testid="approvals-count" title="Waiting for your yes">${this.pending}</span>`
+                  : nothing}</a
               >`,
           )}
           <div class="server" data-testid="server-status">

@@ -125,6 +125,7 @@ impl Engine {
         let approvals = Approvals::new(store.clone(), bus.clone(), audit.clone());
         // Nobody waits any more for what a previous run left pending.
         approvals.expire_stale()?;
+        approvals.spawn_sweeper(shutdown.clone());
         let engine = Arc::new(Self {
             listen_port: std::sync::atomic::AtomicU16::new(config.port),
             policy,

@@ -12,7 +12,7 @@ use wuse_engine::approvals::{self, Answer, ApprovalView, Channel};
 use wuse_engine::control::settings::{self as control_settings, Change};
 use wuse_engine::keys::Principal;
 use wuse_engine::policy::{Scope, ToolState};
-use wuse_engine::tools::{self, CallOutcome, Caller};
+use wuse_engine::tools::{self, CallOutcome, Caller, Rounds};
 use wuse_engine::Engine;
 
 const ECHO: &str = "+14155550199";
@@ -46,7 +46,9 @@ fn start(f: &Fixture, tool: &str, args: Value) -> tokio::task::JoinHandle<Result
         match tools::call(&engine, &agent, &tool, args, Caller::default()).await {
             CallOutcome::Done(out) => Ok(out.value),
             CallOutcome::Failed(e) => Err(serde_json::to_value(e).unwrap()),
-            CallOutcome::UnknownTool => panic!("unknown tool"),
+            CallOutcome::UnknownTool | CallOutcome::InputRequired(_) => {
+                panic!("no result (unknown tool, or input required)")
+            }
         }
     })
 }
@@ -130,6 +132,21 @@ async fn a_yes_lets_the_call_through_and_is_recorded() {
     assert_eq!(audit[0].outcome, "approved");
     assert_eq!(audit[0].key_id.as_ref(), Some(&f.agent.key_id));
     assert_eq!(audit[0].args["channel"], "window");
+    // The Activity page says who asked for what, and how it ended.
+    let shown = wuse_engine::control::activity::recent(
+        &f.engine,
+        &wuse_engine::control::activity::ActivityQuery {
+            search: Some("approved".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(
+        shown.iter().any(|i| i.title == "approval"
+            && i.summary == format!("send_message by {}: approved (window)", f.agent.key_name)),
+        "{:?}",
+        shown.iter().map(|i| &i.summary).collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -202,4 +219,65 @@ async fn a_retry_joins_the_pending_approval_and_always_allow_skips_asking() {
     );
     mine.await.unwrap().unwrap();
     assert!(approvals::pending(&f.engine.store).unwrap().is_empty());
+}
+
+/// A client on multi round-trip is asked through the call's result; one that never
+/// calls again leaves an approval nobody waits for, which the sweeper closes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unanswered_round_trip_is_swept() {
+    let f = asking().await;
+    let caller = Caller {
+        rounds: Some(Rounds::default()),
+        ..Caller::default()
+    };
+    let asked = tools::call(
+        &f.engine,
+        &f.agent,
+        "send_message",
+        json!({ "chat": ECHO, "text": "Round trip" }),
+        caller,
+    )
+    .await;
+    let CallOutcome::InputRequired(question) = asked else {
+        panic!("asked through the result")
+    };
+    assert_eq!(question.summary.text.as_deref(), Some("Round trip"));
+    let open = approvals::pending(&f.engine.store).unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].id, question.approval);
+    assert_eq!(stored(&f, "Round trip"), 0);
+
+    // Not yet past its deadline (and the grace after it): left alone.
+    assert_eq!(f.engine.approvals.sweep(wuse_engine::time::now_ms()).unwrap(), 0);
+    let later = wuse_engine::time::now_ms() + 3_600_000;
+    assert_eq!(f.engine.approvals.sweep(later).unwrap(), 1);
+    assert!(approvals::pending(&f.engine.store).unwrap().is_empty());
+    let resolved = events(&f, "approval.resolved");
+    assert_eq!(
+        (resolved[0]["status"].clone(), resolved[0]["channel"].clone()),
+        (json!("timed_out"), json!("expired"))
+    );
+
+    // Calling again after that: too late, nothing sent.
+    let caller = Caller {
+        rounds: Some(Rounds {
+            state: Some(question.approval.to_string()),
+            answer: Some(Answer::Approve),
+        }),
+        ..Caller::default()
+    };
+    let late = tools::call(
+        &f.engine,
+        &f.agent,
+        "send_message",
+        json!({ "chat": ECHO, "text": "Round trip" }),
+        caller,
+    )
+    .await;
+    let CallOutcome::Failed(e) = late else {
+        panic!("refused")
+    };
+    assert_eq!(e.code.as_str(), "approval_timeout");
+    assert_eq!(stored(&f, "Round trip"), 0);
+    assert_eq!(events(&f, "approval.resolved").len(), 1, "announced once");
 }

@@ -34,7 +34,9 @@ async fn call(f: &Fixture, tool: &str, args: Value) -> Result<Value, Value> {
     match tools::call(&f.engine, &f.principal, tool, args, Caller::default()).await {
         CallOutcome::Done(out) => Ok(out.value),
         CallOutcome::Failed(e) => Err(serde_json::to_value(e).unwrap()),
-        CallOutcome::UnknownTool => panic!("unknown tool {tool}"),
+        CallOutcome::UnknownTool | CallOutcome::InputRequired(_) => {
+            panic!("{tool}: no result (unknown tool, or input required)")
+        }
     }
 }
 

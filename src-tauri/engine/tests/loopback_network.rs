@@ -255,7 +255,7 @@ async fn media_goes_both_ways_byte_for_byte() {
         {
             CallOutcome::Done(out) => (out.value.clone(), out.blobs),
             CallOutcome::Failed(e) => panic!("download_media of {m}: {}", serde_json::to_value(e).unwrap()),
-            CallOutcome::UnknownTool => unreachable!(),
+            CallOutcome::UnknownTool | CallOutcome::InputRequired(_) => unreachable!(),
         };
         let got = &blobs.first().unwrap_or_else(|| panic!("no bytes: {out}")).bytes;
         assert!(
@@ -471,7 +471,7 @@ async fn two_accounts_in_one_engine_chat_through_the_network() {
     {
         CallOutcome::Done(out) => out.blobs[0].bytes.clone(),
         CallOutcome::Failed(e) => panic!("{}", serde_json::to_value(e).unwrap()),
-        CallOutcome::UnknownTool => unreachable!(),
+        CallOutcome::UnknownTool | CallOutcome::InputRequired(_) => unreachable!(),
     };
     assert_eq!(got, bytes);
 

@@ -159,7 +159,7 @@ async fn download(l: &Linked, id: &str) -> Result<Vec<u8>, Value> {
     {
         CallOutcome::Done(out) => Ok(out.blobs.first().expect("the bytes").bytes.to_vec()),
         CallOutcome::Failed(e) => Err(serde_json::to_value(e).unwrap()),
-        CallOutcome::UnknownTool => unreachable!(),
+        CallOutcome::UnknownTool | CallOutcome::InputRequired(_) => unreachable!(),
     }
 }
 

@@ -22,6 +22,10 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::get_tools,
             commands::set_tool,
             commands::apply_preset,
+            commands::list_approvals,
+            commands::decide_approval,
+            commands::list_allowances,
+            commands::revoke_allowance,
             commands::set_paused,
             commands::get_activity,
             commands::get_settings,
@@ -34,7 +38,8 @@ pub fn builder() -> Builder<tauri::Wry> {
         .events(collect_events![
             events::AccountsChanged,
             events::ActivityAppended,
-            events::ToolsChanged
+            events::ToolsChanged,
+            events::ApprovalsChanged
         ])
 }
 

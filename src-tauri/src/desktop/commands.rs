@@ -5,9 +5,11 @@ use std::sync::Arc;
 
 use tauri::{AppHandle, State};
 use tauri_plugin_autostart::ManagerExt;
+use wuse_engine::approvals::ApprovalView;
 use wuse_engine::clients::{ClientId, Env};
 use wuse_engine::control::accounts::{AccountView, ChatPick, PairRequest};
 use wuse_engine::control::activity::{ActivityItem, ActivityQuery};
+use wuse_engine::control::approvals::{AllowanceView, Decision};
 use wuse_engine::control::clients::{ClientView, InstallRequest, Installed, Pending, Preview};
 use wuse_engine::control::keys::{CreatedKey, KeyView};
 use wuse_engine::control::settings::{SettingsPatch, SettingsView};
@@ -98,6 +100,30 @@ pub fn get_tools(engine: E<'_>, key: Option<KeyId>) -> ControlResult<ToolsView> 
 #[specta::specta]
 pub fn set_tool(engine: E<'_>, key: Option<KeyId>, tool: String, state: ToolState) -> ControlResult<()> {
     control::tools::set(&board(&engine), &scope(key), &[tool.as_str()], state)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn list_approvals(engine: E<'_>) -> ControlResult<Vec<ApprovalView>> {
+    control::approvals::list(&engine.store)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn decide_approval(engine: E<'_>, id: String, decision: Decision) -> ControlResult<()> {
+    control::approvals::decide(&engine.approvals, &engine.store, &id, decision)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn list_allowances(engine: E<'_>) -> ControlResult<Vec<AllowanceView>> {
+    control::approvals::allowances(&engine.store)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn revoke_allowance(engine: E<'_>, key: KeyId, chat: ChatId) -> ControlResult<()> {
+    control::approvals::revoke_allowance(&engine.store, &key, &chat)
 }
 
 #[tauri::command]

@@ -19,3 +19,10 @@ pub struct ActivityAppended {
 /// Which tools agents may use changed (or agent access was paused or resumed).
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct ToolsChanged {}
+
+/// Calls waiting for a person's yes came or went: refetch them.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct ApprovalsChanged {
+    /// How many wait now.
+    pub pending: u32,
+}

@@ -40,6 +40,7 @@ pub fn run(global: Global, hidden: bool) -> anyhow::Result<()> {
             Some(vec!["--hidden"]),
         ))
         .plugin(tauri_plugin_shell::init())
+        .plugin(tauri_plugin_notification::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
@@ -134,10 +135,42 @@ fn forward_to_window(app: &tauri::AppHandle, engine: &Arc<Engine>) {
     });
     let (a, e) = (app.clone(), engine.clone());
     tauri::async_runtime::spawn(async move {
+        let mut changes = e.approvals.changes();
+        let mut known: std::collections::HashSet<wuse_engine::ids::ApprovalId> = Default::default();
+        while changes.recv().await.is_ok() {
+            let pending = wuse_engine::approvals::pending(&e.store).unwrap_or_default();
+            // A new one: the OS says so, even with the window closed.
+            for p in pending.iter().filter(|p| !known.contains(&p.id)) {
+                notify_approval(&a, p);
+            }
+            known = pending.iter().map(|p| p.id.clone()).collect();
+            let _ = events::ApprovalsChanged {
+                pending: pending.len() as u32,
+            }
+            .emit(&a);
+            tray::refresh(&a, &e);
+        }
+    });
+    let (a, e) = (app.clone(), engine.clone());
+    tauri::async_runtime::spawn(async move {
         let mut tools = e.policy.switches.changes();
         while tools.recv().await.is_ok() {
             let _ = events::ToolsChanged {}.emit(&a);
             tray::refresh(&a, &e);
         }
     });
+}
+
+/// An OS notification for a call waiting for the person's yes.
+fn notify_approval(app: &tauri::AppHandle, approval: &wuse_engine::approvals::ApprovalView) {
+    use tauri_plugin_notification::NotificationExt;
+    let shown = app
+        .notification()
+        .builder()
+        .title(format!("{} asks to send", approval.details.key_name))
+        .body(approval.summary.clone())
+        .show();
+    if let Err(e) = shown {
+        tracing::debug!(error = %e, "no desktop notification (no notification service?)");
+    }
 }

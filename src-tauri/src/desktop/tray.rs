@@ -1,4 +1,5 @@
-//! The tray: each account's status, open the window, pause agent access, quit.
+//! The tray: each account's status, approvals waiting, open the window, pause agent
+//! access, quit.
 
 use std::sync::Arc;
 
@@ -49,6 +50,15 @@ fn menu(app: &AppHandle, engine: &Engine) -> tauri::Result<Menu<Wry>> {
         )?)?;
     }
     menu.append(&PredefinedMenuItem::separator(app)?)?;
+    // Calls waiting for the person's yes: a count, and a way to them.
+    let waiting = wuse_engine::approvals::pending(&engine.store).map_or(0, |p| p.len());
+    menu.append(&MenuItem::with_id(
+        app,
+        "approvals",
+        approvals_label(waiting),
+        waiting > 0,
+        None::<&str>,
+    )?)?;
     menu.append(&MenuItem::with_id(
         app,
         "open",
@@ -89,7 +99,7 @@ pub fn create(app: &AppHandle, engine: Arc<Engine>) -> tauri::Result<()> {
         .menu(&menu)
         .show_menu_on_left_click(false)
         .on_menu_event(move |app, event| match event.id.as_ref() {
-            "open" => show_window(app),
+            "open" | "approvals" => show_window(app),
             "pause" => {
                 let board = Switchboard::window(&events_engine.policy, &events_engine.tools);
                 if let Err(e) = control::tools::pause(&board, !events_engine.policy.paused()) {
@@ -125,5 +135,24 @@ pub fn refresh(app: &AppHandle, engine: &Engine) {
             }
             Err(e) => tracing::warn!(error = %e, "could not rebuild the tray menu"),
         }
+    }
+}
+
+/// The tray's count of calls waiting for a yes.
+fn approvals_label(waiting: usize) -> String {
+    match waiting {
+        0 => "No approvals waiting".to_owned(),
+        1 => "1 approval waiting…".to_owned(),
+        n => format!("{n} approvals waiting…"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_approvals_waiting() {
+        assert_eq!(super::approvals_label(0), "No approvals waiting");
+        assert_eq!(super::approvals_label(1), "1 approval waiting…");
+        assert_eq!(super::approvals_label(3), "3 approvals waiting…");
     }
 }

@@ -24,7 +24,7 @@ describe("backend commands", () => {
     await backend.pairAccount({ kind: "live", phone: null, label: "x", account_id: null });
     await backend.createKey("test", null);
     await backend.restrictKey("key_1", ["c@g.us"]);
-    await backend.setTool("key_1", "send_message", false);
+    await backend.setTool("key_1", "send_message", "ask");
     await backend.applyPreset(null, "core");
     await backend.getActivity({ kind: "call", search: "ada", limit: 10 });
     await backend.previewClientInstall({ client: "zed", mode: "live", core_tools: false });
@@ -36,7 +36,7 @@ describe("backend commands", () => {
       ["pair_account", { request: { kind: "live", phone: null, label: "x", account_id: null } }],
       ["create_key", { mode: "test", name: null }],
       ["restrict_key", { id: "key_1", chats: ["c@g.us"] }],
-      ["set_tool", { key: "key_1", tool: "send_message", enabled: false }],
+      ["set_tool", { key: "key_1", tool: "send_message", state: "ask" }],
       ["apply_preset", { key: null, preset: "core" }],
       ["get_activity", { query: { kind: "call", search: "ada", limit: 10 } }],
       ["preview_client_install", { request: { client: "zed", mode: "live", core_tools: false } }],

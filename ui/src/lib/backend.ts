@@ -5,6 +5,10 @@ import { commands, events } from "./bindings";
 import type {
   AccountView,
   ActivityItem,
+  AllowanceView,
+  ApprovalView,
+  ChatId,
+  Decision,
   ActivityQuery,
   ChatPick,
   ClientId,
@@ -19,6 +23,7 @@ import type {
   Preview,
   SettingsPatch,
   SettingsView,
+  ToolState,
   ToolsView,
   Result,
   ControlError,
@@ -54,6 +59,7 @@ export const NO_CHANGES: SettingsPatch = {
   upload_roots: null,
   audit_bodies: null,
   history_on_link: null,
+  approval_timeout_s: null,
 };
 
 export const backend = {
@@ -68,7 +74,11 @@ export const backend = {
   revokeKey: (id: string) => unwrap(commands.revokeKey(id)),
   restrictKey: (id: string, chats: string[] | null) => unwrap(commands.restrictKey(id, chats)),
   getTools: (key: string | null): Promise<ToolsView> => unwrap(commands.getTools(key)),
-  setTool: (key: string | null, tool: string, enabled: boolean) => unwrap(commands.setTool(key, tool, enabled)),
+  setTool: (key: string | null, tool: string, state: ToolState) => unwrap(commands.setTool(key, tool, state)),
+  listApprovals: (): Promise<ApprovalView[]> => unwrap(commands.listApprovals()),
+  decideApproval: (id: string, decision: Decision) => unwrap(commands.decideApproval(id, decision)),
+  listAllowances: (): Promise<AllowanceView[]> => unwrap(commands.listAllowances()),
+  revokeAllowance: (key: string, chat: ChatId) => unwrap(commands.revokeAllowance(key, chat)),
   applyPreset: (key: string | null, preset: Preset) => unwrap(commands.applyPreset(key, preset)),
   setPaused: (paused: boolean) => unwrap(commands.setPaused(paused)),
   getActivity: (query: ActivityQuery): Promise<ActivityItem[]> => unwrap(commands.getActivity(query)),
@@ -89,6 +99,8 @@ export const on = {
   activity: (cb: (item: ActivityItem) => void): Promise<Unlisten> =>
     events.activityAppended.listen((e) => cb(e.payload.item)),
   toolsChanged: (cb: () => void): Promise<Unlisten> => events.toolsChanged.listen(() => cb()),
+  approvalsChanged: (cb: (pending: number) => void): Promise<Unlisten> =>
+    events.approvalsChanged.listen((e) => cb(e.payload.pending)),
 };
 
 /** Copies text to the clipboard (with a fallback for webviews without the API). */

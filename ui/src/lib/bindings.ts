@@ -94,9 +94,9 @@ async getTools(key: KeyId | null) : Promise<Result<ToolsView, ControlError>> {
     else return { status: "error", error: e  as any };
 }
 },
-async setTool(key: KeyId | null, tool: string, enabled: boolean) : Promise<Result<null, ControlError>> {
+async setTool(key: KeyId | null, tool: string, state: ToolState) : Promise<Result<null, ControlError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("set_tool", { key, tool, enabled }) };
+    return { status: "ok", data: await TAURI_INVOKE("set_tool", { key, tool, state }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -105,6 +105,38 @@ async setTool(key: KeyId | null, tool: string, enabled: boolean) : Promise<Resul
 async applyPreset(key: KeyId | null, preset: Preset) : Promise<Result<null, ControlError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("apply_preset", { key, preset }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listApprovals() : Promise<Result<ApprovalView[], ControlError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_approvals") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async decideApproval(id: string, decision: Decision) : Promise<Result<null, ControlError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("decide_approval", { id, decision }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listAllowances() : Promise<Result<AllowanceView[], ControlError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_allowances") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async revokeAllowance(key: KeyId, chat: ChatId) : Promise<Result<null, ControlError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("revoke_allowance", { key, chat }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -177,10 +209,12 @@ async confirmClientChange(token: string) : Promise<Result<Installed, ControlErro
 export const events = __makeEvents__<{
 accountsChanged: AccountsChanged,
 activityAppended: ActivityAppended,
+approvalsChanged: ApprovalsChanged,
 toolsChanged: ToolsChanged
 }>({
 accountsChanged: "accounts-changed",
 activityAppended: "activity-appended",
+approvalsChanged: "approvals-changed",
 toolsChanged: "tools-changed"
 })
 
@@ -264,6 +298,35 @@ kind: ActivityKind | null;
  */
 search: string | null; limit: number | null }
 /**
+ * "Always allow this key in this chat", as the Permissions page lists it.
+ */
+export type AllowanceView = { key_id: KeyId; key_name: string | null; chat_id: ChatId; chat_name: string | null }
+/**
+ * A call waiting for a person's yes.
+ */
+export type ApprovalId = string
+/**
+ * A pending approval as the window and the command line show it.
+ */
+export type ApprovalView = { id: ApprovalId; tool: string; key_id: KeyId; account_id: AccountId | null; chat_id: ChatId | null; 
+/**
+ * One line for a terminal.
+ */
+summary: string; 
+/**
+ * Everything the person is shown.
+ */
+details: Summary; created_at: string; expires_at: string }
+/**
+ * Calls waiting for a person's yes came or went: refetch them.
+ */
+export type ApprovalsChanged = { 
+/**
+ * How many wait now.
+ */
+pending: number }
+export type Attachment = { kind: string; file_name: string | null; mime: string; size: number }
+/**
  * A chat of one account: a person, a group or a broadcast list.
  */
 export type ChatId = string
@@ -311,6 +374,14 @@ export type CreatedKey = { key: KeyView;
  * Shown once; only its hash is kept.
  */
 secret: string }
+/**
+ * A person's answer, as the window sends it.
+ */
+export type Decision = { answer: "approve" } | { answer: "deny"; reason: string | null } | 
+/**
+ * Approve, and let this key send to this chat without asking from now on.
+ */
+{ answer: "always_allow_chat" }
 /**
  * What a tool does to the world (MCP tool annotations, presets, idempotency).
  */
@@ -369,6 +440,10 @@ export type KeyId = string
  */
 export type KeyMode = "live" | "test"
 export type KeyView = { id: KeyId; name: string; mode: KeyMode; hint: string; created_at: string; last_used_at: string | null; revoked_at: string | null; chats: ChatId[] | null }
+/**
+ * A message in a chat.
+ */
+export type MessageId = string
 export type OfflineProgress = { 
 /**
  * Items WhatsApp announced (messages, receipts, notifications).
@@ -424,7 +499,12 @@ export type Preset =
  * About 20 essential tools, for clients that degrade with many tools (Cursor near
  * 40, Windsurf 100 across all servers).
  */
-"core"
+"core" | 
+/**
+ * Every tool, but what other people would see (sending, editing, reacting,
+ * forwarding, deleting for everyone, groups, profile) waits for a person's yes.
+ */
+"ask_before_sending"
 export type Preview = { 
 /**
  * Confirms this exact change with `install`/`remove`.
@@ -434,7 +514,13 @@ token: string; plan: Plan;
  * The key the client will use (created on confirm).
  */
 key_hint: string | null }
-export type SettingsPatch = { port: number | null; autostart: boolean | null; event_retention_days: number | null; rate_limit_per_minute: number | null; new_chat_sends_per_minute: number | null; upload_roots: string[] | null; audit_bodies: boolean | null; history_on_link: HistoryOnLink | null }
+export type Quoted = { message_id: MessageId; 
+/**
+ * Who wrote it (`None`: this account).
+ */
+sender: string | null; text: string | null }
+export type Recipient = { chat_id: ChatId; name: string | null; phone: string | null }
+export type SettingsPatch = { port: number | null; autostart: boolean | null; event_retention_days: number | null; rate_limit_per_minute: number | null; new_chat_sends_per_minute: number | null; upload_roots: string[] | null; audit_bodies: boolean | null; history_on_link: HistoryOnLink | null; approval_timeout_s: number | null }
 export type SettingsView = { 
 /**
  * Where the MCP server listens now.
@@ -447,7 +533,32 @@ port: number; data_dir: string; autostart: boolean; paused: boolean; event_reten
 /**
  * How much history the phone sends a device linked from now on.
  */
-history_on_link: HistoryOnLink; version: string }
+history_on_link: HistoryOnLink; 
+/**
+ * How long a call on `ask` waits for a person's answer, in seconds.
+ */
+approval_timeout_s: number; version: string }
+export type Summary = { 
+/**
+ * One line: "Send a message to Bob (+14155550198)".
+ */
+headline: string; tool: string; key_name: string; 
+/**
+ * The MCP client, as it named itself (`clientInfo.name`), when known.
+ */
+client: string | null; 
+/**
+ * The account, by its label or number.
+ */
+account: string | null; recipients: Recipient[]; 
+/**
+ * The exact text to be sent (or the new text, the emoji, the new name).
+ */
+text: string | null; attachments: Attachment[]; 
+/**
+ * The message this is about: the one replied to, edited, deleted, reacted to or forwarded.
+ */
+about: Quoted | null }
 export type SyncStatus = { 
 /**
  * The phone's history push since this device was linked (or last connected).
@@ -462,23 +573,39 @@ offline: OfflineProgress | null;
  * failed to sync; they sync again on the next connection.
  */
 app_state_failed: string[] }
+/**
+ * A tool's switch.
+ */
+export type ToolState = "on" | 
+/**
+ * On, but each call waits for a person to approve it.
+ */
+"ask" | "off"
 export type ToolView = { name: string; title: string; description: string; family: Family; effect: Effect; 
 /**
  * Does something other people see (sending, reacting, groups, profile).
  */
 sends: boolean; 
 /**
- * On for this scope (the key's own switch, else the global one, else on).
+ * May be set to `ask` (it changes what other people see).
+ */
+askable: boolean; 
+/**
+ * Its state for this scope (the key's own switch, else the global one, else on).
+ */
+state: ToolState; 
+/**
+ * On (or asking) for this scope.
  */
 enabled: boolean; 
 /**
  * The global switch, if set.
  */
-global: boolean | null; 
+global: ToolState | null; 
 /**
  * The key's own switch, if set (only when viewing a key).
  */
-key: boolean | null }
+key: ToolState | null }
 /**
  * Which tools agents may use changed (or agent access was paused or resumed).
  */

@@ -1,8 +1,8 @@
 import { emit } from "@tauri-apps/api/event";
 import { describe, expect, it } from "vitest";
 
-import type { ActivityItem, ActivityQuery } from "../lib/backend";
-import { activity } from "../test/fixtures";
+import type { ActivityItem, ActivityQuery, ApprovalView } from "../lib/backend";
+import { activity, approval } from "../test/fixtures";
 import { alerts, all, button, click, emitEvent, fail, get, mockBackend, mountPage, query, settle, text, typeInto } from "../test/harness";
 import { ActivityPage } from "./activity";
 
@@ -181,5 +181,122 @@ describe("Activity page", () => {
     await click(button("Try again"));
     expect(alerts()).toEqual([]);
     expect(titles()).toEqual(["message.received"]);
+  });
+
+  describe("approvals", () => {
+    /** Calls waiting for a yes, answered like the backend: the first answer wins. */
+    function waiting(list: ApprovalView[]) {
+      let items = [...list];
+      const ipc = mockBackend({
+        get_activity: () => [RECEIVED],
+        list_approvals: () => items,
+        decide_approval: ({ id }) => {
+          if (!items.some((a) => a.id === id)) fail("approval_not_found", `No approval ${id} is waiting.`)({});
+          items = items.filter((a) => a.id !== id);
+          return null;
+        },
+      });
+      return ipc;
+    }
+
+    const BOB = approval();
+    const WITH_FILE = approval({
+      id: "apr_2",
+      tool: "send_media",
+      chat_id: "120363000000000000@g.us",
+      details: {
+        ...approval().details,
+        headline: "Send a photo to Family",
+        tool: "send_media",
+        client: null,
+        recipients: [{ chat_id: "120363000000000000@g.us", name: "Family", phone: null }],
+        text: "line one\n  line two",
+        attachments: [{ kind: "image", file_name: "beach.jpg", mime: "image/jpeg", size: 2048 }],
+        about: { message_id: "3EB0AA", sender: "Ada", text: "send the photo?" },
+      },
+    });
+
+    it("shows what each waiting call would do, exactly", async () => {
+      waiting([BOB, WITH_FILE]);
+      await mountPage(new ActivityPage());
+
+      const [bob, file] = all("approval");
+      expect(text(get("approvals").querySelector("h2"))).toBe("Waiting for your yes (2)");
+      expect(text(bob.querySelector("[data-testid=approval-headline]"))).toBe("Send a message to Bob (+14155550123)");
+      expect(text(bob.querySelector("[data-testid=approval-key]"))).toBe("Claude Desktop via claude-ai");
+      expect(text(bob.querySelector("[data-testid=approval-recipients]"))).toBe("Bob +14155550123");
+      expect(bob.querySelector("[data-testid=approval-text]")!.textContent).toBe("see you at 6");
+      expect(bob.querySelector("[data-testid=approval-attachments]")).toBeNull();
+      // The text as the agent wrote it, line breaks and spaces kept.
+      expect(file.querySelector("[data-testid=approval-text]")!.textContent).toBe("line one\n  line two");
+      expect(text(file.querySelector("[data-testid=approval-attachments]"))).toBe("image: beach.jpg image/jpeg, 2048 bytes");
+      expect(text(file.querySelector("[data-testid=approval-about]"))).toBe("Ada: send the photo?");
+      // The log is still there below.
+      expect(titles()).toEqual(["message.received"]);
+    });
+
+    it("approves, and the card goes", async () => {
+      const ipc = waiting([BOB, WITH_FILE]);
+      await mountPage(new ActivityPage());
+
+      await click(all("approval")[0].querySelector("[data-testid=approve]")!);
+
+      expect(ipc.callsTo("decide_approval")).toEqual([{ id: "apr_1", decision: { answer: "approve" } }]);
+      expect(all("approval").map((a) => a.dataset.id)).toEqual(["apr_2"]);
+    });
+
+    it("denies with the reason typed, or none", async () => {
+      const ipc = waiting([BOB, WITH_FILE]);
+      await mountPage(new ActivityPage());
+
+      const bob = all("approval")[0];
+      await typeInto(bob.querySelector("[data-testid=deny-reason]")!, "  not now  ");
+      await click(bob.querySelector("[data-testid=deny]")!);
+      await click(get("approval").querySelector("[data-testid=deny]")!);
+
+      expect(ipc.callsTo("decide_approval")).toEqual([
+        { id: "apr_1", decision: { answer: "deny", reason: "not now" } },
+        { id: "apr_2", decision: { answer: "deny", reason: null } },
+      ]);
+      expect(query("approvals")).toBeNull();
+    });
+
+    it("always allows this key in this chat", async () => {
+      const ipc = waiting([BOB]);
+      await mountPage(new ActivityPage());
+      await click(get("always-allow"));
+      expect(ipc.callsTo("decide_approval")).toEqual([{ id: "apr_1", decision: { answer: "always_allow_chat" } }]);
+    });
+
+    it("says so when another answer came first, and shows what is left", async () => {
+      const ipc = waiting([BOB]);
+      await mountPage(new ActivityPage());
+      // Answered on the command line meanwhile.
+      ipc.on("list_approvals", () => []);
+      ipc.on("decide_approval", fail("approval_not_found", "No approval apr_1 is waiting."));
+
+      await click(get("approve"));
+
+      expect(alerts()).toEqual(["No approval apr_1 is waiting. Try again"]);
+      expect(query("approval")).toBeNull();
+    });
+
+    it("follows approvals that come and go elsewhere", async () => {
+      const ipc = waiting([]);
+      await mountPage(new ActivityPage());
+      expect(query("approvals")).toBeNull();
+      expect(query("approvals-count")).toBeNull();
+
+      ipc.on("list_approvals", () => [BOB]);
+      await emitEvent("approvals-changed", { pending: 1 });
+      expect(all("approval")).toHaveLength(1);
+      // The sidebar counts them on the Activity link.
+      expect(text(get("approvals-count"))).toBe("1");
+
+      ipc.on("list_approvals", () => []);
+      await emitEvent("approvals-changed", { pending: 0 });
+      expect(query("approval")).toBeNull();
+      expect(query("approvals-count")).toBeNull();
+    });
   });
 });

@@ -1,11 +1,12 @@
-// Activity: what happened on WhatsApp and what agents did, live, filterable and
-// searchable.
+// Activity: calls waiting for the person's yes, then what happened on WhatsApp and
+// what agents did, live, filterable and searchable.
 import { html, nothing, type TemplateResult } from "lit-html";
 
 import type { Page } from "../app";
 import { emptyState, errorBanner, loading, pill } from "../components";
 import { relativeTime } from "../format";
 import { backend, on, type ActivityItem, type ActivityKind } from "../lib/backend";
+import { ApprovalsPanel } from "./approvals";
 
 const MAX_ITEMS = 500;
 
@@ -17,6 +18,8 @@ export class ActivityPage implements Page {
   kind: ActivityKind | null = null;
   search = "";
   open = new Set<string>();
+  /** Calls waiting for the person's yes, above the log. */
+  approvals = new ApprovalsPanel();
   private asked = 0;
   private update = () => {};
   private stop: Array<() => void> = [];
@@ -24,10 +27,11 @@ export class ActivityPage implements Page {
   async mount(update: () => void): Promise<void> {
     this.update = update;
     this.stop.push(await on.activity((item) => this.append(item)));
-    await this.load();
+    await Promise.all([this.approvals.mount(update), this.load()]);
   }
 
   unmount(): void {
+    this.approvals.unmount();
     this.stop.forEach((s) => s());
     this.stop = [];
   }
@@ -62,7 +66,8 @@ export class ActivityPage implements Page {
 
   private row(i: ActivityItem): TemplateResult {
     const isOpen = this.open.has(i.id);
-    const tone = i.outcome === null ? "info" : i.outcome === "ok" ? "ok" : "bad";
+    // "approved": an approval's audit entry.
+    const tone = i.outcome === null ? "info" : i.outcome === "ok" || i.outcome === "approved" ? "ok" : "bad";
     return html`<li class="activity-item ${i.kind}" data-testid="activity-item" data-title=${i.title}>
       <button
         class="row-button"
@@ -88,7 +93,7 @@ export class ActivityPage implements Page {
       ["event", "WhatsApp events"],
       ["call", "Agent calls"],
     ];
-    return html`${this.error ? errorBanner(this.error, () => this.load()) : nothing}
+    return html`${this.approvals.view()}${this.error ? errorBanner(this.error, () => this.load()) : nothing}
       <div class="toolbar">
         <div class="tabs" role="tablist">
           ${tabs.map(

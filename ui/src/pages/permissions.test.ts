@@ -1,54 +1,68 @@
 import { describe, expect, it } from "vitest";
 
-import type { Preset, ToolView } from "../lib/backend";
+import type { AllowanceView, Preset, ToolState, ToolView } from "../lib/backend";
 import { key, tool, tools } from "../test/fixtures";
-import { alerts, choose, click, emitEvent, fail, get, mockBackend, mountPage, query, text } from "../test/harness";
+import { alerts, all, button, choose, click, emitEvent, fail, get, mockBackend, mountPage, query, text } from "../test/harness";
 import { PermissionsPage } from "./permissions";
 
 const SEND = tool({ name: "send_message", family: "messages", sends: true });
-const LIST = tool({ name: "list_chats", family: "chats", effect: "read", sends: false });
-const DELETE = tool({ name: "delete_chat", family: "chats", effect: "destructive", sends: false });
+const LIST = tool({ name: "list_chats", family: "chats", effect: "read", sends: false, askable: false });
+const DELETE = tool({ name: "delete_chat", family: "chats", effect: "destructive", sends: false, askable: false });
 
 /**
- * A fake tool store: global switches, per-key switches and the pause switch,
- * answering get_tools for a scope the way the backend does.
+ * A fake tool store: global switches, per-key switches, the pause switch and the
+ * "always allow" list, answering get_tools for a scope the way the backend does.
  */
 function toolStore() {
-  const global = new Map<string, boolean>();
-  const perKey = new Map<string, Map<string, boolean>>();
+  const global = new Map<string, ToolState>();
+  const perKey = new Map<string, Map<string, ToolState>>();
   let paused = false;
+  let allowances: AllowanceView[] = [];
   const view = (scope: string | null) => {
     const own = scope ? perKey.get(scope) : undefined;
     const list: ToolView[] = [SEND, LIST, DELETE].map((t) => {
       const g = global.get(t.name) ?? null;
       const k = own?.get(t.name) ?? null;
-      return { ...t, global: g, key: scope ? k : null, enabled: k ?? g ?? true };
+      const state = k ?? g ?? "on";
+      return { ...t, global: g, key: scope ? k : null, state, enabled: state !== "off" };
     });
     return tools(list, { paused });
   };
-  const setTool = (scope: string | null, name: string, on: boolean) => {
+  const setTool = (scope: string | null, name: string, state: ToolState) => {
     if (scope) {
       if (!perKey.has(scope)) perKey.set(scope, new Map());
-      perKey.get(scope)!.set(name, on);
-    } else global.set(name, on);
+      perKey.get(scope)!.set(name, state);
+    } else global.set(name, state);
   };
   const ipc = mockBackend({
     list_keys: () => [key({ id: "key_1", name: "Cursor", mode: "live" }), key({ id: "key_2", name: "Gone", revoked_at: new Date().toISOString() })],
     get_tools: ({ key }) => view(key as string | null),
-    set_tool: ({ key, tool, enabled }) => {
-      setTool(key as string | null, tool as string, enabled as boolean);
+    set_tool: ({ key, tool, state }) => {
+      setTool(key as string | null, tool as string, state as ToolState);
       return null;
     },
     apply_preset: ({ key, preset }) => {
-      for (const t of [SEND, LIST, DELETE]) setTool(key as string | null, t.name, preset === "all" || (preset === "read_only" && t.effect === "read"));
+      for (const t of [SEND, LIST, DELETE]) {
+        const on = preset === "all" || (preset === "read_only" && t.effect === "read");
+        setTool(key as string | null, t.name, preset === "ask_before_sending" ? (t.askable ? "ask" : "on") : on ? "on" : "off");
+      }
       return null;
     },
     set_paused: (args) => {
       paused = args.paused as boolean;
       return null;
     },
+    list_allowances: () => allowances,
+    revoke_allowance: ({ key, chat }) => {
+      allowances = allowances.filter((a) => !(a.key_id === key && a.chat_id === chat));
+      return null;
+    },
   });
-  return ipc;
+  return Object.assign(ipc, {
+    allow(a: AllowanceView) {
+      allowances.push(a);
+    },
+  });
 }
 
 function toggleOf(name: string): HTMLInputElement {
@@ -76,13 +90,13 @@ describe("Permissions page", () => {
 
     await click(toggleOf("send_message"));
 
-    expect(ipc.callsTo("set_tool")).toEqual([{ key: null, tool: "send_message", enabled: false }]);
+    expect(ipc.callsTo("set_tool")).toEqual([{ key: null, tool: "send_message", state: "off" }]);
     expect(ipc.callsTo("get_tools")).toHaveLength(2);
     expect(toggleOf("send_message").checked).toBe(false);
     expect(text(get("tool-count"))).toBe("2 of 3 tools on.");
 
     await click(toggleOf("send_message"));
-    expect(ipc.callsTo("set_tool")[1]).toEqual({ key: null, tool: "send_message", enabled: true });
+    expect(ipc.callsTo("set_tool")[1]).toEqual({ key: null, tool: "send_message", state: "on" });
     expect(toggleOf("send_message").checked).toBe(true);
   });
 
@@ -128,7 +142,7 @@ describe("Permissions page", () => {
     expect(text(get("tool-send_message"))).not.toContain("set for this key");
 
     await click(toggleOf("send_message"));
-    expect(ipc.callsTo("set_tool")).toEqual([{ key: "key_1", tool: "send_message", enabled: false }]);
+    expect(ipc.callsTo("set_tool")).toEqual([{ key: "key_1", tool: "send_message", state: "off" }]);
     expect(text(get("tool-send_message"))).toContain("set for this key");
     expect(toggleOf("send_message").checked).toBe(false);
 
@@ -162,7 +176,7 @@ describe("Permissions page", () => {
     const ipc = toolStore();
     await mountPage(new PermissionsPage());
     // Changed elsewhere (the tray, another window).
-    ipc.on("get_tools", () => tools([{ ...SEND, enabled: false }, LIST, DELETE], { paused: true }));
+    ipc.on("get_tools", () => tools([{ ...SEND, state: "off", enabled: false }, LIST, DELETE], { paused: true }));
 
     await emitEvent("tools-changed", {});
 
@@ -178,5 +192,49 @@ describe("Permissions page", () => {
     await mountPage(new PermissionsPage());
     expect(query("tool-send_message")).not.toBeNull();
     expect([...get<HTMLSelectElement>("perm-scope").options].map((o) => o.value)).toEqual([""]);
+  });
+
+  it("sets a sending tool to ask first, and back", async () => {
+    const ipc = toolStore();
+    await mountPage(new PermissionsPage());
+    // Only tools that change what others see can ask.
+    expect(query("ask-list_chats")).toBeNull();
+    const ask = () => get<HTMLInputElement>("ask-send_message");
+    expect(ask().checked).toBe(false);
+
+    await click(ask());
+    expect(ipc.callsTo("set_tool")).toEqual([{ key: null, tool: "send_message", state: "ask" }]);
+    expect(ask().checked).toBe(true);
+    // Asking is still "on" for the count and the switch.
+    expect(toggleOf("send_message").checked).toBe(true);
+    expect(text(get("tool-count"))).toBe("3 of 3 tools on.");
+
+    await click(ask());
+    expect(ipc.callsTo("set_tool")[1]).toEqual({ key: null, tool: "send_message", state: "on" });
+
+    // Off: nothing to ask about.
+    await click(toggleOf("send_message"));
+    expect(ask().disabled).toBe(true);
+  });
+
+  it("applies the ask-before-sending preset", async () => {
+    const ipc = toolStore();
+    await mountPage(new PermissionsPage());
+    await click(get("preset-ask_before_sending"));
+    expect(ipc.callsTo("apply_preset")).toEqual([{ key: null, preset: "ask_before_sending" }]);
+    expect(get<HTMLInputElement>("ask-send_message").checked).toBe(true);
+    expect(get("preset-ask_before_sending").textContent).toContain("Ask before anything is sent");
+  });
+
+  it("lists the chats a key sends to without asking, and takes one back", async () => {
+    const ipc = toolStore();
+    ipc.allow({ key_id: "key_1", key_name: "Cursor", chat_id: "14155550123@s.whatsapp.net", chat_name: "Bob" });
+    await mountPage(new PermissionsPage());
+
+    expect(all("allowance").map(text)).toEqual(["Cursor → Bob Ask again"]);
+    await click(button("Ask again", get("allowances")));
+
+    expect(ipc.callsTo("revoke_allowance")).toEqual([{ key: "key_1", chat: "14155550123@s.whatsapp.net" }]);
+    expect(query("allowances")).toBeNull();
   });
 });

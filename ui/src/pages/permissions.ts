@@ -1,11 +1,23 @@
-// Permissions: every tool with a switch, grouped by family; presets; per-key
-// switches; the pause switch that stops all agent access.
+// Permissions: every tool with a switch (on, off, and for what others would see:
+// "ask first"), grouped by family; presets; per-key switches; the chats a key may
+// send to without asking; the pause switch that stops all agent access.
 import { html, nothing, type TemplateResult } from "lit-html";
+import { live } from "lit-html/directives/live.js";
 
 import type { Page } from "../app";
 import { LoadedPage } from "./loaded";
 import { errorBanner, loading, pill, toggle } from "../components";
-import { backend, on, type Family, type KeyView, type Preset, type ToolsView } from "../lib/backend";
+import {
+  backend,
+  on,
+  type AllowanceView,
+  type Family,
+  type KeyView,
+  type Preset,
+  type ToolState,
+  type ToolsView,
+  type ToolView,
+} from "../lib/backend";
 
 const FAMILIES: Array<[Family, string]> = [
   ["messages", "Messages"],
@@ -25,12 +37,14 @@ const PRESETS: Record<Preset, [string, string]> = {
   read_only: ["Read only", "Agents can read, never change or send"],
   no_send: ["No sending", "Everything except what other people would see"],
   core: ["Core ~20", "For clients that degrade with many tools (Cursor, Windsurf)"],
+  ask_before_sending: ["Ask before anything is sent", "Everything, but you approve what other people would see"],
 };
 
 export class PermissionsPage extends LoadedPage implements Page {
   readonly id = "permissions";
   readonly title = "Permissions";
   view_: ToolsView | null = null;
+  allowances: AllowanceView[] = [];
   keys: KeyView[] = [];
   scope: string | null = null;
   private stop: Array<() => void> = [];
@@ -51,7 +65,9 @@ export class PermissionsPage extends LoadedPage implements Page {
   }
 
   protected async fetch(): Promise<void> {
-    this.view_ = await backend.getTools(this.scope);
+    const [view, allowances] = await Promise.all([backend.getTools(this.scope), backend.listAllowances()]);
+    this.view_ = view;
+    this.allowances = allowances;
   }
 
   private async run(what: () => Promise<unknown>): Promise<void> {
@@ -111,17 +127,64 @@ export class PermissionsPage extends LoadedPage implements Page {
         return html`<section class="card family">
           <h2>${label}</h2>
           ${tools.map(
-            (t) => html`<div class="tool" data-testid="tool-${t.name}">
+            (t) => html`<div class="tool" data-testid="tool-${t.name}" data-state=${t.state}>
               <div>
                 <div class="tool-name"><code>${t.name}</code> ${t.sends ? pill("others see it", "warn") : nothing}
                   ${t.effect === "destructive" ? pill("destructive", "bad") : nothing}
                   ${this.scope && t.key !== null ? pill("set for this key", "info") : nothing}</div>
                 <div class="muted">${t.description}</div>
               </div>
-              ${toggle(t.enabled, `${t.name} on`, (enabled) => this.run(() => backend.setTool(this.scope, t.name, enabled)), { testId: `toggle-${t.name}` })}
+              <div class="switches">
+                ${t.askable ? this.askSwitch(t) : nothing}
+                ${toggle(t.enabled, `${t.name} on`, (enabled) => this.setTool(t, enabled ? "on" : "off"), { testId: `toggle-${t.name}` })}
+              </div>
             </div>`,
           )}
         </section>`;
-      })}`;
+      })}
+      ${this.allowed()}`;
+  }
+
+  /**
+   * Sets a tool's state, shown at once: anything that redraws the page meanwhile (the
+   * sidebar following tools-changed) shows the new state, not the old one. The reload
+   * after it says what the backend holds (the old state, if it refused).
+   */
+  private setTool(t: ToolView, state: ToolState): Promise<void> {
+    t.state = state;
+    t.enabled = state !== "off";
+    return this.run(() => backend.setTool(this.scope, t.name, state));
+  }
+
+  /** "Ask first": on, but each call waits for a person's yes. */
+  private askSwitch(t: ToolView): TemplateResult {
+    return html`<label class="ask" title="Each call waits for your yes (here, in the agent's app, or on the command line)">
+      <input
+        type="checkbox"
+        data-testid="ask-${t.name}"
+        .checked=${live(t.state === "ask") /* a refused change puts it back */}
+        ?disabled=${!t.enabled}
+        @change=${(e: Event) => {
+          const ask = (e.target as HTMLInputElement).checked;
+          void this.setTool(t, ask ? "ask" : "on");
+        }}
+      />
+      Ask first
+    </label>`;
+  }
+
+  /** The chats a key may send to without asking ("Always allow this key in this chat"). */
+  private allowed(): TemplateResult {
+    if (this.allowances.length === 0) return html``;
+    return html`<section class="card" data-testid="allowances">
+      <h2>Sent without asking</h2>
+      <p class="muted">You chose "Always allow" for these keys in these chats.</p>
+      ${this.allowances.map(
+        (a) => html`<div class="tool" data-testid="allowance">
+          <div>${a.key_name ?? a.key_id} → ${a.chat_name ?? a.chat_id}</div>
+          <button class="secondary" @click=${() => this.run(() => backend.revokeAllowance(a.key_id, a.chat_id))}>Ask again</button>
+        </div>`,
+      )}
+    </section>`;
   }
 }

@@ -73,13 +73,15 @@ describe("Settings page", () => {
     await typeInto(get("setting-rate"), "0", true);
     await typeInto(get("setting-new-chats"), "3", true);
     await typeInto(get("setting-retention"), "7", true);
+    await typeInto(get("setting-approval-timeout"), "60", true);
 
     expect(ipc.callsTo("update_settings")).toEqual([
       { patch: { ...NO_CHANGE, rate_limit_per_minute: 0 } },
       { patch: { ...NO_CHANGE, new_chat_sends_per_minute: 3 } },
       { patch: { ...NO_CHANGE, event_retention_days: 7 } },
+      { patch: { ...NO_CHANGE, approval_timeout_s: 60 } },
     ]);
-    expect(saved()).toBe("Retention saved.");
+    expect(saved()).toBe("Approval timeout saved.");
   });
 
   it("saves upload folders one per line, trimmed", async () => {

@@ -84,6 +84,7 @@ export class SettingsPage extends LoadedPage implements Page {
           ${toggle(!s.paused, "Agent access", (on_) => this.pause(!on_), { testId: "settings-pause" })}</div>
         ${this.number("Tool calls per minute per key", s.rate_limit_per_minute, "0 for no limit", (v) => this.save({ rate_limit_per_minute: v }, "Rate limit"), "setting-rate")}
         ${this.number("Messages per minute to new chats", s.new_chat_sends_per_minute, "protects the account from WhatsApp's anti-spam bans", (v) => this.save({ new_chat_sends_per_minute: v }, "Send-safety limit"), "setting-new-chats")}
+        ${this.number("Seconds a call waits for your yes", s.approval_timeout_s, "for tools set to “Ask first”; then it answers approval_timeout", (v) => this.save({ approval_timeout_s: v }, "Approval timeout"), "setting-approval-timeout")}
         <div class="setting"><span>Keep message bodies in the activity log</span>
           ${toggle(s.audit_bodies, "Keep message bodies", (v) => this.save({ audit_bodies: v }, "Activity log setting"))}</div>
         <label class="setting"><span>Folders agents may upload files from<span class="muted"> — one per line</span></span>

@@ -1,5 +1,5 @@
 // Sample backend values, shaped like the generated bindings' types.
-import type { AccountView, ActivityItem, ClientView, KeyView, ToolView, ToolsView } from "../lib/backend";
+import type { AccountView, ActivityItem, ApprovalView, ClientView, KeyView, ToolView, ToolsView } from "../lib/backend";
 
 const NOW = new Date().toISOString();
 
@@ -43,6 +43,8 @@ export function tool(over: Partial<ToolView> = {}): ToolView {
     family: "messages",
     effect: "write",
     sends: true,
+    askable: true,
+    state: "on",
     enabled: true,
     global: null,
     key: null,
@@ -53,7 +55,7 @@ export function tool(over: Partial<ToolView> = {}): ToolView {
 export function tools(list: ToolView[], over: Partial<ToolsView> = {}): ToolsView {
   return {
     paused: false,
-    presets: ["all", "read_only", "no_send", "core"],
+    presets: ["all", "read_only", "no_send", "core", "ask_before_sending"],
     tools: list,
     enabled_count: list.filter((t) => t.enabled).length,
     ...over,
@@ -90,6 +92,31 @@ export function activity(over: Partial<ActivityItem> = {}): ActivityItem {
     key_name: null,
     duration_ms: null,
     detail: { text: "hello there" },
+    ...over,
+  };
+}
+
+export function approval(over: Partial<ApprovalView> = {}): ApprovalView {
+  return {
+    id: "apr_1",
+    tool: "send_message",
+    key_id: "key_1",
+    account_id: "acc_1",
+    chat_id: "14155550123@s.whatsapp.net",
+    summary: "Claude Desktop: Send a message to Bob (+14155550123): “see you at 6”",
+    details: {
+      headline: "Send a message to Bob (+14155550123)",
+      tool: "send_message",
+      key_name: "Claude Desktop",
+      client: "claude-ai",
+      account: "Work phone",
+      recipients: [{ chat_id: "14155550123@s.whatsapp.net", name: "Bob", phone: "+14155550123" }],
+      text: "see you at 6",
+      attachments: [],
+      about: null,
+    },
+    created_at: NOW,
+    expires_at: new Date(Date.now() + 300_000).toISOString(),
     ...over,
   };
 }

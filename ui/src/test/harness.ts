@@ -27,6 +27,7 @@ export const SETTINGS: SettingsView = {
   upload_roots: ["/home/me/Pictures"],
   audit_bodies: false,
   history_on_link: "recent",
+  approval_timeout_s: 300,
   version: "0.1.0",
 };
 
@@ -50,12 +51,15 @@ export function fail(code: string, message: string): Handler {
  * Installs the fake backend: `handlers` answer commands by their Rust name
  * (`list_accounts`), with the arguments the generated bindings send. Events
  * are mocked too (listen/emit/unlisten). `get_settings` answers SETTINGS
- * and `update_settings` applies a patch to them, unless given, since the
- * window's sidebar and several pages ask for them.
+ * and `update_settings` applies a patch to them, and `list_approvals` and
+ * `list_allowances` answer none, unless given, since the window's sidebar and
+ * several pages ask for them.
  */
 export function mockBackend(handlers: Record<string, Handler>) {
   const table: Record<string, Handler> = {
     get_settings: () => SETTINGS,
+    list_approvals: () => [],
+    list_allowances: () => [],
     update_settings: (args) => ({ ...SETTINGS, ...nonNull((args as { patch: object }).patch) }),
     ...handlers,
   };

@@ -36,6 +36,12 @@ pub const DEFAULT_TIMEOUT_S: u64 = 300;
 const POLL: Duration = Duration::from_millis(200);
 /// How often a waiting call tells a client that asked for progress.
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+/// How long past its deadline an approval nobody waits for stays open (a client on
+/// multi round-trip that never called again), and how often they are looked for.
+const SWEEP_GRACE_MS: Millis = 30_000;
+const SWEEP_EVERY: Duration = Duration::from_secs(10);
+/// The channel of an approval the sweeper closed (and announced).
+const SWEPT: &str = "expired";
 
 /// What a person answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,6 +98,9 @@ pub struct Request<'a> {
     pub slot: Option<String>,
     pub progress: &'a Progress,
     pub client: Option<Arc<dyn AskClient>>,
+    /// The approval a multi round-trip client's second call names (its
+    /// `requestState`, checked with [`Approvals::belongs`]): this call waits on it.
+    pub join: Option<ApprovalId>,
 }
 
 /// A pending approval as the window and the command line show it.
@@ -185,17 +194,90 @@ impl Approvals {
         Ok(won)
     }
 
-    /// Approvals a previous run left pending: nobody waits for them any more.
+    /// Approvals a previous run left pending: nobody waits for them any more. Each is
+    /// closed as timed out, in the audit log and the events like any other.
     pub fn expire_stale(&self) -> StoreResult<usize> {
-        let stale = self.store.read(table::pending)?;
-        let now = now_ms();
-        self.store.write(|tx| {
-            let mut n = 0;
-            for a in &stale {
-                n += usize::from(table::decide(tx, &a.id, Status::TimedOut, "restart", None, now)?);
+        self.close_pending(|_| true, "restart")
+    }
+
+    /// Closes approvals past their deadline that nobody waits for: a client on multi
+    /// round-trip was asked in a call's result and never called again.
+    pub fn sweep(&self, now: Millis) -> StoreResult<usize> {
+        let due = now - SWEEP_GRACE_MS;
+        self.close_pending(|a| a.expires_at < due, SWEPT)
+    }
+
+    /// Sweeps now and then until shutdown.
+    pub fn spawn_sweeper(&self, shutdown: tokio_util::sync::CancellationToken) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    () = tokio::time::sleep(SWEEP_EVERY) => {}
+                    () = shutdown.cancelled() => return,
+                }
+                if let Err(e) = this.sweep(now_ms()) {
+                    tracing::warn!(error = %e, "could not close expired approvals");
+                }
             }
-            Ok(n)
-        })
+        });
+    }
+
+    fn close_pending(&self, due: impl Fn(&Approval) -> bool, channel: &str) -> StoreResult<usize> {
+        let now = now_ms();
+        let mut closed = 0;
+        for a in self.store.read(table::pending)?.into_iter().filter(|a| due(a)) {
+            let won = self
+                .store
+                .write(|tx| table::decide(tx, &a.id, Status::TimedOut, channel, None, now))?;
+            let Some(row) = self.store.read(|c| table::get(c, &a.id))?.filter(|_| won) else {
+                continue;
+            };
+            let key_name = self
+                .store
+                .read(|c| crate::store::api_keys::get(c, &row.key_id))?
+                .map_or_else(|| row.key_id.to_string(), |k| k.name);
+            self.resolved(&row, &key_name);
+            closed += 1;
+        }
+        Ok(closed)
+    }
+
+    /// Whether approval `id` is the one `req` would ask for: the same key and tool, and
+    /// what the person was shown is what this call would do (a multi round-trip
+    /// client's `requestState` is not trusted).
+    pub fn belongs(&self, id: &ApprovalId, req: &Request<'_>) -> StoreResult<bool> {
+        let Some(a) = self.store.read(|c| table::get(c, id))? else {
+            return Ok(false);
+        };
+        let shown = |v: &serde_json::Value| {
+            let mut v = v.clone();
+            if let Some(m) = v.as_object_mut() {
+                m.remove("client");
+            }
+            v
+        };
+        let would = serde_json::to_value(&req.summary).unwrap_or_default();
+        Ok(a.key_id == req.principal.key_id && a.tool == req.tool && shown(&a.summary) == shown(&would))
+    }
+
+    /// Opens the approval `req` needs (or finds the one its retry joins) without
+    /// waiting: a multi round-trip client asks its person and calls again.
+    pub fn open_or_join(&self, req: &Request<'_>) -> StoreResult<Approval> {
+        match self.joined(req)? {
+            Some(a) => Ok(a),
+            None => self.open(req),
+        }
+    }
+
+    /// The pending approval a retry with the same idempotency key joins.
+    fn joined(&self, req: &Request<'_>) -> StoreResult<Option<Approval>> {
+        match &req.slot {
+            Some(slot) => self
+                .store
+                .read(|c| table::pending_for_slot(c, &req.principal.key_id, slot)),
+            None => Ok(None),
+        }
     }
 
     /// How long an asked call waits.
@@ -212,24 +294,27 @@ impl Approvals {
     /// Asks a person (or joins the pending approval of the same call), and waits for
     /// the answer, the deadline, or whichever comes first.
     pub async fn ask(&self, req: Request<'_>) -> StoreResult<Outcome> {
-        let key = &req.principal.key_id;
-        let joined = match &req.slot {
-            Some(slot) => self.store.read(|c| table::pending_for_slot(c, key, slot))?,
-            None => None,
-        };
-        let asked = joined.is_none();
-        let approval = match joined {
-            Some(a) => a,
-            None => self.open(&req)?,
+        // The call that asked (or, on multi round-trip, the one that names its
+        // approval) waits for the answer and announces it; a retry only waits.
+        let (approval, asked) = match &req.join {
+            Some(id) => match self.store.read(|c| table::get(c, id))? {
+                Some(a) => (a, true),
+                None => return Ok(Outcome::TimedOut),
+            },
+            None => match self.joined(&req)? {
+                Some(a) => (a, false),
+                None => (self.open(&req)?, true),
+            },
         };
         let id = approval.id.clone();
-        let mut client = req.client.clone().filter(|_| asked).map(|c| {
+        let mut client = req.client.clone().filter(|_| asked && req.join.is_none()).map(|c| {
             let (id, summary) = (id.clone(), req.summary.clone());
             let left = Duration::from_millis((approval.expires_at - now_ms()).max(0) as u64);
             tokio::spawn(async move { c.ask(&id, &summary, left).await })
         });
         let started = now_ms();
-        let mut last_progress = tokio::time::Instant::now();
+        // Progress at once (the client learns why it waits), then every few seconds.
+        let mut next_progress = tokio::time::Instant::now();
         let row = loop {
             let row = self.store.read(|c| table::get(c, &id))?;
             let Some(row) = row else {
@@ -244,8 +329,8 @@ impl Approvals {
                     .write(|tx| table::decide(tx, &id, Status::TimedOut, "timeout", None, now_ms()))?;
                 continue;
             }
-            if last_progress.elapsed() >= PROGRESS_EVERY {
-                last_progress = tokio::time::Instant::now();
+            if tokio::time::Instant::now() >= next_progress {
+                next_progress = tokio::time::Instant::now() + PROGRESS_EVERY;
                 let waited = (now_ms() - started) as f64 / 1000.0;
                 let total = (row.expires_at - started) as f64 / 1000.0;
                 req.progress
@@ -267,8 +352,9 @@ impl Approvals {
         if let Some(c) = client {
             c.abort();
         }
-        if asked {
-            self.resolved(&row, req.principal, req.account.as_ref());
+        // The sweeper announced what it closed.
+        if asked && row.channel.as_deref() != Some(SWEPT) {
+            self.resolved(&row, &req.principal.key_name);
         }
         Ok(match row.status {
             Status::Approved => Outcome::Approved,
@@ -315,12 +401,12 @@ impl Approvals {
 
     /// Records the outcome: the audit log (who asked, what, which channel answered,
     /// when, the decision) and the `approval.resolved` event.
-    fn resolved(&self, a: &Approval, asker: &Principal, account: Option<&AccountId>) {
+    fn resolved(&self, a: &Approval, key_name: &str) {
         let decided = a.decided_at.unwrap_or_else(now_ms);
         self.audit.record(Entry {
             at: decided,
-            key_id: asker.key_id.clone(),
-            key_name: asker.key_name.clone(),
+            key_id: a.key_id.clone(),
+            key_name: key_name.to_owned(),
             tool: "approval".into(),
             args: json!({
                 "approval_id": a.id, "tool": a.tool, "channel": a.channel, "reason": a.reason,
@@ -329,7 +415,7 @@ impl Approvals {
             outcome: a.status.as_str().into(),
             duration_ms: decided - a.created_at,
         });
-        if let Some(account) = account {
+        if let Some(account) = &a.account_id {
             let resolved = self.bus.write(&self.store, |tx, em| {
                 em.emit(
                     tx,

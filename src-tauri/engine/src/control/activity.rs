@@ -163,6 +163,18 @@ pub fn from_event(e: &Event) -> ActivityItem {
     }
 }
 
+/// "Ada's agent called send_message", or for an approval's audit entry, who asked for
+/// what and how it ended: "send_message by Ada's agent: approved (window)".
+fn call_summary(a: &AuditEntry, outcome: &str) -> String {
+    let who = a.key_name.as_deref().unwrap_or("an agent");
+    if a.tool == "approval" {
+        let tool = a.args.get("tool").and_then(Value::as_str).unwrap_or("a tool");
+        let channel = a.args.get("channel").and_then(Value::as_str).unwrap_or("?");
+        return format!("{tool} by {who}: {} ({channel})", a.outcome.replace('_', " "));
+    }
+    format!("{who} called {}{outcome}", a.tool)
+}
+
 pub fn from_call(id: String, a: &AuditEntry) -> ActivityItem {
     let outcome = if a.outcome == "ok" {
         "".to_owned()
@@ -174,11 +186,7 @@ pub fn from_call(id: String, a: &AuditEntry) -> ActivityItem {
         kind: ActivityKind::Call,
         at: iso(a.at),
         title: a.tool.clone(),
-        summary: format!(
-            "{} called {}{outcome}",
-            a.key_name.as_deref().unwrap_or("an agent"),
-            a.tool
-        ),
+        summary: call_summary(a, &outcome),
         account_id: a
             .args
             .get("account_id")

@@ -81,9 +81,34 @@ pub fn decide_from(store: &Store, channel: crate::policy::Channel, raw: &str, de
     counted(store, &id, won)
 }
 
+/// "Always allow this key in this chat", as the Permissions page lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct AllowanceView {
+    pub key_id: KeyId,
+    pub key_name: Option<String>,
+    pub chat_id: ChatId,
+    pub chat_name: Option<String>,
+}
+
 /// The chats each key may send to without asking (the Permissions page).
-pub fn allowances(store: &Store) -> ControlResult<Vec<(KeyId, ChatId)>> {
-    Ok(store.read(table::allowances)?)
+pub fn allowances(store: &Store) -> ControlResult<Vec<AllowanceView>> {
+    Ok(store.read(|c| {
+        table::allowances(c)?
+            .into_iter()
+            .map(|(key_id, chat_id)| {
+                let key_name = crate::store::api_keys::get(c, &key_id)?.map(|k| k.name);
+                let chat_name =
+                    crate::store::chats::get(c, &chat_id)?.and_then(|ch| ch.name.or(ch.phone.map(|p| p.to_string())));
+                Ok(AllowanceView {
+                    key_id,
+                    key_name,
+                    chat_id,
+                    chat_name,
+                })
+            })
+            .collect()
+    })?)
 }
 
 /// Takes back an "always allow this key in this chat".

@@ -187,18 +187,19 @@ impl ServerHandler for WuseServer {
             }
             None => Progress::default(),
         };
+        let rounds = super::approval::rounds(&ctx, &request);
         let args = request.arguments.map(Value::Object).unwrap_or(Value::Null);
         let session = self
             .session_for(&ctx, &principal)
             .map(|s| Arc::new(Handle(s)) as Arc<dyn tools::session::SessionApi>);
         // A client that can show its person a form is asked there too (calls on `ask`).
-        let asker = super::approval::Elicit::of(&ctx.peer).map(|e| Arc::new(e) as Arc<dyn crate::approvals::AskClient>);
-        let client = ctx.peer.peer_info().map(|i| i.client_info.name.clone());
+        let asker = super::approval::Elicit::of(&ctx).map(|e| Arc::new(e) as Arc<dyn crate::approvals::AskClient>);
         let caller = Caller {
             progress,
             session,
             asker,
-            client,
+            client: ctx.client_info().map(|i| i.name),
+            rounds,
         };
         let outcome = tokio::select! {
             outcome = tools::call(&self.engine, &principal, &request.name, args, caller) => outcome,
@@ -207,6 +208,7 @@ impl ServerHandler for WuseServer {
         match outcome {
             CallOutcome::Done(out) => Ok(to_result(out).into()),
             CallOutcome::Failed(e) => Ok(error_result(&e).into()),
+            CallOutcome::InputRequired(q) => Ok(super::approval::input_required(&q).into()),
             CallOutcome::UnknownTool => Err(McpError::invalid_params(
                 format!("unknown tool: {}", request.name),
                 None,

@@ -2,6 +2,7 @@
 //! call goes through the same pipeline (see `pipeline`).
 
 mod accounts;
+pub mod approve;
 pub mod args;
 mod chats;
 mod contacts;
@@ -31,6 +32,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+pub use approve::{Question, Rounds};
 pub use args::Validate;
 pub use context::Ctx;
 pub use output::Output;

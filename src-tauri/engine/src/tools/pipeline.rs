@@ -12,13 +12,14 @@ use parking_lot::Mutex;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::approve::{self, Gate, Question, Rounds};
 use super::progress::Progress;
 use super::session::SessionApi;
 use super::{Ctx, Effect, Output, ToolSpec};
-use crate::approvals::{self, AskClient};
+use crate::approvals::AskClient;
 use crate::audit::Entry;
 use crate::engine::Engine;
-use crate::error::{ErrorCode, ToolError};
+use crate::error::ToolError;
 use crate::ids::KeyId;
 use crate::keys::Principal;
 use crate::policy::Access;
@@ -30,6 +31,8 @@ pub enum CallOutcome {
     Failed(ToolError),
     /// No tool by that name (a protocol error, not a tool result).
     UnknownTool,
+    /// A multi round-trip client is to ask its person (see [`Rounds`]) and call again.
+    InputRequired(Question),
 }
 
 /// Where a call comes from, beyond the key: progress reporting, the MCP session,
@@ -41,6 +44,9 @@ pub struct Caller {
     pub asker: Option<Arc<dyn AskClient>>,
     /// The client's name (`clientInfo.name`), shown to the person who approves.
     pub client: Option<String>,
+    /// A client on MCP 2026-07-28 or later that can show a form: asked through the
+    /// call's result instead of a request of the server's own.
+    pub rounds: Option<Rounds>,
 }
 
 /// (API key, idempotency key).
@@ -59,6 +65,7 @@ pub async fn call(engine: &Arc<Engine>, principal: &Principal, name: &str, args:
         CallOutcome::Done(_) => "ok",
         CallOutcome::Failed(e) => e.code.as_str(),
         CallOutcome::UnknownTool => "unknown_tool",
+        CallOutcome::InputRequired(_) => "input_required",
     };
     engine.audit.record(Entry {
         at: now_ms(),
@@ -91,11 +98,18 @@ async fn run(engine: &Arc<Engine>, principal: &Principal, name: &str, args: &Val
         return CallOutcome::Failed(denied.into());
     }
     let asks = grant.asks(name) && spec.asks(args);
+    let Caller {
+        progress,
+        session,
+        asker,
+        client,
+        rounds,
+    } = caller;
     let mut ctx = Ctx {
         engine: engine.clone(),
         grant,
-        progress: caller.progress,
-        session: caller.session,
+        progress,
+        session,
         idempotency_seed: None,
     };
     let idem_key = (spec.effect != Effect::Read)
@@ -103,10 +117,11 @@ async fn run(engine: &Arc<Engine>, principal: &Principal, name: &str, args: &Val
         .flatten();
     // Ask: the gate's third answer. A person says yes first.
     if asks {
-        let asked = approve(engine, &ctx, spec, args, idem_key.clone(), caller.asker, caller.client).await;
-        match asked {
-            Ok(None) => {}
-            Ok(Some(done)) => return CallOutcome::Done(done),
+        let asking = approve::Asking { asker, client, rounds };
+        match approve::step(engine, &ctx, spec, args, idem_key.clone(), asking).await {
+            Ok(Gate::Go) => {}
+            Ok(Gate::Done(done)) => return CallOutcome::Done(done),
+            Ok(Gate::Ask(question)) => return CallOutcome::InputRequired(question),
             Err(e) => return CallOutcome::Failed(e),
         }
     }
@@ -120,63 +135,6 @@ async fn run(engine: &Arc<Engine>, principal: &Principal, name: &str, args: &Val
     match result {
         Ok(out) => CallOutcome::Done(out),
         Err(e) => CallOutcome::Failed(e),
-    }
-}
-
-/// Waits for a person's yes. `Some`: the same call ran before (its idempotency key
-/// says so), and this is its answer, without asking again.
-async fn approve(
-    engine: &Arc<Engine>,
-    ctx: &Ctx,
-    spec: &ToolSpec,
-    args: &Value,
-    slot: Option<String>,
-    asker: Option<Arc<dyn AskClient>>,
-    client: Option<String>,
-) -> Result<Option<Output>, ToolError> {
-    let key = &ctx.principal().key_id;
-    if let Some(k) = &slot {
-        if let Some(done) = engine.store.read(|c| idempotency::done(c, key, k, now_ms()))? {
-            let value: Value = serde_json::from_str(&done).map_err(|e| ToolError::server(e.to_string()))?;
-            return Ok(Some(Output::json(value)?));
-        }
-    }
-    let (mut summary, account) = approvals::summary::of(ctx, spec, args);
-    summary.client = client;
-    if summary.chat().is_some_and(|c| ctx.grant.always_allowed(c)) {
-        return Ok(None);
-    }
-    let outcome = engine
-        .approvals
-        .ask(approvals::Request {
-            principal: ctx.principal(),
-            tool: spec.name,
-            account,
-            summary,
-            slot,
-            progress: &ctx.progress,
-            client: asker,
-        })
-        .await?;
-    match outcome {
-        approvals::Outcome::Approved => Ok(None),
-        approvals::Outcome::Denied { reason } => Err(ToolError {
-            reason: reason.as_deref().map(Into::into),
-            ..ToolError::new(
-                ErrorCode::ApprovalDenied,
-                match reason {
-                    Some(r) => format!("the person denied this call: {r}"),
-                    None => "the person denied this call".into(),
-                },
-            )
-        }),
-        approvals::Outcome::TimedOut => Err(ToolError::new(
-            ErrorCode::ApprovalTimeout,
-            format!(
-                "nobody approved this call within {} s; nothing was sent",
-                engine.approvals.timeout().as_secs()
-            ),
-        )),
     }
 }
 

@@ -81,7 +81,9 @@ pub async fn call(engine: &Arc<Engine>, who: &Principal, tool: &str, args: Value
     match tools::call(engine, who, tool, args, Caller::default()).await {
         CallOutcome::Done(out) => Ok((out.value, out.images.len())),
         CallOutcome::Failed(e) => Err(serde_json::to_value(e).unwrap()),
-        CallOutcome::UnknownTool => panic!("unknown tool {tool}"),
+        CallOutcome::UnknownTool | CallOutcome::InputRequired(_) => {
+            panic!("{tool}: no result (unknown tool, or input required)")
+        }
     }
 }
 
