@@ -77,10 +77,12 @@ pub enum Command {
 
 #[derive(Subcommand)]
 pub enum ClientsCommand {
-    /// The MCP clients on this machine and whether WhatsApp-Use is in their config.
+    /// The MCP clients on this machine, their versions, and whether WhatsApp-Use is in
+    /// their config.
     List,
-    /// Add WhatsApp-Use to a client's config (claude-desktop, claude-code, cursor,
-    /// cline, vscode, windsurf, zed), showing the change first.
+    /// Add WhatsApp-Use to a client (claude-desktop, claude-desktop-extension,
+    /// claude-code, cursor, cline, vscode, windsurf, zed, codex, gemini, copilot, goose,
+    /// lmstudio, antigravity, jetbrains), showing the change first.
     Install {
         name: String,
         /// Use this key (wuse_…); by default a new key is made for the client.
@@ -95,6 +97,13 @@ pub enum ClientsCommand {
         /// Show the change without making it.
         #[arg(long)]
         dry_run: bool,
+        /// Print the entry with its key where it must be pasted by hand (JetBrains, or a
+        /// file that cannot be parsed); otherwise the key is shown cut short.
+        #[arg(long)]
+        show_key: bool,
+        /// Make the extension bundle without opening it (claude-desktop-extension).
+        #[arg(long)]
+        no_open: bool,
     },
     /// Take WhatsApp-Use out of a client's config.
     Remove { name: String },

@@ -281,3 +281,42 @@ async fn an_unanswered_round_trip_is_swept() {
     assert_eq!(stored(&f, "Round trip"), 0);
     assert_eq!(events(&f, "approval.resolved").len(), 1, "announced once");
 }
+
+#[tokio::test]
+async fn a_live_key_made_in_the_window_starts_asking() {
+    use wuse_engine::clients::{ClientId, Env, Os};
+    use wuse_engine::control::{clients as control_clients, keys as control_keys};
+    use wuse_engine::store::api_keys::KeyMode;
+
+    let f = asking().await;
+    let switches = |id| f.engine.policy.switches.overrides(&Scope::Key(id)).unwrap();
+
+    let made = control_keys::create(&f.engine, KeyMode::Live, Some("agent")).unwrap();
+    let on_key = switches(made.key.id.clone());
+    assert_eq!(on_key.get("send_message"), Some(&ToolState::Ask));
+    assert_eq!(on_key.get("forward_message"), Some(&ToolState::Ask));
+    assert_eq!(on_key.get("list_chats"), None, "reads stay on");
+    assert_eq!(on_key.get("set_presence"), None, "typing is not a send");
+    let test = control_keys::create(&f.engine, KeyMode::Test, Some("dev")).unwrap();
+    assert!(switches(test.key.id).is_empty(), "a sandbox key starts on everything");
+
+    // A key made by the Clients page's one-click install, with the core toolset.
+    let home = tempfile::tempdir().unwrap();
+    let env = Env::new(Os::Linux, home.path());
+    let pending = control_clients::Pending::default();
+    let req = control_clients::InstallRequest {
+        client: ClientId::Cursor,
+        mode: KeyMode::Live,
+        core_tools: true,
+    };
+    let preview = control_clients::preview_install(&f.engine, &env, &pending, &req).unwrap();
+    let installed = control_clients::confirm(&f.engine, &pending, &preview.token).unwrap();
+    let on_key = switches(installed.key.unwrap().id);
+    assert_eq!(on_key.get("send_message"), Some(&ToolState::Ask));
+    assert_eq!(on_key.get("list_chats"), None);
+    assert_eq!(
+        on_key.get("create_group"),
+        Some(&ToolState::Off),
+        "outside the core toolset"
+    );
+}

@@ -186,5 +186,12 @@ pub fn preview_client_remove(pending: State<'_, Pending>, client: ClientId) -> C
 #[tauri::command]
 #[specta::specta]
 pub fn confirm_client_change(engine: E<'_>, pending: State<'_, Pending>, token: String) -> ControlResult<Installed> {
-    control::clients::confirm(&engine, &pending, &token)
+    let installed = control::clients::confirm(&engine, &pending, &token)?;
+    // Claude Desktop installs an extension bundle when it is opened.
+    if installed.action == wuse_engine::clients::Action::Bundle && std::env::var_os("WUSE_NO_OPEN").is_none() {
+        if let Err(e) = wuse_engine::clients::open_with_system(std::path::Path::new(&installed.path)) {
+            tracing::warn!("could not open {}: {e}", installed.path);
+        }
+    }
+    Ok(installed)
 }

@@ -1,7 +1,8 @@
 //! The Clients page: each MCP client on this machine, and one-click install or
 //! removal after showing the exact change. Installing makes a key for that client
-//! (so its use shows, and it can be revoked alone); the preview already holds the
-//! real new key, which is stored only when the change is confirmed.
+//! (so its use shows, and it can be revoked alone). The preview shows the key cut
+//! short; the key is stored when the change is confirmed, before anything holding it
+//! is written or shown (a snippet to paste shows it then, once).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -11,10 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use super::keys::KeyView;
 use super::{ControlError, ControlResult};
-use crate::clients::{self, ClientId, ClientStatus, Env, Plan, Server};
+use crate::clients::{self, Action, ClientId, ClientStatus, Env, Plan, Server};
 use crate::engine::Engine;
 use crate::keys::Keys;
-use crate::policy::{Preset, Scope};
+use crate::policy::Scope;
 use crate::store::api_keys::{ApiKeyRecord, KeyMode};
 
 #[derive(Debug, Clone, Serialize)]
@@ -50,9 +51,14 @@ pub struct Preview {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Installed {
+    pub action: Action,
+    /// The file changed or the bundle made (empty for a paste).
     pub path: String,
     pub backup: Option<String>,
     pub key: Option<KeyView>,
+    /// The entry to paste into the client, with its key: shown once, after the key is
+    /// stored.
+    pub paste: Option<String>,
 }
 
 /// A key a confirmed install creates: its record, and whether it gets the core toolset.
@@ -103,6 +109,17 @@ pub fn command_path() -> PathBuf {
     std::env::current_exe().unwrap_or_else(|_| PathBuf::from("whatsapp-use"))
 }
 
+/// How this engine is reached, with `api_key`.
+pub fn server(engine: &Engine, api_key: String) -> Server {
+    let dir = &engine.config.data_dir;
+    Server {
+        url: format!("http://127.0.0.1:{}/mcp", engine.port()),
+        command: command_path(),
+        api_key,
+        data_dir: (*dir != crate::config::default_data_dir()).then(|| dir.clone()),
+    }
+}
+
 fn client_error(e: clients::ClientError) -> ControlError {
     ControlError {
         code: "invalid_request".into(),
@@ -113,21 +130,17 @@ fn client_error(e: clients::ClientError) -> ControlError {
 pub fn preview_install(engine: &Engine, env: &Env, pending: &Pending, req: &InstallRequest) -> ControlResult<Preview> {
     let spec = clients::catalog_spec(req.client);
     let (record, secret) = Keys::prepare(req.mode, Some(spec.name));
-    let server = Server {
-        url: format!("http://127.0.0.1:{}/mcp", engine.port()),
-        command: command_path(),
-        api_key: secret,
-    };
-    let plan = clients::plan(env, req.client, &server).map_err(client_error)?;
+    let plan = clients::plan(env, req.client, &server(engine, secret)).map_err(client_error)?;
     let token = uuid::Uuid::new_v4().simple().to_string();
     let hint = Some(record.hint.clone());
+    let shown = plan.masked();
     pending
         .previews
         .lock()
-        .insert(token.clone(), (plan.clone(), Some((record, req.core_tools))));
+        .insert(token.clone(), (plan, Some((record, req.core_tools))));
     Ok(Preview {
         token,
-        plan,
+        plan: shown,
         key_hint: hint,
     })
 }
@@ -137,10 +150,11 @@ pub fn preview_remove(env: &Env, pending: &Pending, client: ClientId) -> Control
         return Ok(None);
     };
     let token = uuid::Uuid::new_v4().simple().to_string();
-    pending.previews.lock().insert(token.clone(), (plan.clone(), None));
+    let shown = plan.masked();
+    pending.previews.lock().insert(token.clone(), (plan, None));
     Ok(Some(Preview {
         token,
-        plan,
+        plan: shown,
         key_hint: None,
     }))
 }
@@ -155,17 +169,14 @@ pub fn confirm(engine: &Engine, pending: &Pending, token: &str) -> ControlResult
     // Store the key first: a config pointing at an unknown key would only fail.
     if let Some((record, core)) = &key {
         engine.keys.insert(record)?;
-        if *core {
-            engine
-                .policy
-                .switches
-                .apply_preset(&Scope::Key(record.id.clone()), Preset::Core, engine.tools.traits())?;
-        }
+        super::keys::starting_switches(engine, &record.id, record.mode, *core)?;
     }
     match clients::apply(&plan) {
-        Ok(backup) => Ok(Installed {
-            path: plan.path.clone(),
-            backup: backup.map(|b| b.display().to_string()),
+        Ok(applied) => Ok(Installed {
+            paste: matches!(plan.action, Action::Paste { .. }).then(|| plan.entry.clone()),
+            action: plan.action,
+            path: plan.path,
+            backup: applied.backup.map(|b| b.display().to_string()),
             key: key.and_then(|(r, _)| {
                 super::keys::list(engine)
                     .ok()

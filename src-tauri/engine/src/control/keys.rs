@@ -6,6 +6,8 @@ use serde::Serialize;
 use super::{iso, iso_opt, ControlError, ControlResult};
 use crate::engine::Engine;
 use crate::ids::{ChatId, KeyId};
+use crate::policy::switches::CORE;
+use crate::policy::{Preset, Scope, ToolState};
 use crate::store::api_keys::{ApiKeyRecord, KeyMode};
 
 #[derive(Debug, Clone, Serialize)]
@@ -52,19 +54,36 @@ pub fn create(engine: &Engine, mode: KeyMode, name: Option<&str>) -> ControlResu
         return Err(ControlError::invalid("a key name has at most 64 characters"));
     }
     let (record, secret) = engine.keys.create(mode, name)?;
-    // A key for a person's own WhatsApp starts careful: what others would see waits
-    // for a yes. The Permissions page changes it.
-    if mode == KeyMode::Live {
-        engine.policy.switches.apply_preset(
-            &crate::policy::Scope::Key(record.id.clone()),
-            crate::policy::Preset::AskBeforeSending,
-            engine.tools.traits(),
-        )?;
-    }
+    starting_switches(engine, &record.id, mode, false)?;
     Ok(CreatedKey {
         key: view(record),
         secret,
     })
+}
+
+/// The switches a key made in the window starts with. A key for a person's own
+/// WhatsApp starts careful: what others would see waits for a yes (the Permissions
+/// page changes it). `core` narrows a key to the core toolset (clients that cap tools).
+pub fn starting_switches(engine: &Engine, id: &KeyId, mode: KeyMode, core: bool) -> ControlResult<()> {
+    let scope = Scope::Key(id.clone());
+    let switches = &engine.policy.switches;
+    match (mode, core) {
+        (KeyMode::Test, false) => {}
+        (KeyMode::Live, false) => switches.apply_preset(&scope, Preset::AskBeforeSending, engine.tools.traits())?,
+        (mode, true) => {
+            switches.apply_preset(&scope, Preset::Core, engine.tools.traits())?;
+            if mode == KeyMode::Live {
+                let asking: Vec<&str> = engine
+                    .tools
+                    .traits()
+                    .filter(|t| t.asks_first() && CORE.contains(&t.name))
+                    .map(|t| t.name)
+                    .collect();
+                switches.set_many(&scope, &asking, ToolState::Ask)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 pub fn revoke(engine: &Engine, id: &KeyId) -> ControlResult<()> {

@@ -92,6 +92,14 @@ pub struct ToolTraits<'a> {
     pub askable: bool,
 }
 
+impl ToolTraits<'_> {
+    /// Waits for a yes under "ask before anything is sent". Presence (typing) is not
+    /// something sent.
+    pub fn asks_first(&self) -> bool {
+        self.askable && self.name != "set_presence"
+    }
+}
+
 /// A tool's switch.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -254,8 +262,7 @@ impl Permissions {
                     Preset::ReadOnly if t.reads_only => ToolState::On,
                     Preset::NoSend if !t.sends => ToolState::On,
                     Preset::Core if CORE.contains(&t.name) => ToolState::On,
-                    // Presence (typing) is not something sent.
-                    Preset::AskBeforeSending if t.askable && t.name != "set_presence" => ToolState::Ask,
+                    Preset::AskBeforeSending if t.asks_first() => ToolState::Ask,
                     Preset::AskBeforeSending => ToolState::On,
                     _ => ToolState::Off,
                 };
