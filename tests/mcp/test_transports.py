@@ -17,6 +17,30 @@ async def test_streamable_http(server):
         assert (await agent.call("list_accounts"))["accounts"][0]["phone"] == "+14155550100"
 
 
+async def test_ending_a_session_answers_204_and_the_sdk_is_content(server, caplog):
+    # The official SDK ends its session with DELETE on close and warns on anything but
+    # 200/204 ("Session termination failed: 202").
+    with caplog.at_level("WARNING"):
+        async with streamable(server.url, server.key) as agent:
+            await agent.call("list_accounts")
+    assert not [r for r in caplog.records if "termination" in r.getMessage().lower()], caplog.text
+
+    import httpx2 as httpx
+    headers = {"Authorization": f"Bearer {server.key}", "Accept": "application/json, text/event-stream",
+               "Content-Type": "application/json"}
+    async with httpx.AsyncClient(headers=headers) as http:
+        init = await http.post(server.url, json={
+            "jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                       "clientInfo": {"name": "raw", "version": "1"}}})
+        sid = init.headers["mcp-session-id"]
+        ended = await http.delete(server.url, headers={"Mcp-Session-Id": sid, "MCP-Protocol-Version": "2025-06-18"})
+        assert ended.status_code == 204 and ended.content == b""
+        gone = await http.post(server.url, headers={"Mcp-Session-Id": sid, "MCP-Protocol-Version": "2025-06-18"},
+                               json={"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
+        assert gone.status_code == 404, "the session is over"
+
+
 async def test_legacy_sse(server):
     async with sse(server.sse_url, server.key) as agent:
         assert "send_message" in await agent.tool_names()

@@ -5,7 +5,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::middleware;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use axum::{Json, Router};
@@ -63,6 +67,7 @@ pub fn router(engine: Arc<Engine>, port: u16, shutdown: CancellationToken) -> Ro
 
     let authenticated = Router::new()
         .nest_service("/mcp", mcp)
+        .layer(middleware::from_fn(session_ended))
         .merge(legacy)
         .layer(middleware::from_fn_with_state(engine.clone(), guard::authenticate));
 
@@ -75,6 +80,19 @@ pub fn router(engine: Arc<Engine>, port: u16, shutdown: CancellationToken) -> Ro
         .merge(authenticated)
         .fallback(guard::not_found)
         .layer(middleware::from_fn_with_state(Port(port), guard::check_host_and_origin))
+}
+
+/// A session's `DELETE /mcp` answers 204. rmcp answers 202, which the MCP SDKs take
+/// for a failure (the Python SDK warns "Session termination failed: 202"): they expect
+/// 200 or 204, or 405 when a server does not end sessions.
+async fn session_ended(request: Request, next: Next) -> Response {
+    let delete = request.method() == Method::DELETE;
+    let mut response = next.run(request).await;
+    if delete && response.status() == StatusCode::ACCEPTED {
+        *response.status_mut() = StatusCode::NO_CONTENT;
+        *response.body_mut() = Body::empty();
+    }
+    response
 }
 
 async fn health() -> Json<serde_json::Value> {
