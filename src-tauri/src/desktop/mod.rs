@@ -28,6 +28,13 @@ static QUITTING: AtomicBool = AtomicBool::new(false);
 pub fn run(global: Global, hidden: bool) -> anyhow::Result<()> {
     let data_dir = global.data_dir();
     std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+    // The database key first: without it nothing can start, and someone who started
+    // the app from a menu has no terminal to read why.
+    let db = data_dir.join(wuse_engine::store::DB_FILE);
+    if let Err(e) = wuse_engine::secrets::resolve_db_key(&data_dir, db.exists()) {
+        cannot_start(&e.to_string());
+        return Err(e.into());
+    }
     let builder = bindings::builder();
 
     tauri::Builder::default()
@@ -89,6 +96,16 @@ pub fn run(global: Global, hidden: bool) -> anyhow::Result<()> {
             }
         });
     Ok(())
+}
+
+/// Tells the person, in a native message box, why the app cannot start and what to do.
+fn cannot_start(why: &str) {
+    rfd::MessageDialog::new()
+        .set_level(rfd::MessageLevel::Error)
+        .set_title("WhatsApp-Use cannot start")
+        .set_description(why)
+        .set_buttons(rfd::MessageButtons::Ok)
+        .show();
 }
 
 /// Engine happenings become window events (and tray updates).
