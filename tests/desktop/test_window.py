@@ -115,11 +115,28 @@ async def test_install_a_client_writes_its_config(desktop):
     entry = written["mcpServers"]["whatsapp"]
     assert entry["url"] == desktop.url
     key = entry["headers"]["Authorization"].removeprefix("Bearer ")
-    # The key written for Cursor works, with the compact toolset Cursor copes with.
+    # The key written for Cursor works (Cursor copes with all our tools now).
     async with streamable(desktop.url, key) as agent:
         names = await agent.tool_names()
-        assert "send_message" in names and 10 < len(names) <= 40
+        assert "send_message" in names and len(names) > 40
+    # Every client people use is listed; one over its tool limit says so.
+    for client in ("claude_desktop_extension", "codex", "gemini", "copilot", "goose", "lmstudio",
+                   "antigravity", "jetbrains", "zed"):
+        assert ui.find_all(f'[data-testid="client-{client}"]'), client
+    assert "50 tools" in ui.text('[data-testid="client-antigravity"] .banner.error')
     desktop.shot("clients")
+
+    # JetBrains takes an entry pasted in its settings: the key is saved before it is shown.
+    ui.click('[data-testid="client-jetbrains"] [data-testid="client-install"]')
+    assert "wuse_test_" in ui.text('[data-testid="client-entry"]') and "…" in ui.text('[data-testid="client-entry"]')
+    ui.click('[data-testid="client-confirm"]')
+    ui.wait(lambda: ui.find_all('[data-testid="client-paste"]'), 10, "the entry to paste")
+    pasted = json.loads(ui.text('[data-testid="client-paste"]'))["mcpServers"]["whatsapp"]
+    assert pasted["args"] == ["mcp"]
+    desktop.shot("clients-paste")
+    ui.click('[data-testid="client-paste-done"]')
+    async with streamable(desktop.url, pasted["env"]["WUSE_API_KEY"]) as agent:
+        assert (await agent.call("list_accounts"))["accounts"]
 
 
 @pytest.mark.anyio

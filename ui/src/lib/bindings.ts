@@ -263,6 +263,27 @@ sync: SyncStatus; pairing: PairingView | null }
  */
 export type AccountsChanged = { account_id: AccountId }
 /**
+ * How a planned change is made.
+ */
+export type Action = 
+/**
+ * `after` replaces the file at `path`.
+ */
+{ kind: "write" } | 
+/**
+ * The client's own command line runs these (each an argv), and it writes its file.
+ */
+{ kind: "run"; commands: string[][] } | 
+/**
+ * Nothing is written: the person pastes `entry` into the client. `reason` says
+ * why when the client does have a file (it cannot be parsed).
+ */
+{ kind: "paste"; reason: string | null } | 
+/**
+ * An extension bundle is written at `path` for the client to open.
+ */
+{ kind: "bundle" }
+/**
  * Something new for the Activity page.
  */
 export type ActivityAppended = { item: ActivityItem }
@@ -339,10 +360,18 @@ export type ChatKind =
  * A chat to pick (for limiting a key to some chats).
  */
 export type ChatPick = { id: ChatId; account_id: AccountId; name: string; kind: ChatKind }
-export type ClientId = "claude_desktop" | "claude_code" | "cursor" | "cline" | "vscode" | "windsurf" | "zed"
-export type ClientView = ({ id: ClientId; name: string; config_path: string; 
+export type ClientId = "claude_desktop" | "claude_desktop_extension" | "claude_code" | "cursor" | "cline" | "vscode" | "windsurf" | "zed" | "codex" | "gemini" | "copilot" | "goose" | "lmstudio" | "antigravity" | "jetbrains"
+export type ClientView = ({ id: ClientId; 
 /**
- * The client looks installed (its config folder or file exists).
+ * Its name on the command line (`claude-code`).
+ */
+cli_name: string; name: string; method: Method; format: Format; 
+/**
+ * The file we edit (None for a paste snippet or a bundle).
+ */
+config_path: string | null; 
+/**
+ * The client looks installed (its app, its command, or its config folder is here).
  */
 detected: boolean; 
 /**
@@ -350,13 +379,13 @@ detected: boolean;
  */
 installed: boolean; 
 /**
- * The config file exists but is not valid JSON (we will not touch it).
+ * The config file exists but cannot be parsed (we will not touch it).
  */
 unreadable: string | null; transport: string; 
 /**
  * Tools a client handles well at most (all its servers together), if it says.
  */
-tool_limit: number | null; notes: string }) & { 
+tool_limit: number | null; notes: string; docs: string }) & { 
 /**
  * Tools an agent of this client would see now.
  */
@@ -395,6 +424,15 @@ export type Effect = "read" | "write" |
  */
 export type Family = "accounts" | "messages" | "chats" | "groups" | "contacts" | "media" | "presence" | "profile" | "search" | "events"
 /**
+ * How a client's file is written.
+ */
+export type Format = 
+/**
+ * JSON, comments and trailing commas allowed (every JSON file: most clients
+ * tolerate them, and a strict file stays strict because we add neither).
+ */
+"json" | "toml" | "yaml"
+/**
  * How much history the phone sends a device it links (the setting
  * [`HISTORY_ON_LINK_SETTING`], chosen before the QR code is shown).
  */
@@ -429,7 +467,16 @@ export type InstallRequest = { client: ClientId; mode: KeyMode;
  * Give the new key the compact core toolset (for clients that cap tools).
  */
 core_tools: boolean }
-export type Installed = { path: string; backup: string | null; key: KeyView | null }
+export type Installed = { action: Action; 
+/**
+ * The file changed or the bundle made (empty for a paste).
+ */
+path: string; backup: string | null; key: KeyView | null; 
+/**
+ * The entry to paste into the client, with its key: shown once, after the key is
+ * stored.
+ */
+paste: string | null }
 export type JsonValue = null | boolean | number | string | JsonValue[] | Partial<{ [key in string]: JsonValue }>
 /**
  * An API key (the ID, never the secret).
@@ -444,6 +491,22 @@ export type KeyView = { id: KeyId; name: string; mode: KeyMode; hint: string; cr
  * A message in a chat.
  */
 export type MessageId = string
+/**
+ * How our entry gets to the client.
+ */
+export type Method = 
+/**
+ * We edit its config file.
+ */
+"file" | 
+/**
+ * The person pastes it in the client's settings (no file we may write).
+ */
+"paste" | 
+/**
+ * A Claude Desktop extension bundle (.mcpb) the client installs when opened.
+ */
+"bundle"
 export type OfflineProgress = { 
 /**
  * Items WhatsApp announced (messages, receipts, notifications).
@@ -466,17 +529,21 @@ qr_png: string | null; qr_expires_at: string | null; code: string | null }
 /**
  * A change to show before making it.
  */
-export type Plan = { client: ClientId; path: string; 
+export type Plan = { client: ClientId; action: Action; 
+/**
+ * The file that changes (a symlink's target), or the bundle made; empty to paste.
+ */
+path: string; 
 /**
  * The file as it is (None: it does not exist yet).
  */
 before: string | null; 
 /**
- * The file as it will be.
+ * The file as it will be (for a bundle, its manifest).
  */
 after: string; 
 /**
- * Our entry alone (what to paste by hand, if need be).
+ * Our entry alone, in the client's format (what to paste by hand).
  */
 entry: string; creates_file: boolean }
 /**

@@ -13,7 +13,7 @@ const AFTER = `{\n  "mcpServers": {\n    "other": { "command": "other-mcp" },\n 
 function preview(over: Partial<Preview> = {}): Preview {
   return {
     token: "tok_install_1",
-    plan: { client: "claude_desktop", path: PATH, before: BEFORE, after: AFTER, entry: "{}", creates_file: false },
+    plan: { client: "claude_desktop", action: { kind: "write" }, path: PATH, before: BEFORE, after: AFTER, entry: "{}", creates_file: false },
     key_hint: "wuse_live_AbCd…",
     ...over,
   };
@@ -26,13 +26,13 @@ function installer(initial: ClientView[]) {
     list_clients: () => clients,
     preview_client_install: () => preview(),
     preview_client_remove: ({ client: id }) =>
-      preview({ token: `tok_remove_${id}`, plan: { client: "claude_desktop", path: PATH, before: AFTER, after: BEFORE, entry: "{}", creates_file: false }, key_hint: null }),
+      preview({ token: `tok_remove_${id}`, plan: { client: "claude_desktop", action: { kind: "write" }, path: PATH, before: AFTER, after: BEFORE, entry: "{}", creates_file: false }, key_hint: null }),
     confirm_client_change: ({ token }) => {
       const installing = (token as string).startsWith("tok_install");
       clients = clients.map((c) => ({ ...c, installed: installing }));
       return installing
-        ? { path: PATH, backup: `${PATH}.bak`, key: key({ name: "Claude Desktop (whatsapp-use)", mode: "live" }) }
-        : { path: PATH, backup: null, key: null };
+        ? { action: { kind: "write" as const }, path: PATH, backup: `${PATH}.bak`, key: key({ name: "Claude Desktop (whatsapp-use)", mode: "live" }), paste: null }
+        : { action: { kind: "write" as const }, path: PATH, backup: null, key: null, paste: null };
     },
   });
 }
@@ -176,6 +176,36 @@ describe("Clients page", () => {
     expect(ipc.callsTo("confirm_client_change")).toHaveLength(1);
     expect(alerts()).toEqual(["The file changed since the preview; look again."]);
     expect(query("client-done")).toBeNull();
+  });
+
+  it("runs the client's own command where it has one, with the key cut short", async () => {
+    const ipc = installer([client({ id: "claude_code", name: "Claude Code" })]);
+    const argv = ["/usr/bin/claude", "mcp", "add", "--scope", "user", "whatsapp", "--header", `Authorization: Bearer ${SECRET}`];
+    ipc.on("preview_client_install", () => preview({ plan: { ...preview().plan, client: "claude_code", action: { kind: "run", commands: [argv] } } }));
+    await mountPage(new ClientsPage());
+    await click(get("client-install"));
+    expect(text(get("client-commands"))).toBe(`/usr/bin/claude mcp add --scope user whatsapp --header Authorization: Bearer wuse_live_AbCd…`);
+    expect(document.body.textContent).not.toContain(SECRET);
+  });
+
+  it("shows an entry to paste once, after the key is saved", async () => {
+    const entry = `{"mcpServers": {"whatsapp": {"env": {"WUSE_API_KEY": "${SECRET}"}}}}`;
+    const ipc = installer([client({ id: "jetbrains", name: "JetBrains AI Assistant", method: "paste", config_path: null })]);
+    ipc.on("preview_client_install", () =>
+      preview({ plan: { ...preview().plan, client: "jetbrains", path: "", before: null, action: { kind: "paste", reason: null }, entry } }),
+    );
+    ipc.on("confirm_client_change", () => ({ action: { kind: "paste" as const, reason: null }, path: "", backup: null, key: key({ name: "JetBrains AI Assistant" }), paste: entry }));
+    await mountPage(new ClientsPage());
+    expect(text(get("client-jetbrains"))).toContain("Pasted in its settings");
+    await click(get("client-install"));
+    // Before confirming: cut short, and said that it is shown after.
+    expect(text(get("client-entry"))).toContain("wuse_live_AbCd…");
+    expect(document.body.textContent).not.toContain(SECRET);
+    await click(get("client-confirm"));
+    expect(ipc.callsTo("confirm_client_change")).toHaveLength(1);
+    expect(text(get("client-paste"))).toBe(entry);
+    await click(get("client-paste-done"));
+    expect(query("client-paste")).toBeNull();
   });
 
   it("shows the empty state when no client is supported", async () => {

@@ -1,5 +1,6 @@
 // Clients: each MCP client found on this machine, with one-click install or
-// removal after showing exactly what changes in its config file.
+// removal after showing exactly what changes: its config file, its own command, an
+// entry to paste, or an extension bundle.
 import { html, nothing, type TemplateResult } from "lit-html";
 
 import type { Page } from "../app";
@@ -7,7 +8,8 @@ import { LoadedPage } from "./loaded";
 import { emptyState, errorBanner, loading, modal, pill } from "../components";
 import { backend, type ClientView, type KeyMode, type Preview } from "../lib/backend";
 
-/** The preview hides the new key's secret; the file gets the real one. */
+/** The preview hides the new key's secret (the engine cuts it already; this keeps any
+ * key that slips through off the screen); the file gets the real one. */
 function mask(text: string): string {
   return text.replace(/(wuse_(?:live|test)_[A-Za-z0-9]{4})[A-Za-z0-9]+/g, "$1…");
 }
@@ -23,7 +25,42 @@ export class ClientsPage extends LoadedPage implements Page {
     this.clients = await backend.listClients();
   }
 
-  private show(preview: Preview, action: string): void {
+  /** The change itself, as the preview shows it. */
+  private change(preview: Preview): TemplateResult {
+    const p = preview.plan;
+    switch (p.action.kind) {
+      case "run":
+        return html`<p>The client's own command makes the change:</p>
+          <pre data-testid="client-commands">${p.action.commands.map((argv) => mask(argv.join(" "))).join("\n")}</pre>`;
+      case "paste":
+        return html`${p.action.reason
+            ? html`<p class="banner error">${p.path} cannot be changed safely (${p.action.reason}); it is left untouched.</p>`
+            : nothing}
+          <p>Nothing is written. When you confirm, the key is saved and the entry is shown once, to paste into the client:</p>
+          <pre data-testid="client-entry">${mask(p.entry)}</pre>`;
+      case "bundle":
+        return html`<p>Makes <code>${p.path}</code> (readable by you only) and opens it: Claude Desktop asks to install WhatsApp-Use.</p>
+          <pre data-testid="client-entry">${mask(p.after)}</pre>`;
+      case "write":
+        return html`<div class="diff" data-testid="client-diff">
+          <div><div class="muted">Now</div><pre>${p.before === null ? "(no file yet)" : mask(p.before)}</pre></div>
+          <div><div class="muted">After</div><pre>${mask(p.after)}</pre></div>
+        </div>`;
+    }
+  }
+
+  /** The entry to paste, with its key: shown once, after the key was saved. */
+  private showPaste(entry: string, client: string): void {
+    modal((close) => html`<h2>Paste into ${client}</h2>
+      <p class="muted">This holds the key's secret; it is not shown again.</p>
+      <pre data-testid="client-paste">${entry}</pre>
+      <div class="dialog-actions">
+        <button class="secondary" @click=${() => void navigator.clipboard?.writeText(entry)}>Copy</button>
+        <button data-testid="client-paste-done" @click=${close}>Done</button>
+      </div>`);
+  }
+
+  private show(preview: Preview, action: string, client: string): void {
     const p = preview.plan;
     modal((close) => {
       const apply = async () => {
@@ -31,7 +68,9 @@ export class ClientsPage extends LoadedPage implements Page {
         let failed: unknown = null;
         try {
           const result = await backend.confirmClientChange(preview.token);
-          this.done = `${action}: ${result.path}${result.backup ? ` (the old file is kept as ${result.backup})` : ""}.${result.key ? ` It uses the new key “${result.key.name}”.` : ""}`;
+          const where = result.path ? `: ${result.path}` : "";
+          this.done = `${action}${where}${result.backup ? ` (the old file is kept as ${result.backup})` : ""}.${result.key ? ` It uses the new key “${result.key.name}”.` : ""}`;
+          if (result.paste) this.showPaste(result.paste, client);
         } catch (e) {
           failed = e;
         }
@@ -42,12 +81,9 @@ export class ClientsPage extends LoadedPage implements Page {
           this.update();
         }
       };
-      return html`<h2>${action} — ${p.path}</h2>
+      return html`<h2>${action} — ${p.path || client}</h2>
         ${preview.key_hint ? html`<p class="muted">A new key (${preview.key_hint}) is made for this client when you confirm.</p>` : nothing}
-        <div class="diff" data-testid="client-diff">
-          <div><div class="muted">Now</div><pre>${p.before === null ? "(no file yet)" : mask(p.before)}</pre></div>
-          <div><div class="muted">After</div><pre>${mask(p.after)}</pre></div>
-        </div>
+        ${this.change(preview)}
         <div class="dialog-actions">
           <button class="secondary" @click=${close}>Cancel</button>
           <button data-testid="client-confirm" @click=${apply}>${action}</button>
@@ -58,7 +94,7 @@ export class ClientsPage extends LoadedPage implements Page {
   async install(c: ClientView): Promise<void> {
     try {
       const core = c.warning !== null;
-      this.show(await backend.previewClientInstall({ client: c.id, mode: this.mode, core_tools: core }), c.installed ? "Update" : "Install");
+      this.show(await backend.previewClientInstall({ client: c.id, mode: this.mode, core_tools: core }), c.installed ? "Update" : "Install", c.name);
     } catch (e) {
       this.error = e;
       this.update();
@@ -68,7 +104,7 @@ export class ClientsPage extends LoadedPage implements Page {
   async remove(c: ClientView): Promise<void> {
     try {
       const preview = await backend.previewClientRemove(c.id);
-      if (preview) this.show(preview, "Remove");
+      if (preview) this.show(preview, "Remove", c.name);
       else await this.load();
     } catch (e) {
       this.error = e;
@@ -88,13 +124,18 @@ export class ClientsPage extends LoadedPage implements Page {
       <header>
         <div>
           <div class="title">${c.name}</div>
-          <div class="muted"><code>${c.config_path}</code></div>
+          <div class="muted">${c.config_path
+            ? html`<code>${c.config_path}</code>`
+            : c.method === "paste"
+              ? "Pasted in its settings"
+              : "An extension bundle"}</div>
         </div>
         ${state}
       </header>
-      <p class="muted">${c.transport} · ${c.notes}</p>
+      <p class="muted">${c.format.toUpperCase()} · ${c.transport} · ${c.notes}</p>
+      <p class="muted small">Checked against <code>${c.docs}</code> · <code>whatsapp-use clients install ${c.cli_name}</code></p>
       ${c.warning ? html`<p class="banner error">${c.warning}</p>` : nothing}
-      ${c.unreadable ? html`<p class="muted">The file is not plain JSON (${c.unreadable}); it will not be changed. Install shows the entry to paste.</p>` : nothing}
+      ${c.unreadable ? html`<p class="muted">The file cannot be read as ${c.format.toUpperCase()} (${c.unreadable}); it will not be changed. Install shows the entry to paste.</p>` : nothing}
       <footer>
         <span class="muted">Agents here would see ${c.warning ? "the core toolset" : `${c.tools_visible} tools`}.</span>
         <div class="actions">
@@ -110,7 +151,7 @@ export class ClientsPage extends LoadedPage implements Page {
     return html`${this.error ? errorBanner(this.error) : nothing}
       ${this.done ? html`<div class="banner ok" role="status" data-testid="client-done">${this.done}</div>` : nothing}
       <div class="toolbar">
-        <p class="muted">Installing writes WhatsApp-Use into the client's own config file, with a key made just for it.</p>
+        <p class="muted">Installing adds WhatsApp-Use to the client, with a key made just for it; everything else in its config stays as it was.</p>
         <label>Key for new installs
           <select data-testid="client-mode" @change=${(e: Event) => (this.mode = (e.target as HTMLSelectElement).value as KeyMode)}>
             <option value="live" ?selected=${this.mode === "live"}>Live (my accounts)</option>

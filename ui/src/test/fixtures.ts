@@ -65,7 +65,11 @@ export function tools(list: ToolView[], over: Partial<ToolsView> = {}): ToolsVie
 export function client(over: Partial<ClientView> = {}): ClientView {
   return {
     id: "claude_desktop",
+    cli_name: "claude-desktop",
     name: "Claude Desktop",
+    method: "file",
+    format: "json",
+    docs: "https://modelcontextprotocol.io/docs/develop/connect-local-servers",
     config_path: "/home/me/.config/Claude/claude_desktop_config.json",
     detected: true,
     installed: false,
