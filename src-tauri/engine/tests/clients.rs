@@ -267,7 +267,7 @@ fn every_client_gets_the_entry_it_understands() {
 }
 
 /// A file someone keeps by hand, per format: comments, odd spacing, trailing commas, a
-/// BOM, unknown fields, another server.
+/// BOM, unknown fields, another server. (It is also behind a symlink.)
 fn fixture(format: Format, root: &str) -> String {
     match format {
         Format::Json => format!(
@@ -282,14 +282,19 @@ fn fixture(format: Format, root: &str) -> String {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn hand_kept_files_stay_byte_for_byte_outside_our_entry() {
     for spec in CLIENTS.iter().filter(|c| c.method == Method::File) {
         let dir = tempfile::tempdir().unwrap();
         let e = env(dir.path(), Os::Linux);
-        let path = spec.config_path(&e).unwrap();
+        let link = spec.config_path(&e).unwrap();
         let original = fixture(spec.format, spec.root_key);
+        // Kept by a dotfiles manager: the config is a link to the real file.
+        let path = dir.path().join("dotfiles").join(link.file_name().unwrap());
         write(&path, &original);
+        std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(&path, &link).unwrap();
 
         let p = plan(&e, spec.id, &server()).unwrap();
         assert_eq!(p.action, Action::Write, "{:?}", spec.id);
@@ -319,6 +324,11 @@ fn hand_kept_files_stay_byte_for_byte_outside_our_entry() {
         let twice = std::fs::read_to_string(&path).unwrap();
         assert_eq!(twice.matches(OTHER_KEY).count(), 1, "{:?}:\n{twice}", spec.id);
         assert_eq!(twice.replace(OTHER_KEY, KEY), once, "{:?}: updated in place", spec.id);
+        assert!(
+            std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(),
+            "{:?}: still a link",
+            spec.id
+        );
     }
 }
 
