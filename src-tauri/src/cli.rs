@@ -83,30 +83,33 @@ pub enum ClientsCommand {
     /// Add WhatsApp-Use to a client (claude-desktop, claude-desktop-extension,
     /// claude-code, cursor, cline, vscode, windsurf, zed, codex, gemini, copilot, goose,
     /// lmstudio, antigravity, jetbrains), showing the change first.
-    Install {
-        name: String,
-        /// Use this key (wuse_…); by default a new key is made for the client.
-        #[arg(long, env = "WUSE_API_KEY")]
-        key: Option<String>,
-        /// Make the new key a test key (sandbox accounts).
-        #[arg(long)]
-        test: bool,
-        /// Give the new key only the core toolset (~20 tools).
-        #[arg(long)]
-        core: bool,
-        /// Show the change without making it.
-        #[arg(long)]
-        dry_run: bool,
-        /// Print the entry with its key where it must be pasted by hand (JetBrains, or a
-        /// file that cannot be parsed); otherwise the key is shown cut short.
-        #[arg(long)]
-        show_key: bool,
-        /// Make the extension bundle without opening it (claude-desktop-extension).
-        #[arg(long)]
-        no_open: bool,
-    },
+    Install(InstallArgs),
     /// Take WhatsApp-Use out of a client's config.
     Remove { name: String },
+}
+
+#[derive(Args)]
+pub struct InstallArgs {
+    pub name: String,
+    /// Use this key (wuse_…); by default a new key is made for the client.
+    #[arg(long, env = "WUSE_API_KEY")]
+    pub key: Option<String>,
+    /// Make the new key a test key (sandbox accounts).
+    #[arg(long)]
+    pub test: bool,
+    /// Give the new key only the core toolset (~20 tools).
+    #[arg(long)]
+    pub core: bool,
+    /// Show the change without making it.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the entry with its key where it must be pasted by hand (JetBrains, or a
+    /// file that cannot be parsed); otherwise the key is shown cut short.
+    #[arg(long)]
+    pub show_key: bool,
+    /// Make the extension bundle without opening it (claude-desktop-extension).
+    #[arg(long)]
+    pub no_open: bool,
 }
 
 #[derive(Subcommand)]

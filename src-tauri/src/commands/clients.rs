@@ -10,7 +10,7 @@ use wuse_engine::policy::{Permissions, Preset, Scope};
 use wuse_engine::store::api_keys::KeyMode;
 use wuse_engine::tools::Registry;
 
-use crate::cli::{ClientsCommand, Global};
+use crate::cli::{ClientsCommand, Global, InstallArgs};
 
 fn client(name: &str) -> anyhow::Result<ClientId> {
     ClientId::parse(name).with_context(|| {
@@ -56,17 +56,7 @@ fn list(env: &Env) {
     }
 }
 
-struct Install {
-    name: String,
-    key: Option<String>,
-    test: bool,
-    core: bool,
-    dry_run: bool,
-    show_key: bool,
-    no_open: bool,
-}
-
-fn install(global: &Global, env: &Env, args: Install) -> anyhow::Result<()> {
+fn install(global: &Global, env: &Env, args: InstallArgs) -> anyhow::Result<()> {
     let id = client(&args.name)?;
     let spec = clients::catalog_spec(id);
     let data_dir = global.data_dir();
@@ -172,27 +162,7 @@ pub fn run(global: Global, cmd: ClientsCommand) -> anyhow::Result<()> {
     let env = Env::current();
     match cmd {
         ClientsCommand::List => list(&env),
-        ClientsCommand::Install {
-            name,
-            key,
-            test,
-            core,
-            dry_run,
-            show_key,
-            no_open,
-        } => install(
-            &global,
-            &env,
-            Install {
-                name,
-                key,
-                test,
-                core,
-                dry_run,
-                show_key,
-                no_open,
-            },
-        )?,
+        ClientsCommand::Install(args) => install(&global, &env, args)?,
         ClientsCommand::Remove { name } => {
             let id = client(&name)?;
             let spec = clients::catalog_spec(id);
