@@ -53,7 +53,7 @@ export class ClientsPage extends LoadedPage implements Page {
   private showPaste(entry: string, client: string): void {
     modal((close) => html`<h2>Paste into ${client}</h2>
       <p class="muted">This holds the key's secret; it is not shown again.</p>
-      <pre data-testid="client-paste">${entry}</pre>
+      <pre class="wrap" data-testid="client-paste">${entry}</pre>
       <div class="dialog-actions">
         <button class="secondary" @click=${() => void navigator.clipboard?.writeText(entry)}>Copy</button>
         <button data-testid="client-paste-done" @click=${close}>Done</button>
@@ -132,7 +132,7 @@ export class ClientsPage extends LoadedPage implements Page {
         </div>
         ${state}
       </header>
-      <p class="muted">${c.format.toUpperCase()} · ${c.transport} · ${c.notes}</p>
+      <p class="muted">${c.method === "paste" ? "Pasted" : c.method === "bundle" ? ".mcpb bundle" : c.format.toUpperCase()} · ${c.transport} · ${c.notes}</p>
       <p class="muted small">Checked against <code>${c.docs}</code> · <code>whatsapp-use clients install ${c.cli_name}</code></p>
       ${c.warning ? html`<p class="banner error">${c.warning}</p>` : nothing}
       ${c.unreadable ? html`<p class="muted">The file cannot be read as ${c.format.toUpperCase()} (${c.unreadable}); it will not be changed. Install shows the entry to paste.</p>` : nothing}
