@@ -35,6 +35,20 @@ async def one_waiting(server):
     return (await eventually(listed, timeout=20, interval=0.2))[0]
 
 
+@contextlib.asynccontextmanager
+async def waiting_on(server, call):
+    """Starts `call()`, a tool call that waits for a person; yields the approval it waits
+    on and a dict whose "r" holds the call's result once the block has ended."""
+    result = {}
+
+    async def run():
+        result["r"] = await call()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(run)
+        yield await one_waiting(server), result
+
+
 async def texts_in(agent, chat, limit=20):
     messages = (await agent.call("list_messages", {"chat": chat, "limit": limit}))["messages"]
     return [m.get("text") for m in messages]
@@ -48,26 +62,23 @@ def ask(server, *tools):
 async def test_a_call_waits_for_a_yes_from_the_command_line(server):
     ask(server, "send_message")
     async with streamable(server.url, server.key) as agent:
-        result, progress = {}, []
+        progress = []
 
         async def on_progress(done, total, message):
             progress.append(message)
 
-        async def send():
-            r = await agent.session.call_tool("send_message", {"chat": SILENT, "text": "Dinner at 8?\n  — sent by my agent"},
-                                              progress_callback=on_progress)
-            result["out"] = r.structured_content
+        def send():
+            return agent.session.call_tool("send_message", {"chat": SILENT, "text": "Dinner at 8?\n  — sent by my agent"},
+                                           progress_callback=on_progress)
 
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(send)
-            approval = await one_waiting(server)
+        async with waiting_on(server, send) as (approval, result):
             # Everything the person needs to decide, and nothing sent yet.
             assert approval["tool"] == "send_message" and approval["id"].startswith("apr_")
             assert approval["details"]["text"] == "Dinner at 8?\n  — sent by my agent"
             assert approval["details"]["recipients"][0]["phone"] == SILENT
             assert approval["details"]["key_name"] and "Dinner at 8?" in approval["summary"]
             assert "Dinner at 8?\n  — sent by my agent" not in await texts_in(agent, SILENT)
-            assert "out" not in result
+            assert "r" not in result
             # A client that asked for progress learns why it waits.
             async def reported():
                 return progress
@@ -76,7 +87,7 @@ async def test_a_call_waits_for_a_yes_from_the_command_line(server):
 
             approved = server.cli("approvals", "approve", approval["id"])
             assert approved.returncode == 0, approved.stderr
-        assert result["out"]["message"]["text"] == "Dinner at 8?\n  — sent by my agent"
+        assert result["r"].structured_content["message"]["text"] == "Dinner at 8?\n  — sent by my agent"
         assert "Dinner at 8?\n  — sent by my agent" in await texts_in(agent, SILENT)
         assert waiting(server) == []
         # A second answer finds nothing waiting.
@@ -92,17 +103,11 @@ async def test_a_call_waits_for_a_yes_from_the_command_line(server):
 async def test_a_no_or_no_answer_sends_nothing(server):
     ask(server, "send_message", "add_reaction")
     async with streamable(server.url, server.key) as agent:
-        result = {}
-
-        async def send():
-            result["err"] = await agent.error("send_message", {"chat": SILENT, "text": "Not this one"})
-
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(send)
-            approval = await one_waiting(server)
+        send = lambda: agent.error("send_message", {"chat": SILENT, "text": "Not this one"})  # noqa: E731
+        async with waiting_on(server, send) as (approval, result):
             denied = server.cli("approvals", "deny", approval["id"], "--reason", "wrong person")
             assert denied.returncode == 0, denied.stderr
-        err = result["err"]
+        err = result["r"]
         assert (err["code"], err["status"]) == ("approval_denied", 403)
         assert "wrong person" in err["message"]
         assert "Not this one" not in await texts_in(agent, SILENT)
@@ -214,14 +219,8 @@ async def test_a_2026_client_is_asked_through_the_calls_result(server):
     # The form dismissed: the second call waits, and the command line may answer it.
     asked_before = len(seen)
     async with modern(server, answering("cancel", seen)) as c:
-        result = {}
-
-        async def send():
-            result["r"] = await c.call_tool("send_message", {"chat": ECHO, "text": "answered elsewhere"})
-
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(send)
-            approval = await one_waiting(server)
+        send = lambda: c.call_tool("send_message", {"chat": ECHO, "text": "answered elsewhere"})  # noqa: E731
+        async with waiting_on(server, send) as (approval, result):
             assert server.cli("approvals", "approve", approval["id"]).returncode == 0
         assert body(result["r"])["message"]["text"] == "answered elsewhere"
         assert len(seen) == asked_before + 1, "the client was asked, and dismissed it"

@@ -221,23 +221,22 @@ async fn a_retry_joins_the_pending_approval_and_always_allow_skips_asking() {
     assert!(approvals::pending(&f.engine.store).unwrap().is_empty());
 }
 
+/// A client on 2026-07-28 sending "Round trip", with the input-required rounds it has.
+async fn round_trip(f: &Fixture, rounds: Rounds) -> CallOutcome {
+    let caller = Caller {
+        rounds: Some(rounds),
+        ..Caller::default()
+    };
+    let args = json!({ "chat": ECHO, "text": "Round trip" });
+    tools::call(&f.engine, &f.agent, "send_message", args, caller).await
+}
+
 /// A client on multi round-trip is asked through the call's result; one that never
 /// calls again leaves an approval nobody waits for, which the sweeper closes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unanswered_round_trip_is_swept() {
     let f = asking().await;
-    let caller = Caller {
-        rounds: Some(Rounds::default()),
-        ..Caller::default()
-    };
-    let asked = tools::call(
-        &f.engine,
-        &f.agent,
-        "send_message",
-        json!({ "chat": ECHO, "text": "Round trip" }),
-        caller,
-    )
-    .await;
+    let asked = round_trip(&f, Rounds::default()).await;
     let CallOutcome::InputRequired(question) = asked else {
         panic!("asked through the result")
     };
@@ -259,19 +258,12 @@ async fn an_unanswered_round_trip_is_swept() {
     );
 
     // Calling again after that: too late, nothing sent.
-    let caller = Caller {
-        rounds: Some(Rounds {
+    let late = round_trip(
+        &f,
+        Rounds {
             state: Some(question.approval.to_string()),
             answer: Some(Answer::Approve),
-        }),
-        ..Caller::default()
-    };
-    let late = tools::call(
-        &f.engine,
-        &f.agent,
-        "send_message",
-        json!({ "chat": ECHO, "text": "Round trip" }),
-        caller,
+        },
     )
     .await;
     let CallOutcome::Failed(e) = late else {

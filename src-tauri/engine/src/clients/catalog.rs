@@ -127,8 +127,16 @@ pub struct ClientSpec {
     /// Its command line makes the change itself (Claude Code's `claude mcp add`).
     pub via_program: bool,
     paths: fn(&Env) -> Vec<PathBuf>,
-    /// Its config folders and app locations: any present says it is installed.
+    /// Its config folders: any present says it is installed.
     installs: fn(&Env) -> Vec<PathBuf>,
+    /// Its desktop app, where an installed one would be.
+    app: Option<App>,
+}
+
+/// A desktop app's install: a macOS bundle, a Windows per-user install folder.
+pub struct App {
+    mac: &'static str,
+    windows: &'static [&'static str],
 }
 
 impl ClientSpec {
@@ -150,7 +158,11 @@ impl ClientSpec {
 
     /// Folders and app locations whose presence says the client is installed.
     pub fn install_locations(&self, env: &Env) -> Vec<PathBuf> {
-        (self.installs)(env)
+        let mut at = (self.installs)(env);
+        if let Some(a) = &self.app {
+            at.extend(app(env, a.mac, a.windows));
+        }
+        at
     }
 }
 
@@ -246,6 +258,12 @@ fn app(env: &Env, mac_bundle: &str, windows: &[&str]) -> Vec<PathBuf> {
     }
 }
 
+/// Claude Desktop, which both the config file and the extension bundle go to.
+const CLAUDE_APP: App = App {
+    mac: "Claude.app",
+    windows: &["Claude", "AnthropicClaude"],
+};
+
 pub static CLIENTS: &[ClientSpec] = &[
     ClientSpec {
         id: ClientId::ClaudeDesktop,
@@ -261,11 +279,8 @@ pub static CLIENTS: &[ClientSpec] = &[
         program: None,
         via_program: false,
         paths: |e| claude_desktop_dirs(e).into_iter().map(|d| d.join("claude_desktop_config.json")).collect(),
-        installs: |e| {
-            let mut at = claude_desktop_dirs(e);
-            at.extend(app(e, "Claude.app", &["Claude", "AnthropicClaude"]));
-            at
-        },
+        installs: |e| claude_desktop_dirs(e),
+        app: Some(CLAUDE_APP),
     },
     ClientSpec {
         id: ClientId::ClaudeDesktopExtension,
@@ -282,11 +297,8 @@ pub static CLIENTS: &[ClientSpec] = &[
         via_program: false,
         // The bundle holds a key: kept in a folder of ours, not Downloads.
         paths: |e| vec![e.app_config().join("whatsapp-use").join("WhatsApp-Use.mcpb")],
-        installs: |e| {
-            let mut at = claude_desktop_dirs(e);
-            at.extend(app(e, "Claude.app", &["Claude", "AnthropicClaude"]));
-            at
-        },
+        installs: |e| claude_desktop_dirs(e),
+        app: Some(CLAUDE_APP),
     },
     ClientSpec {
         id: ClientId::ClaudeCode,
@@ -308,6 +320,7 @@ pub static CLIENTS: &[ClientSpec] = &[
         // CLAUDE_CONFIG_DIR moves both.
         paths: |e| vec![e.var("CLAUDE_CONFIG_DIR").unwrap_or_else(|| e.home.clone()).join(".claude.json")],
         installs: |e| vec![dot_home(e, "CLAUDE_CONFIG_DIR", ".claude")],
+        app: None,
     },
     ClientSpec {
         id: ClientId::Cursor,
@@ -327,11 +340,11 @@ pub static CLIENTS: &[ClientSpec] = &[
         program: Some("cursor"),
         via_program: false,
         paths: |e| vec![e.home.join(".cursor").join("mcp.json")],
-        installs: |e| {
-            let mut at = vec![e.home.join(".cursor")];
-            at.extend(app(e, "Cursor.app", &["cursor"]));
-            at
-        },
+        installs: |e| vec![e.home.join(".cursor")],
+        app: Some(App {
+            mac: "Cursor.app",
+            windows: &["cursor"],
+        }),
     },
     ClientSpec {
         id: ClientId::Cline,
@@ -367,6 +380,7 @@ pub static CLIENTS: &[ClientSpec] = &[
                 vscode_user(e).join("globalStorage").join("saoudrizwan.claude-dev"),
             ]
         },
+        app: None,
     },
     ClientSpec {
         id: ClientId::Vscode,
@@ -386,11 +400,11 @@ pub static CLIENTS: &[ClientSpec] = &[
         program: Some("code"),
         via_program: false,
         paths: |e| vec![vscode_user(e).join("mcp.json")],
-        installs: |e| {
-            let mut at = vec![vscode_user(e)];
-            at.extend(app(e, "Visual Studio Code.app", &["Microsoft VS Code"]));
-            at
-        },
+        installs: |e| vec![vscode_user(e)],
+        app: Some(App {
+            mac: "Visual Studio Code.app",
+            windows: &["Microsoft VS Code"],
+        }),
     },
     ClientSpec {
         id: ClientId::Windsurf,
@@ -410,11 +424,11 @@ pub static CLIENTS: &[ClientSpec] = &[
         program: Some("windsurf"),
         via_program: false,
         paths: |e| vec![e.home.join(".codeium").join("windsurf").join("mcp_config.json")],
-        installs: |e| {
-            let mut at = vec![e.home.join(".codeium").join("windsurf")];
-            at.extend(app(e, "Windsurf.app", &["Windsurf"]));
-            at
-        },
+        installs: |e| vec![e.home.join(".codeium").join("windsurf")],
+        app: Some(App {
+            mac: "Windsurf.app",
+            windows: &["Windsurf"],
+        }),
     },
     ClientSpec {
         id: ClientId::Zed,
@@ -434,11 +448,11 @@ pub static CLIENTS: &[ClientSpec] = &[
         program: Some("zed"),
         via_program: false,
         paths: |e| vec![zed_dir(e).join("settings.json")],
-        installs: |e| {
-            let mut at = vec![zed_dir(e)];
-            at.extend(app(e, "Zed.app", &["Zed"]));
-            at
-        },
+        installs: |e| vec![zed_dir(e)],
+        app: Some(App {
+            mac: "Zed.app",
+            windows: &["Zed"],
+        }),
     },
     ClientSpec {
         id: ClientId::Codex,
@@ -460,6 +474,7 @@ pub static CLIENTS: &[ClientSpec] = &[
         via_program: false,
         paths: |e| vec![dot_home(e, "CODEX_HOME", ".codex").join("config.toml")],
         installs: |e| vec![dot_home(e, "CODEX_HOME", ".codex")],
+        app: None,
     },
     ClientSpec {
         id: ClientId::Gemini,
@@ -482,6 +497,7 @@ pub static CLIENTS: &[ClientSpec] = &[
         via_program: false,
         paths: |e| vec![gemini_dir(e).join("settings.json")],
         installs: |e| vec![gemini_dir(e)],
+        app: None,
     },
     ClientSpec {
         id: ClientId::Copilot,
@@ -502,6 +518,7 @@ pub static CLIENTS: &[ClientSpec] = &[
         via_program: false,
         paths: |e| vec![dot_home(e, "COPILOT_HOME", ".copilot").join("mcp-config.json")],
         installs: |e| vec![dot_home(e, "COPILOT_HOME", ".copilot")],
+        app: None,
     },
     ClientSpec {
         id: ClientId::Goose,
@@ -530,11 +547,11 @@ pub static CLIENTS: &[ClientSpec] = &[
         program: Some("goose"),
         via_program: false,
         paths: |e| vec![goose_dir(e).join("config.yaml")],
-        installs: |e| {
-            let mut at = vec![goose_dir(e)];
-            at.extend(app(e, "Goose.app", &["Goose"]));
-            at
-        },
+        installs: |e| vec![goose_dir(e)],
+        app: Some(App {
+            mac: "Goose.app",
+            windows: &["Goose"],
+        }),
     },
     ClientSpec {
         id: ClientId::Lmstudio,
@@ -554,11 +571,11 @@ pub static CLIENTS: &[ClientSpec] = &[
         program: Some("lms"),
         via_program: false,
         paths: |e| vec![lmstudio_dir(e).join("mcp.json")],
-        installs: |e| {
-            let mut at = vec![lmstudio_dir(e)];
-            at.extend(app(e, "LM Studio.app", &["LM Studio", "lm-studio"]));
-            at
-        },
+        installs: |e| vec![lmstudio_dir(e)],
+        app: Some(App {
+            mac: "LM Studio.app",
+            windows: &["LM Studio", "lm-studio"],
+        }),
     },
     ClientSpec {
         id: ClientId::Antigravity,
@@ -587,11 +604,11 @@ pub static CLIENTS: &[ClientSpec] = &[
                 e.home.join(".gemini").join("antigravity").join("mcp_config.json"),
             ]
         },
-        installs: |e| {
-            let mut at = vec![e.home.join(".gemini").join("antigravity")];
-            at.extend(app(e, "Antigravity.app", &["Antigravity"]));
-            at
-        },
+        installs: |e| vec![e.home.join(".gemini").join("antigravity")],
+        app: Some(App {
+            mac: "Antigravity.app",
+            windows: &["Antigravity"],
+        }),
     },
     ClientSpec {
         id: ClientId::Jetbrains,
@@ -612,6 +629,7 @@ pub static CLIENTS: &[ClientSpec] = &[
             Os::Macos => vec![e.app_config().join("JetBrains")],
             Os::Windows => vec![e.app_config().join("JetBrains")],
         },
+        app: None,
     },
 ];
 

@@ -98,28 +98,9 @@ pub async fn agent_says(l: &Linked, chat: &str, text: &str) -> Result<(Value, us
     .await
 }
 
-/// Polls `list_messages` of a chat until `done` accepts its messages.
+/// Polls `list_messages` of a chat of the linked account until `done` accepts its messages.
 pub async fn wait_messages(l: &Linked, chat: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-    let deadline = tokio::time::Instant::now() + ARRIVE;
-    loop {
-        let got = call(
-            &l.engine,
-            &l.live,
-            "list_messages",
-            json!({ "account_id": l.account, "chat": chat }),
-        )
-        .await
-        .map(|(v, _)| v["messages"].as_array().cloned().unwrap_or_default())
-        .unwrap_or_default();
-        if done(&got) {
-            return got;
-        }
-        if tokio::time::Instant::now() > deadline {
-            let chats = call(&l.engine, &l.live, "list_chats", json!({ "account_id": l.account })).await;
-            panic!("messages in {chat}: {got:?}; chats: {chats:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_in(l, &l.account, chat, done).await
 }
 
 /// The ID of the chat called `name`, once it exists.
@@ -241,7 +222,10 @@ pub async fn wait_in(l: &Linked, account: &str, chat: &str, done: impl Fn(&[Valu
         if done(&got) {
             return got;
         }
-        assert!(tokio::time::Instant::now() < deadline, "{account} in {chat}: {got:?}");
+        if tokio::time::Instant::now() > deadline {
+            let chats = call(&l.engine, &l.live, "list_chats", json!({ "account_id": account })).await;
+            panic!("messages of {account} in {chat}: {got:?}; chats: {chats:?}");
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
